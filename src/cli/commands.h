@@ -1,0 +1,26 @@
+#pragma once
+// Registration hooks for the CLI's command families, one file each. A command
+// runs from its CLI11 callback and stores its exit code in ExitStatus.
+
+namespace CLI {
+class App;
+}
+
+namespace fw {
+class Error;
+}
+
+namespace fw::cli {
+
+struct ExitStatus {
+  int code = 0;
+};
+
+// Prints "firewatch: <error>" on stderr and records the error's exit code.
+void ReportError(const Error& e, ExitStatus& status);
+
+void RegisterVersion(CLI::App& app, ExitStatus& status);
+void RegisterSim(CLI::App& app, ExitStatus& status);
+void RegisterDemo(CLI::App& app, ExitStatus& status);
+
+}  // namespace fw::cli

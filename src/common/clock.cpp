@@ -1,0 +1,67 @@
+#include "common/clock.h"
+
+#include <cstdio>
+#include <ctime>
+#include <string>
+#include <thread>
+
+namespace fw {
+
+Timestamp RealClock::Now() const {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+void RealClock::SleepUntil(Timestamp t) {
+  const Timestamp now = Now();
+  if (t > now) std::this_thread::sleep_for(std::chrono::milliseconds(t - now));
+}
+
+Timestamp ManualClock::Now() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return now_;
+}
+
+void ManualClock::SleepUntil(Timestamp t) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (t > now_) now_ = t;
+}
+
+void ManualClock::Advance(std::chrono::milliseconds d) {
+  std::lock_guard<std::mutex> lock(mu_);
+  now_ += d.count();
+}
+
+void ManualClock::Set(Timestamp t) {
+  std::lock_guard<std::mutex> lock(mu_);
+  now_ = t;
+}
+
+ScaledClock::ScaledClock(Clock& base, Timestamp start, double speed)
+    : base_(base), start_(start), base_start_(base.Now()), speed_(speed) {}
+
+Timestamp ScaledClock::Now() const {
+  const double elapsed = static_cast<double>(base_.Now() - base_start_) * speed_;
+  return start_ + static_cast<Timestamp>(elapsed);
+}
+
+void ScaledClock::SleepUntil(Timestamp t) {
+  const Timestamp now = Now();
+  if (t <= now) return;
+  const double real_wait = static_cast<double>(t - now) / speed_;
+  base_.SleepUntil(base_.Now() + static_cast<Timestamp>(real_wait + 0.5));
+}
+
+std::string FormatRfc3339Millis(Timestamp t) {
+  const int64_t secs = (t >= 0 ? t : t - 999) / 1000;
+  const int ms = static_cast<int>(t - secs * 1000);
+  const std::time_t tt = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+  return buf;
+}
+
+}  // namespace fw

@@ -1,0 +1,40 @@
+#include "common/clock.h"
+
+#include <gtest/gtest.h>
+
+namespace fw {
+namespace {
+
+TEST(ClockTest, ManualClockMovesOnlyWhenTold) {
+  ManualClock c(1000);
+  EXPECT_EQ(c.Now(), 1000);
+  c.Advance(std::chrono::milliseconds(500));
+  EXPECT_EQ(c.Now(), 1500);
+  c.SleepUntil(4000);  // jumps, does not block
+  EXPECT_EQ(c.Now(), 4000);
+  c.SleepUntil(10);  // never goes backwards
+  EXPECT_EQ(c.Now(), 4000);
+}
+
+TEST(ClockTest, ScaledClockRunsFasterThanBase) {
+  ManualClock base(0);
+  ScaledClock fast(base, 1'000'000, 60.0);
+  EXPECT_EQ(fast.Now(), 1'000'000);
+  base.Advance(std::chrono::milliseconds(1000));
+  EXPECT_EQ(fast.Now(), 1'060'000);  // one real second = one simulated minute
+  fast.SleepUntil(1'120'000);        // waits one more real second on the base
+  EXPECT_EQ(base.Now(), 2000);
+}
+
+TEST(ClockTest, RealClockIsNearPresent) {
+  RealClock c;
+  EXPECT_GT(c.Now(), 1'700'000'000'000);  // after 2023
+}
+
+TEST(ClockTest, FormatsRfc3339WithMillis) {
+  EXPECT_EQ(FormatRfc3339Millis(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatRfc3339Millis(1768467600123), "2026-01-15T09:00:00.123Z");
+}
+
+}  // namespace
+}  // namespace fw

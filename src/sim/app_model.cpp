@@ -313,7 +313,10 @@ void StepInstance(World& w, Instance& inst, const double offered[kRouteCount]) {
     const double locked = ok * lock_fail[r];
     const double q = (ok - locked) * p.queries;
     w.db_queries += q * dt;
-    w.db_cpu_demand += q * query_s[r] / w.db.query_factor;
+    // A scan without its index mostly waits on pages already cached: its CPU
+    // cost grows with the log of the slowdown, not linearly.
+    const double slow = query_s[r] / (env.database.query_time.count() / 1000.0 * w.db.query_factor);
+    w.db_cpu_demand += q * env.database.query_time.count() / 1000.0 * (1 + std::log(slow));
     w.db_running += q * query_s[r] + locked * lock_wait;
     w.db_lock_waits += locked * dt;
     if (query_s[r] * 1000 >= env.database.slow_query_threshold.count()) w.db_slow += q * dt;

@@ -284,6 +284,7 @@ void ReadTraffic(Reader& r, const YAML::Node& n, TrafficSpec& t) {
   const YAML::Node m = Child(n, "mix");
   if (!m.IsDefined() || m.IsNull()) return;
   r.Keys(m, p + ".mix", {"GET /", "GET /product", "POST /cart", "POST /checkout"});
+  t.mix = RouteMix{0, 0, 0, 0};  // a given mix lists every route that gets traffic
   r.Num(m, p + ".mix", "GET /", t.mix.home, 0, 1e6);
   r.Num(m, p + ".mix", "GET /product", t.mix.product, 0, 1e6);
   r.Num(m, p + ".mix", "POST /cart", t.mix.cart, 0, 1e6);
@@ -303,7 +304,7 @@ void ReadEvents(Reader& r, const YAML::Node& n, Millis duration, std::vector<Tim
   if (!n.IsSequence()) return r.Fail(n, "events", "expected a list");
   for (size_t i = 0; i < n.size() && r.ok(); ++i) {
     const YAML::Node e = n[i];
-    const std::string p = "Child(events, " + std::to_string(i) + ")";
+    const std::string p = "events[" + std::to_string(i) + "]";
     r.Keys(e, p, {"at", "deploy", "fault", "action"});
     if (!r.ok()) return;
     TimelineEvent ev;
@@ -329,7 +330,7 @@ void ReadEvents(Reader& r, const YAML::Node& n, Millis duration, std::vector<Tim
         if (!fs.IsSequence()) return r.Fail(fs, p + ".deploy.faults", "expected a list");
         for (size_t k = 0; k < fs.size() && r.ok(); ++k) {
           FaultSpec f;
-          ReadFault(r, fs[k], p + ".deploy.Child(faults, " + std::to_string(k) + ")", f);
+          ReadFault(r, fs[k], p + ".deploy.faults[" + std::to_string(k) + "]", f);
           spec.faults.push_back(f);
         }
       }

@@ -154,7 +154,7 @@ struct TrafficSpec {
 
 struct LogSpec {
   double access_sample = 0.01;          // share of successful requests logged
-  int max_error_lines_per_second = 50;  // per instance; the rest are counted, not logged
+  int max_error_lines_per_second = 20;  // per instance; the rest are counted, not logged
 };
 
 struct Scenario {

@@ -1,12 +1,112 @@
-// `firewatch sim serve`: placeholder until the HTTP server lands.
+// `firewatch sim serve`: the simulator live over HTTP, for Prometheus to
+// scrape and operators (or runbooks) to act on.
+
+#include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
 
 #include "cli/commands.h"
 #include "cli/sim_common.h"
+#include "common/log.h"
+#include "server/http.h"
+#include "sim/api/live_sim.h"
 
 namespace fw::cli {
+namespace {
 
-void RegisterSimServe(CLI::App* /*sim*/, ExitStatus& /*status*/) {}
+struct ServeFlags {
+  ScenarioFlags scenario;
+  double speed = 1;
+  std::string bind = "127.0.0.1";
+  int port = 9500;
+  bool exit_when_done = false;
+};
+
+// A random token for when the operator gave none: writes stay protected.
+std::string RandomToken() {
+  std::ifstream urandom("/dev/urandom", std::ios::binary);
+  unsigned char bytes[24] = {};
+  urandom.read(reinterpret_cast<char*>(bytes), sizeof bytes);
+  std::string out;
+  char hex[3];
+  for (unsigned char b : bytes) {
+    std::snprintf(hex, sizeof hex, "%02x", b);
+    out += hex;
+  }
+  return out;
+}
+
+void Serve(const ServeFlags& f, ExitStatus& status) {
+  auto sc = ResolveScenario(f.scenario);
+  if (!sc) return ReportError(sc.error(), status);
+  if (f.speed <= 0) {
+    return ReportError(Error(ErrorCode::kInvalidArgument, "--speed must be > 0"), status);
+  }
+  // Block the stop signals before any thread starts, then wait for them here.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  RealClock clock;
+  Logger log(clock, std::cerr);
+  server::ServerOptions opts;
+  opts.bind_address = f.bind;
+  opts.port = f.port;
+  const char* env_token = std::getenv("FIREWATCH_TOKEN");
+  const bool generated = !env_token || !*env_token;
+  const std::string token = generated ? RandomToken() : env_token;
+  opts.tokens.push_back({token, server::Role::kAdmin, "sim-operator"});
+  server::HttpServer http(opts, clock, &log);
+  sim::LiveSimulator live(std::move(*sc), clock, f.speed);
+  live.RegisterRoutes(http, f.bind + ":" + std::to_string(f.port));
+  auto port = http.Start();
+  if (!port) return ReportError(port.error(), status);
+  live.Start();
+  log.Info("simulator serving",
+           {{"address", f.bind + ":" + std::to_string(*port)}, {"speed", std::to_string(f.speed)}});
+  if (generated) {
+    std::cerr << "firewatch: no FIREWATCH_TOKEN set; write token for this run: " << token << "\n";
+  }
+  std::cout << "listening on http://" << f.bind << ":" << *port << std::endl;
+  if (f.exit_when_done) {
+    timespec poll{0, 200'000'000};
+    while (!live.finished()) {
+      if (sigtimedwait(&stop_signals, nullptr, &poll) > 0) break;
+    }
+  } else {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+  }
+  live.Stop();
+  http.Stop();
+  log.Info("simulator stopped");
+}
+
+}  // namespace
+
+void RegisterSimServe(CLI::App* sim, ExitStatus& status) {
+  auto* serve = sim->add_subcommand(
+      "serve", "Run a scenario live and serve its metrics, logs, changes and actions over HTTP");
+  static ServeFlags flags;
+  AddScenarioFlags(serve, flags.scenario);
+  serve->add_option("--speed", flags.speed, "Simulated seconds per real second (60 = 1 min/s)")
+      ->capture_default_str();
+  serve->add_option("--bind", flags.bind, "Address to listen on")->capture_default_str();
+  serve->add_option("--port", flags.port, "Port to listen on (0 = any free port)")
+      ->capture_default_str();
+  serve->add_flag("--exit-when-done", flags.exit_when_done,
+                  "Exit when the scenario reaches its end instead of serving on");
+  serve->footer(
+      "Writes (POST /sim/actions, /sim/faults) need `Authorization: Bearer $FIREWATCH_TOKEN`;\n"
+      "without FIREWATCH_TOKEN a random token is generated and printed on stderr.\n"
+      "See docs/simulator.md for the routes and a Prometheus scrape config.");
+  serve->callback([&status] { Serve(flags, status); });
+}
 
 }  // namespace fw::cli

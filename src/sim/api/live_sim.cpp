@@ -1,0 +1,286 @@
+#include "sim/api/live_sim.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "sim/exposition.h"
+#include "sim/simulator.h"
+
+namespace fw::sim {
+namespace {
+
+using nlohmann::json;
+
+// Recent lines with their sequence numbers, for cursor-based readers.
+class LineBuffer {
+ public:
+  explicit LineBuffer(size_t cap) : cap_(cap) {}
+  void Add(std::string_view line) {
+    lines_.emplace_back(line);
+    ++next_;
+    if (lines_.size() > cap_) lines_.pop_front();
+  }
+  // Lines with sequence > after (at most limit); returns the new cursor.
+  uint64_t Read(uint64_t after, size_t limit, std::string& out) const {
+    const uint64_t first = next_ - lines_.size();  // sequence of lines_[0], 1-based below
+    uint64_t seq = std::max(after, first);
+    for (size_t n = 0; seq < next_ && n < limit; ++seq, ++n) {
+      out += lines_[seq - first];
+      out += '\n';
+    }
+    return seq;
+  }
+
+ private:
+  size_t cap_;
+  std::deque<std::string> lines_;
+  uint64_t next_ = 0;  // sequence number of the next line
+};
+
+server::Response BadRequest(const std::string& why) {
+  return server::Response::FromError(Error(ErrorCode::kInvalidArgument, why));
+}
+
+}  // namespace
+
+struct LiveSimulator::Impl final : public SimSink {
+  Impl(Scenario sc, Clock& base, double speed, size_t cap)
+      : clock(base, sc.start, speed), sim(std::move(sc)), logs(cap), changes(cap) {
+    sim.set_sink(this);
+  }
+
+  void OnLog(std::string_view line) override { logs.Add(line); }
+  void OnChange(std::string_view line) override { changes.Add(line); }
+  void OnScrape(Timestamp, const Simulator&) override {}
+
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu);
+    while (!stopping && !sim.done()) {
+      const Timestamp target = clock.Now();
+      while (!sim.done() && sim.now() < target) sim.Step();
+      const Timestamp next = sim.now() + sim.scenario().step.count();
+      lock.unlock();
+      clock.SleepUntil(std::min(next, clock.Now() + 250));
+      lock.lock();
+    }
+    done = sim.done();
+  }
+
+  server::Response Metrics(const std::string& id) {
+    TextExposition text;
+    std::lock_guard<std::mutex> lock(mu);
+    if (!id.empty() && id != "db-primary" && id != "cloud") {
+      bool known = false;
+      for (const InstanceView& v : sim.Instances()) known |= v.id == id;
+      if (!known) {
+        return server::Response::FromError(
+            Error(ErrorCode::kNotFound, "no target \"" + id + "\" (see /sim/targets)"));
+      }
+    }
+    sim.Collect(text, id);
+    return server::Response::Text(200, text.Render(), "text/plain; version=0.0.4; charset=utf-8");
+  }
+
+  server::Response Targets(const std::string& advertised) {
+    json out = json::array();
+    auto add = [&](const std::string& id, const std::string& job) {
+      out.push_back({{"targets", {advertised}},
+                     {"labels",
+                      {{"__metrics_path__", "/sim/targets/" + id + "/metrics"},
+                       {"instance", id},
+                       {"job", job}}}});
+    };
+    std::lock_guard<std::mutex> lock(mu);
+    for (const InstanceView& v : sim.Instances()) {
+      if (v.state != "booting") add(v.id, "app");
+    }
+    add("db-primary", "mysql");
+    add("cloud", "cloud");
+    return server::Response::Json(200, out.dump());
+  }
+
+  server::Response Lines(const server::Request& req, const LineBuffer& buf) {
+    uint64_t after = 0;
+    size_t limit = 10'000;
+    try {
+      after = std::stoull(req.Param("after", "0"));
+      limit = std::min<size_t>(std::stoull(req.Param("limit", "10000")), 100'000);
+    } catch (const std::exception&) {
+      return BadRequest("after and limit must be non-negative integers");
+    }
+    std::string body;
+    uint64_t next;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      next = buf.Read(after, limit, body);
+    }
+    auto r = server::Response::Text(200, std::move(body), "application/x-ndjson");
+    r.headers.push_back({"X-Next-Cursor", std::to_string(next)});
+    return r;
+  }
+
+  server::Response Status() {
+    std::lock_guard<std::mutex> lock(mu);
+    const StepStats& s = sim.last();
+    json inst = json::array();
+    for (const InstanceView& v : sim.Instances()) {
+      inst.push_back({{"id", v.id},
+                      {"ip", v.ip},
+                      {"version", v.version},
+                      {"state", v.state},
+                      {"registered", v.registered},
+                      {"healthy", v.healthy},
+                      {"hung", v.hung},
+                      {"cpu", v.cpu},
+                      {"heap_used_mb", v.heap_used_mb},
+                      {"pool_active", v.pool_active},
+                      {"pool_idle", v.pool_idle},
+                      {"pool_pending", v.pool_pending},
+                      {"pool_max", v.pool_max}});
+    }
+    json out = {{"scenario", sim.scenario().name},
+                {"now", FormatRfc3339Millis(sim.now())},
+                {"end", FormatRfc3339Millis(sim.end())},
+                {"speed", clock.speed()},
+                {"finished", sim.done()},
+                {"last_step",
+                 {{"requests", s.requests},
+                  {"error_rate", s.error_rate()},
+                  {"mean_latency_seconds", s.mean_latency()},
+                  {"p95_seconds", s.p95},
+                  {"cpu", s.cpu},
+                  {"db_connections", s.db_connections},
+                  {"db_max_connections", s.db_max_connections}}},
+                {"instances", inst}};
+    return server::Response::Json(200, out.dump());
+  }
+
+  server::Response ProcessList() {
+    json rows = json::array();
+    std::lock_guard<std::mutex> lock(mu);
+    for (const ProcessRow& r : sim.ProcessList()) {
+      rows.push_back({{"id", r.id},
+                      {"user", r.user},
+                      {"host", r.host},
+                      {"db", r.db},
+                      {"command", r.command},
+                      {"time", r.time},
+                      {"state", r.state},
+                      {"info", r.info.empty() ? json(nullptr) : json(r.info)}});
+    }
+    return server::Response::Json(200, rows.dump());
+  }
+
+  server::Response Action(const server::Request& req) {
+    json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+    if (!body.is_object() || !body.contains("type") || !body["type"].is_string()) {
+      return BadRequest(
+          "expected a JSON object with a string \"type\", e.g. {\"type\":\"rollback\"}");
+    }
+    auto type = ParseActionType(body["type"].get<std::string>());
+    if (!type) return server::Response::FromError(type.error());
+    ActionSpec a{*type, "", 0, req.principal.empty() ? "api" : req.principal};
+    if (body.contains("target")) {
+      if (!body["target"].is_string()) return BadRequest("\"target\" must be a string");
+      a.target = body["target"].get<std::string>();
+    }
+    if (body.contains("value")) {
+      if (!body["value"].is_number()) return BadRequest("\"value\" must be a number");
+      a.value = body["value"].get<double>();
+    }
+    ActionResult r;
+    Timestamp now;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      r = sim.Apply(a);
+      now = sim.now();
+    }
+    json out = {{"accepted", r.accepted}, {"message", r.message}, {"at", FormatRfc3339Millis(now)}};
+    if (r.accepted) out["effective_at"] = FormatRfc3339Millis(r.effective_at);
+    return server::Response::Json(r.accepted ? 200 : 409, out.dump());
+  }
+
+  server::Response Fault(const server::Request& req) {
+    json body = json::parse(req.body, nullptr, false);
+    if (!body.is_object() || !body.contains("type") || !body["type"].is_string()) {
+      return BadRequest(
+          "expected a JSON object with a string \"type\", e.g. {\"type\":\"cpu_hog\"}");
+    }
+    auto type = ParseFaultType(body["type"].get<std::string>());
+    if (!type) return server::Response::FromError(type.error());
+    FaultSpec f{*type, 0, "", std::nullopt, std::nullopt, ""};
+    if (body.contains("magnitude") && body["magnitude"].is_number()) {
+      f.magnitude = body["magnitude"].get<double>();
+    }
+    if (body.contains("route") && body["route"].is_string()) f.route = body["route"];
+    if (body.contains("instance") && body["instance"].is_number_unsigned()) {
+      f.instance = body["instance"].get<int>();
+    }
+    if (body.contains("duration_seconds") && body["duration_seconds"].is_number()) {
+      f.duration = Millis(static_cast<int64_t>(body["duration_seconds"].get<double>() * 1000));
+    }
+    if (f.magnitude < 0) return BadRequest("\"magnitude\" must be >= 0");
+    std::lock_guard<std::mutex> lock(mu);
+    sim.InjectFault(f);
+    return server::Response::Json(200, json({{"accepted", true},
+                                             {"fault", FaultTypeName(f.type)},
+                                             {"at", FormatRfc3339Millis(sim.now())}})
+                                           .dump());
+  }
+
+  ScaledClock clock;
+  mutable std::mutex mu;
+  Simulator sim;
+  LineBuffer logs, changes;
+  std::thread thread;
+  bool stopping = false;
+  std::atomic<bool> done{false};
+};
+
+LiveSimulator::LiveSimulator(Scenario scenario, Clock& base, double speed, size_t buffer_lines)
+    : impl_(std::make_unique<Impl>(std::move(scenario), base, speed, buffer_lines)) {}
+
+LiveSimulator::~LiveSimulator() { Stop(); }
+
+void LiveSimulator::RegisterRoutes(server::HttpServer& s, const std::string& advertised) {
+  using server::Role;
+  Impl* impl = impl_.get();
+  s.Handle("GET", "/sim/targets", Role::kViewer,
+           [impl, advertised](const server::Request&) { return impl->Targets(advertised); });
+  s.Handle("GET", "/sim/targets/:id/metrics", Role::kViewer,
+           [impl](const server::Request& r) { return impl->Metrics(r.path_params.at("id")); });
+  s.Handle("GET", "/sim/metrics", Role::kViewer,
+           [impl](const server::Request&) { return impl->Metrics(""); });
+  s.Handle("GET", "/sim/logs", Role::kViewer,
+           [impl](const server::Request& r) { return impl->Lines(r, impl->logs); });
+  s.Handle("GET", "/sim/changes", Role::kViewer,
+           [impl](const server::Request& r) { return impl->Lines(r, impl->changes); });
+  s.Handle("GET", "/sim/status", Role::kViewer,
+           [impl](const server::Request&) { return impl->Status(); });
+  s.Handle("GET", "/sim/processlist", Role::kViewer,
+           [impl](const server::Request&) { return impl->ProcessList(); });
+  s.Handle("POST", "/sim/actions", Role::kResponder,
+           [impl](const server::Request& r) { return impl->Action(r); });
+  s.Handle("POST", "/sim/faults", Role::kResponder,
+           [impl](const server::Request& r) { return impl->Fault(r); });
+}
+
+void LiveSimulator::Start() {
+  impl_->thread = std::thread([this] { impl_->Run(); });
+}
+
+void LiveSimulator::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->stopping = true;
+  }
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+bool LiveSimulator::finished() const { return impl_->done; }
+
+}  // namespace fw::sim

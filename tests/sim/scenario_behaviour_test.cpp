@@ -84,11 +84,16 @@ std::vector<Case> ParseFile(const std::string& path) {
 
 double Stat(const WindowStats& w, const Check& c) {
   static const std::map<std::string, double WindowStats::*> kFields = {
-      {"error_rate", &WindowStats::error_rate},     {"mean_latency", &WindowStats::mean_latency},
-      {"p95", &WindowStats::p95},                   {"cpu", &WindowStats::cpu},
-      {"cpu_max", &WindowStats::cpu_max},           {"db_share", &WindowStats::db_share},
-      {"db_share_max", &WindowStats::db_share_max}, {"pool_pending", &WindowStats::pool_pending},
-      {"heap_max", &WindowStats::heap_max},         {"in_service", &WindowStats::in_service},
+      {"error_rate", &WindowStats::error_rate},
+      {"mean_latency", &WindowStats::mean_latency},
+      {"p95", &WindowStats::p95},
+      {"cpu", &WindowStats::cpu},
+      {"cpu_max", &WindowStats::cpu_max},
+      {"db_share", &WindowStats::db_share},
+      {"db_share_max", &WindowStats::db_share_max},
+      {"pool_pending", &WindowStats::pool_pending},
+      {"heap_max", &WindowStats::heap_max},
+      {"in_service", &WindowStats::in_service},
       {"healthy", &WindowStats::healthy},
   };
   if (auto it = kFields.find(c.stat); it != kFields.end()) return w.*(it->second);
@@ -122,10 +127,12 @@ TEST(ScenarioBehaviourTest, BuiltinScenariosShowTheirSignatures) {
       const WindowStats ws = Window(sim, win.from, win.to);
       for (const Check& c : win.checks) {
         const double v = Stat(ws, c);
-        const std::string where = "line " + std::to_string(c.line) + ": " + c.stat + " " +
-                                  c.route + " = " + std::to_string(v);
-        if (c.op == "<") EXPECT_LT(v, c.a) << where;
-        else if (c.op == ">") EXPECT_GT(v, c.a) << where;
+        const std::string where = "line " + std::to_string(c.line) + ": " + c.stat + " " + c.route +
+                                  " = " + std::to_string(v);
+        if (c.op == "<")
+          EXPECT_LT(v, c.a) << where;
+        else if (c.op == ">")
+          EXPECT_GT(v, c.a) << where;
         else if (c.op == "between") {
           EXPECT_GE(v, c.a) << where;
           EXPECT_LE(v, c.b) << where;

@@ -144,16 +144,26 @@ TEST(SimulatorTest, RunToDirectoryWritesOpenMetricsAndNdjson) {
   EXPECT_NE(om.find("# TYPE http_request_duration_seconds histogram\n"), std::string::npos);
   EXPECT_NE(om.find("le=\"0.005\""), std::string::npos);
   EXPECT_NE(om.find("le=\"1.0\""), std::string::npos) << "canonical bucket bounds";
-  for (const char* name :
-       {"http_requests_total{", "node_cpu_seconds_total{", "node_memory_MemTotal_bytes{",
-        "node_memory_MemAvailable_bytes{", "process_resident_memory_bytes{",
-        "jvm_memory_used_bytes{area=\"heap\"", "jvm_memory_max_bytes{area=\"heap\"",
-        "hikaricp_connections_active{", "hikaricp_connections_idle{",
-        "hikaricp_connections_pending{", "hikaricp_connections_max{",
-        "hikaricp_connections_timeout_total{", "up{", "mysql_global_status_threads_connected{",
-        "mysql_global_variables_max_connections{", "mysql_global_status_slow_queries{",
-        "mysql_global_status_threads_running{", "asg_desired_capacity{",
-        "asg_in_service_instances{", "lb_healthy_targets{"}) {
+  for (const char* name : {"http_requests_total{",
+                           "node_cpu_seconds_total{",
+                           "node_memory_MemTotal_bytes{",
+                           "node_memory_MemAvailable_bytes{",
+                           "process_resident_memory_bytes{",
+                           "jvm_memory_used_bytes{area=\"heap\"",
+                           "jvm_memory_max_bytes{area=\"heap\"",
+                           "hikaricp_connections_active{",
+                           "hikaricp_connections_idle{",
+                           "hikaricp_connections_pending{",
+                           "hikaricp_connections_max{",
+                           "hikaricp_connections_timeout_total{",
+                           "up{",
+                           "mysql_global_status_threads_connected{",
+                           "mysql_global_variables_max_connections{",
+                           "mysql_global_status_slow_queries{",
+                           "mysql_global_status_threads_running{",
+                           "asg_desired_capacity{",
+                           "asg_in_service_instances{",
+                           "lb_healthy_targets{"}) {
     EXPECT_NE(om.find(name), std::string::npos) << name;
   }
   // Timestamps are seconds with milliseconds: the first scrape is 15 s in.

@@ -1,0 +1,138 @@
+#pragma once
+// The HTTP server every stage registers its API on. It owns routing, bearer
+// token auth with roles, limits, JSON error bodies and the server's own
+// metrics; handlers see a plain Request and return a Response, and never
+// touch the HTTP library (kept out of this header: it is slow to compile).
+//
+//   HttpServer server(options, clock);
+//   server.Handle("GET", "/api/v1/instances/:id", Role::kViewer, handler);
+//   fw::Result<int> port = server.Start();
+//
+// Built-in routes: GET /healthz (always public) and GET /metrics (SelfMetrics).
+// Every error response, including the library's own 400/413/414, has the body
+// {"status":"error","error":{"code":"not_found","message":"..."}}.
+// See docs/server.md for the user-facing description.
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/error.h"
+#include "server/self_metrics.h"
+
+namespace fw {
+class Logger;
+}
+
+namespace fw::server {
+
+// Ordered: a role can do everything the roles below it can.
+enum class Role { kViewer = 0, kResponder = 1, kAdmin = 2 };
+
+// "viewer", "responder", "admin" (exactly; as written in config files).
+fw::Result<Role> ParseRole(std::string_view s);
+std::string_view RoleName(Role r);
+
+struct Request {
+  std::string method, path;                        // path: decoded, without query string
+  std::multimap<std::string, std::string> query;   // decoded query params
+  std::map<std::string, std::string> path_params;  // from patterns like /api/v1/instances/:id
+  // Lower-cased names; repeats joined by ", ". Authorization is removed so
+  // that a handler logging headers cannot leak a token: see role, principal.
+  std::map<std::string, std::string> headers;
+  std::string body;
+  std::optional<Role> role;  // authenticated role; empty for anonymous reads
+  std::string principal;     // TokenSpec::name of the caller; empty when anonymous
+
+  // Value of the first query parameter `name`, or `fallback` when absent.
+  std::string Param(std::string_view name, std::string_view fallback = "") const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static Response Json(int status, std::string body);
+  static Response Text(int status, std::string body,
+                       std::string content_type = "text/plain; charset=utf-8");
+  // Status from HttpStatusFor(e.code()), code from ErrorCodeName, message from
+  // e.ToString(). A 401 also carries `WWW-Authenticate: Bearer`.
+  static Response FromError(const fw::Error& e);
+  // The standard error body with any status and machine-readable code.
+  static Response ErrorJson(int status, std::string_view code, std::string_view message);
+};
+
+// kInvalidArgument 400, kUnauthorized 401, kForbidden 403, kNotFound 404,
+// kTooLarge 413, kInternal 500, kIo 503 (a dependency failed; retry later).
+int HttpStatusFor(fw::ErrorCode code);
+// "invalid_argument", "not_found", "io", "unauthorized", "forbidden",
+// "too_large", "internal".
+std::string_view ErrorCodeName(fw::ErrorCode code);
+
+// May run on any server thread, concurrently with itself. An exception
+// escaping a handler becomes a 500 (logged, details not sent to the client).
+using Handler = std::function<Response(const Request&)>;
+
+struct TokenSpec {
+  std::string token;  // the bearer secret; must be non-empty and unique
+  Role role;
+  std::string name;  // who holds it; appears in logs, never the token itself
+};
+
+struct ServerOptions {
+  std::string bind_address = "127.0.0.1";  // secure by default
+  int port = 0;                            // 0 = pick a free port (tests)
+  size_t max_body_bytes = 1 << 20;         // after chunked/gzip decoding; over it: 413
+  std::vector<TokenSpec> tokens;
+  bool allow_anonymous_read = true;  // GET/HEAD routes needing only kViewer work without a token
+  int threads = 4;  // requests served at once (one request per connection, no keep-alive)
+  std::chrono::milliseconds read_timeout{10000}, write_timeout{10000};  // per socket operation
+};
+
+class HttpServer {
+ public:
+  // REQUIRES: clock (and logger, if given) outlive the server. Without a
+  // logger, errors go to stderr and requests are not logged.
+  HttpServer(ServerOptions options, fw::Clock& clock, fw::Logger* logger = nullptr);
+  ~HttpServer();  // stops
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Registers a route. pattern: an exact path ("/api/v1/rules") or one with
+  // ":name" segments, each matching one non-empty path segment
+  // ("/api/v1/instances/:id"). When several patterns match, the one with a
+  // literal segment earliest wins. Registering the same method and pattern
+  // shape again replaces the route (an overridden /healthz then follows the
+  // normal auth rules). HEAD is served by GET routes.
+  // required: the minimum role. Non-GET routes always need a token.
+  // REQUIRES: Start() not called yet (else throws std::logic_error).
+  // Throws std::invalid_argument on a malformed pattern or method.
+  void Handle(std::string method, std::string pattern, Role required, Handler handler);
+
+  // Validates the options, binds and serves on background threads. Returns
+  // the bound port. Fails with kIo naming the address when binding fails,
+  // with kInvalidArgument on bad options (empty or duplicate tokens, ...).
+  // A second call fails with kInternal; a stopped server cannot restart.
+  fw::Result<int> Start();
+  // Stops accepting, finishes in-flight requests, joins threads. Idempotent.
+  void Stop();
+  int port() const;  // the bound port; 0 before Start()
+
+  SelfMetrics& metrics();  // the registry served at /metrics
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fw::server

@@ -1,0 +1,39 @@
+#pragma once
+// Runs the firewatch binary for end-to-end tests: to completion with its
+// output captured, or in the background for servers.
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace fw::e2e {
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+// Runs argv (argv[0] is the program) to completion. Extra environment
+// entries ("NAME=value") are added to the inherited environment.
+RunResult Run(const std::vector<std::string>& argv, const std::vector<std::string>& env = {});
+
+// A child process whose stdout can be read line by line; killed (SIGTERM,
+// then SIGKILL) on destruction.
+class Background {
+ public:
+  explicit Background(const std::vector<std::string>& argv,
+                      const std::vector<std::string>& env = {});
+  ~Background();
+  // Reads one line of stdout; "" at end of file.
+  std::string ReadLine();
+  // Sends SIGTERM and waits; returns the exit code (or 128+signal).
+  int Terminate();
+
+ private:
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  std::string buffer_;
+};
+
+}  // namespace fw::e2e

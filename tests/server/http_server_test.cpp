@@ -1,0 +1,505 @@
+// Starts a real HttpServer on 127.0.0.1 with an OS-chosen port and talks to
+// it with httplib::Client. Time comes from a ManualClock, so durations are
+// exact and nothing sleeps.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+#include <tuple>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "server/http.h"
+
+namespace fw::server {
+namespace {
+
+using nlohmann::json;
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  HttpServerTest() : logger_(clock_, log_, LogLevel::kInfo) {}
+
+  // Creates the server with the standard test routes; Start() is up to the test.
+  HttpServer& Make(ServerOptions options = {}) {
+    if (options.tokens.empty()) {
+      options.tokens = {{"viewer-tok", Role::kViewer, "grafana"},
+                        {"responder-tok", Role::kResponder, "alice"},
+                        {"admin-tok", Role::kAdmin, "root"}};
+    }
+    server_ = std::make_unique<HttpServer>(std::move(options), clock_, &logger_);
+    server_->Handle("GET", "/api/v1/things", Role::kViewer, [](const Request& r) {
+      json j = {{"role", r.role ? std::string(RoleName(*r.role)) : "anonymous"},
+                {"principal", r.principal}};
+      return Response::Json(200, j.dump());
+    });
+    server_->Handle("GET", "/api/v1/instances/:id/events/:n", Role::kViewer, [](const Request& r) {
+      json j = {{"id", r.path_params.at("id")},
+                {"n", r.path_params.at("n")},
+                {"x", r.Param("x")},
+                {"x_count", r.query.count("x")},
+                {"path", r.path},
+                {"headers", r.headers}};
+      return Response::Json(200, j.dump());
+    });
+    server_->Handle("GET", "/api/v1/secret", Role::kResponder,
+                    [](const Request&) { return Response::Json(200, "{}"); });
+    server_->Handle("POST", "/api/v1/ack", Role::kResponder, [](const Request& r) {
+      json j = {{"role", RoleName(*r.role)}, {"principal", r.principal}, {"body", r.body}};
+      return Response::Json(200, j.dump());
+    });
+    server_->Handle("POST", "/api/v1/echo", Role::kViewer, [](const Request& r) {
+      return Response::Text(200, std::to_string(r.body.size()));
+    });
+    server_->Handle("GET", "/slow", Role::kViewer, [this](const Request&) {
+      clock_.Advance(std::chrono::milliseconds(250));
+      return Response::Json(200, "{}");
+    });
+    server_->Handle("GET", "/throw", Role::kViewer, [](const Request&) -> Response {
+      throw std::runtime_error("db handle is null");
+    });
+    server_->Handle("GET", "/throw-int", Role::kViewer,
+                    [](const Request&) -> Response { throw 42; });
+    server_->Handle("GET", "/empty-404", Role::kViewer,
+                    [](const Request&) { return Response::Json(404, ""); });
+    return *server_;
+  }
+
+  // Creates and starts; returns a client for it.
+  std::unique_ptr<httplib::Client> Serve(ServerOptions options = {}) {
+    HttpServer& s = Make(std::move(options));
+    auto port = s.Start();
+    EXPECT_TRUE(port.has_value()) << (port ? "" : port.error().ToString());
+    EXPECT_GT(*port, 0);
+    EXPECT_EQ(s.port(), *port);
+    return Client(*port);
+  }
+
+  static std::unique_ptr<httplib::Client> Client(int port) {
+    auto c = std::make_unique<httplib::Client>("127.0.0.1", port);
+    c->set_connection_timeout(std::chrono::seconds(5));
+    c->set_read_timeout(std::chrono::seconds(5));
+    return c;
+  }
+
+  static httplib::Headers Bearer(const std::string& token) {
+    return {{"Authorization", "Bearer " + token}};
+  }
+
+  // Checks the standard error body and returns its message.
+  static std::string ExpectError(const httplib::Result& res, int status, const std::string& code) {
+    EXPECT_TRUE(res) << "request failed: " << httplib::to_string(res.error());
+    if (!res) return "";
+    EXPECT_EQ(res->status, status) << res->body;
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+    json j = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
+    EXPECT_FALSE(j.is_discarded()) << res->body;
+    if (j.is_discarded()) return "";
+    EXPECT_EQ(j["status"], "error") << res->body;
+    EXPECT_EQ(j["error"]["code"], code) << res->body;
+    return j["error"]["message"].get<std::string>();
+  }
+
+  std::string Metrics(httplib::Client& c) {
+    auto res = c.Get("/metrics");
+    EXPECT_TRUE(res);
+    if (!res) return "";
+    EXPECT_EQ(res->status, 200);
+    return res->body;
+  }
+
+  ManualClock clock_{1'700'000'000'000};
+  std::ostringstream log_;
+  Logger logger_;
+  std::unique_ptr<HttpServer> server_;
+};
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// Sends raw bytes and reads until the server closes the connection, for
+// requests httplib::Client will not make (chunked, gzip, no Content-Length).
+std::string RawExchange(int port, const std::string& request) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  timeval tv{3, 0};  // below httplib's 5 s keep-alive wait
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return "<connect failed>";
+  }
+  send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  std::string out;
+  char buf[4096];
+  while (true) {
+    const ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n < 0) {
+      out += "<recv error or timeout>";
+      break;
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return out;
+}
+
+// gzip of 1000 'a' bytes.
+const std::string kGzip1000(
+    "\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03\x4b\x4c\x1c\x05\xa3\x60\x14\x0c\x77\x00"
+    "\x00\x03\xda\x38\x9a\xe8\x03\x00\x00",
+    29);
+
+TEST_F(HttpServerTest, HealthzIsOk) {
+  auto c = Serve();
+  auto res = c->Get("/healthz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, R"({"status":"ok"})");
+  EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+}
+
+TEST_F(HttpServerTest, MetricsCountRequestsByHandlerAndCode) {
+  auto c = Serve();
+  ASSERT_TRUE(c->Get("/healthz"));
+  ASSERT_TRUE(c->Get("/healthz"));
+  ASSERT_TRUE(c->Get("/nope"));
+  auto res = c->Get("/metrics");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  const std::string& body = res->body;
+  EXPECT_TRUE(
+      Contains(body, "firewatch_http_requests_total{code=\"200\",handler=\"/healthz\"} 2\n"))
+      << body;
+  EXPECT_TRUE(Contains(body, "firewatch_http_requests_total{code=\"404\",handler=\"none\"} 1\n"))
+      << body;
+  EXPECT_EQ(body.find("# TYPE firewatch_http_requests_total counter"),
+            body.rfind("# TYPE firewatch_http_requests_total counter"));
+  EXPECT_TRUE(Contains(body, "# TYPE firewatch_http_request_duration_seconds histogram"));
+
+  // The counters keep going up: this scrape sees the previous one.
+  ASSERT_TRUE(c->Get("/healthz"));
+  const std::string again = Metrics(*c);
+  EXPECT_TRUE(Contains(again, "{code=\"200\",handler=\"/healthz\"} 3\n")) << again;
+  EXPECT_TRUE(Contains(again, "{code=\"200\",handler=\"/metrics\"} 1\n")) << again;
+}
+
+TEST_F(HttpServerTest, DurationIsMeasuredWithTheClock) {
+  auto c = Serve();
+  auto res = c->Get("/slow");  // the handler advances the ManualClock by 250ms
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200);
+  const std::string m = Metrics(*c);
+  const std::string h = "firewatch_http_request_duration_seconds";
+  EXPECT_TRUE(Contains(m, h + "_bucket{handler=\"/slow\",le=\"0.1\"} 0\n")) << m;
+  EXPECT_TRUE(Contains(m, h + "_bucket{handler=\"/slow\",le=\"0.25\"} 1\n")) << m;
+  EXPECT_TRUE(Contains(m, h + "_sum{handler=\"/slow\"} 0.25\n")) << m;
+  EXPECT_TRUE(Contains(m, h + "_count{handler=\"/slow\"} 1\n")) << m;
+}
+
+TEST_F(HttpServerTest, PathParamsQueryAndHeadersReachTheHandler) {
+  auto c = Serve();
+  httplib::Headers headers = {{"X-Trace-ID", "t1"}, {"Authorization", "Bearer viewer-tok"}};
+  auto res = c->Get("/api/v1/instances/db%2F1/events/7?x=a%20b&x=2", headers);
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  json j = json::parse(res->body);
+  EXPECT_EQ(j["id"], "db/1");
+  EXPECT_EQ(j["n"], "7");
+  EXPECT_EQ(j["x"], "a b");
+  EXPECT_EQ(j["x_count"], 2);
+  EXPECT_EQ(j["headers"]["x-trace-id"], "t1");
+  EXPECT_FALSE(j["headers"].contains("authorization"));  // tokens never reach handlers
+}
+
+TEST_F(HttpServerTest, UnknownRouteIs404Json) {
+  auto c = Serve();
+  std::string msg = ExpectError(c->Get("/api/v1/nothing"), 404, "not_found");
+  EXPECT_TRUE(Contains(msg, "/api/v1/nothing")) << msg;
+}
+
+TEST_F(HttpServerTest, WrongMethodIs405WithAllow) {
+  auto c = Serve();
+  auto res = c->Delete("/healthz", Bearer("admin-tok"));
+  ExpectError(res, 405, "method_not_allowed");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->get_header_value("Allow"), "GET, HEAD");
+  auto put = c->Put("/api/v1/ack", Bearer("admin-tok"), "{}", "application/json");
+  ExpectError(put, 405, "method_not_allowed");
+  ASSERT_TRUE(put);
+  EXPECT_EQ(put->get_header_value("Allow"), "POST");
+}
+
+TEST_F(HttpServerTest, BodyOverLimitIs413JsonAndCounted) {
+  ServerOptions o;
+  o.max_body_bytes = 64;
+  auto c = Serve(o);
+  auto ok = c->Post("/api/v1/echo", Bearer("viewer-tok"), std::string(64, 'a'), "text/plain");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_EQ(ok->body, "64");
+  auto big = c->Post("/api/v1/echo", Bearer("viewer-tok"), std::string(1000, 'a'), "text/plain");
+  std::string msg = ExpectError(big, 413, "too_large");
+  EXPECT_TRUE(Contains(msg, "64 bytes")) << msg;
+  EXPECT_TRUE(Contains(Metrics(*c), "{code=\"413\",handler=\"/api/v1/echo\"} 1\n"));
+  ASSERT_TRUE(c->Get("/healthz"));  // still serving
+}
+
+TEST_F(HttpServerTest, ChunkedBodyIsLimitedAndTheRestIsNeverParsedAsARequest) {
+  ServerOptions o;
+  o.max_body_bytes = 64;
+  HttpServer& s = Make(o);
+  std::atomic<int> smuggled{0};
+  s.Handle("POST", "/count", Role::kViewer, [&smuggled](const Request&) {
+    ++smuggled;
+    return Response::Json(200, "{}");
+  });
+  auto port = s.Start();
+  ASSERT_TRUE(port.has_value());
+
+  const std::string inner =
+      "POST /count HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer viewer-tok\r\n"
+      "Content-Length: 0\r\n\r\n";
+  const std::string chunk = inner + std::string(100, 'y');
+  char size[16];
+  std::snprintf(size, sizeof size, "%zx", chunk.size());
+  const std::string out =
+      RawExchange(*port,
+                  "POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer viewer-tok\r\n"
+                  "Transfer-Encoding: chunked\r\n\r\n" +
+                      std::string(size) + "\r\n" + chunk + "\r\n0\r\n\r\n" + inner);
+  EXPECT_EQ(out.rfind("HTTP/1.1 413", 0), 0u) << out;
+  EXPECT_TRUE(Contains(out, R"("code":"too_large")")) << out;
+  EXPECT_TRUE(Contains(out, "Connection: close")) << out;
+  EXPECT_FALSE(Contains(out, "<recv")) << out;  // closed, not left waiting
+  EXPECT_EQ(smuggled.load(), 0);
+
+  // Well past the limit the body is still drained, so the 413 arrives intact
+  // instead of being lost to a connection reset.
+  std::string many;
+  for (int i = 0; i < 64; ++i) many += "1000\r\n" + std::string(4096, 'z') + "\r\n";
+  const std::string big =
+      RawExchange(*port,
+                  "POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer viewer-tok\r\n"
+                  "Transfer-Encoding: chunked\r\n\r\n" +
+                      many + "0\r\n\r\n");
+  EXPECT_EQ(big.rfind("HTTP/1.1 413", 0), 0u) << big.substr(0, 200);
+  EXPECT_TRUE(big.ends_with("}")) << big.substr(0, 200);
+
+  const std::string ok =
+      RawExchange(*port,
+                  "POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer viewer-tok\r\n"
+                  "Transfer-Encoding: chunked\r\n\r\n"
+                  "a\r\n0123456789\r\n3\r\nabc\r\n0\r\n\r\n");
+  EXPECT_EQ(ok.rfind("HTTP/1.1 200", 0), 0u) << ok;
+  EXPECT_TRUE(ok.ends_with("\r\n\r\n13")) << ok;
+}
+
+TEST_F(HttpServerTest, GzipBodyIsLimitedByItsDecodedSize) {
+  const std::string request =
+      "POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer viewer-tok\r\n"
+      "Content-Encoding: gzip\r\nContent-Length: 29\r\n\r\n" +
+      kGzip1000;
+  ServerOptions small;
+  small.max_body_bytes = 64;
+  Serve(small);
+  const std::string out = RawExchange(server_->port(), request);
+  EXPECT_EQ(out.rfind("HTTP/1.1 413", 0), 0u) << out;
+
+  ServerOptions big;
+  big.max_body_bytes = 1000;
+  Serve(big);
+  const std::string ok = RawExchange(server_->port(), request);
+  EXPECT_EQ(ok.rfind("HTTP/1.1 200", 0), 0u) << ok;
+  EXPECT_TRUE(ok.ends_with("\r\n\r\n1000")) << ok;
+}
+
+TEST_F(HttpServerTest, PostWithoutContentLengthHasEmptyBody) {
+  ServerOptions o;
+  o.read_timeout = std::chrono::milliseconds(1000);  // a wait for EOF would fail with 400
+  Serve(o);
+  const std::string out = RawExchange(
+      server_->port(),
+      "POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer viewer-tok\r\n\r\n");
+  EXPECT_EQ(out.rfind("HTTP/1.1 200", 0), 0u) << out;
+  EXPECT_TRUE(out.ends_with("\r\n\r\n0")) << out;
+}
+
+TEST_F(HttpServerTest, MalformedRequestGetsJsonError) {
+  Serve();
+  const std::string out = RawExchange(server_->port(), "BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0u) << out;
+  EXPECT_TRUE(Contains(out, R"({"status":"error","error":{"code":"invalid_argument")")) << out;
+}
+
+TEST_F(HttpServerTest, RolesGive401Then403Then200) {
+  auto c = Serve();
+  const std::string body = R"({"incident":1})";
+  auto none = c->Post("/api/v1/ack", body, "application/json");
+  ExpectError(none, 401, "unauthorized");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->get_header_value("WWW-Authenticate").rfind("Bearer", 0), 0u);
+
+  auto wrong = c->Post("/api/v1/ack", Bearer("guess"), body, "application/json");
+  ExpectError(wrong, 401, "unauthorized");
+  ASSERT_TRUE(wrong);
+  EXPECT_TRUE(Contains(wrong->get_header_value("WWW-Authenticate"), "invalid_token"));
+
+  std::string msg = ExpectError(
+      c->Post("/api/v1/ack", Bearer("viewer-tok"), body, "application/json"), 403, "forbidden");
+  EXPECT_TRUE(Contains(msg, "viewer")) << msg;
+  EXPECT_TRUE(Contains(msg, "responder")) << msg;
+  EXPECT_FALSE(Contains(msg, "viewer-tok")) << msg;  // never echo the secret
+
+  for (const auto& [token, role, who] : {std::tuple{"responder-tok", "responder", "alice"},
+                                         std::tuple{"admin-tok", "admin", "root"}}) {
+    auto res = c->Post("/api/v1/ack", Bearer(token), body, "application/json");
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    json j = json::parse(res->body);
+    EXPECT_EQ(j["role"], role);
+    EXPECT_EQ(j["principal"], who);
+    EXPECT_EQ(j["body"], body);
+  }
+}
+
+TEST_F(HttpServerTest, AnonymousReadAllowedByDefault) {
+  auto c = Serve();
+  auto res = c->Get("/api/v1/things");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200);
+  EXPECT_EQ(json::parse(res->body)["role"], "anonymous");
+  // Only kViewer routes are open, and a wrong token is not treated as none.
+  ExpectError(c->Get("/api/v1/secret"), 401, "unauthorized");
+  ExpectError(c->Get("/api/v1/things", Bearer("guess")), 401, "unauthorized");
+  auto head = c->Head("/api/v1/things");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_TRUE(head->body.empty());
+}
+
+TEST_F(HttpServerTest, AnonymousReadCanBeDisabled) {
+  ServerOptions o;
+  o.allow_anonymous_read = false;
+  auto c = Serve(o);
+  ExpectError(c->Get("/api/v1/things"), 401, "unauthorized");
+  ExpectError(c->Get("/metrics"), 401, "unauthorized");
+  // Unknown paths do not reveal the route table to anonymous callers.
+  ExpectError(c->Get("/api/v1/nothing"), 401, "unauthorized");
+  auto res = c->Get("/api/v1/things", Bearer("viewer-tok"));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(json::parse(res->body)["role"], "viewer");
+  auto health = c->Get("/healthz");  // probes need no token
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+}
+
+TEST_F(HttpServerTest, HandlerExceptionIs500AndServerKeepsServing) {
+  auto c = Serve();
+  std::string msg = ExpectError(c->Get("/throw"), 500, "internal");
+  EXPECT_FALSE(Contains(msg, "db handle")) << "internals leaked: " << msg;
+  EXPECT_TRUE(Contains(log_.str(), "db handle is null")) << log_.str();
+  ExpectError(c->Get("/throw-int"), 500, "internal");
+  auto res = c->Get("/healthz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_TRUE(Contains(Metrics(*c), "{code=\"500\",handler=\"/throw\"} 1\n"));
+}
+
+TEST_F(HttpServerTest, EmptyHandlerErrorGetsJsonBody) {
+  auto c = Serve();
+  ExpectError(c->Get("/empty-404"), 404, "not_found");
+}
+
+TEST_F(HttpServerTest, RequestsAreLoggedAsJson) {
+  auto c = Serve();
+  ASSERT_TRUE(c->Get("/api/v1/things", Bearer("viewer-tok")));
+  const std::string log = log_.str();
+  ASSERT_FALSE(log.empty());
+  json line = json::parse(log.substr(0, log.find('\n')));
+  EXPECT_EQ(line["message"], "http request");
+  EXPECT_EQ(line["path"], "/api/v1/things");
+  EXPECT_EQ(line["status"], "200");
+  EXPECT_EQ(line["principal"], "grafana");
+  EXPECT_EQ(line["@timestamp"], FormatRfc3339Millis(clock_.Now()));
+  EXPECT_FALSE(Contains(log, "viewer-tok"));
+}
+
+TEST_F(HttpServerTest, BindFailureNamesTheAddress) {
+  auto c = Serve();
+  ServerOptions o;
+  o.port = server_->port();
+  HttpServer second(o, clock_, &logger_);
+  auto res = second.Start();
+  ASSERT_FALSE(res.has_value());
+  EXPECT_EQ(res.error().code(), ErrorCode::kIo);
+  EXPECT_TRUE(Contains(res.error().message(), "127.0.0.1:" + std::to_string(o.port)))
+      << res.error().message();
+  EXPECT_EQ(second.port(), 0);
+  auto still = c->Get("/healthz");  // the first server keeps its port and traffic
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->status, 200);
+}
+
+TEST_F(HttpServerTest, StopIsIdempotentAndClosesThePort) {
+  auto c = Serve();
+  ASSERT_TRUE(c->Get("/healthz"));
+  server_->Stop();
+  server_->Stop();
+  auto res = c->Get("/healthz");
+  EXPECT_FALSE(res);
+  server_.reset();  // destructor after Stop
+}
+
+TEST_F(HttpServerTest, StopWithoutStartAndStopRightAfterStart) {
+  HttpServer& s = Make();
+  s.Stop();
+  HttpServer other(ServerOptions{}, clock_, &logger_);
+  ASSERT_TRUE(other.Start().has_value());
+  other.Stop();
+  EXPECT_FALSE(Client(other.port())->Get("/healthz"));
+}
+
+TEST_F(HttpServerTest, StartTwiceFailsAndHandleAfterStartThrows) {
+  auto c = Serve();
+  auto again = server_->Start();
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code(), ErrorCode::kInternal);
+  EXPECT_THROW(server_->Handle("GET", "/late", Role::kViewer,
+                               [](const Request&) { return Response::Json(200, "{}"); }),
+               std::logic_error);
+}
+
+TEST_F(HttpServerTest, BadOptionsAreRejectedBeforeBinding) {
+  ServerOptions dup;
+  dup.tokens = {{"same", Role::kViewer, "a"}, {"same", Role::kAdmin, "b"}};
+  HttpServer s1(dup, clock_, &logger_);
+  auto r1 = s1.Start();
+  ASSERT_FALSE(r1.has_value());
+  EXPECT_EQ(r1.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(Contains(r1.error().message(), "server tokens")) << r1.error().message();
+
+  ServerOptions port;
+  port.port = 70000;
+  HttpServer s2(port, clock_, &logger_);
+  auto r2 = s2.Start();
+  ASSERT_FALSE(r2.has_value());
+  EXPECT_TRUE(Contains(r2.error().message(), "70000"));
+}
+
+}  // namespace
+}  // namespace fw::server

@@ -64,9 +64,10 @@ void Serve(const ServeFlags& f, ExitStatus& status) {
   opts.tokens.push_back({token, server::Role::kAdmin, "sim-operator"});
   server::HttpServer http(opts, clock, &log);
   sim::LiveSimulator live(std::move(*sc), clock, f.speed);
-  live.RegisterRoutes(http, f.bind + ":" + std::to_string(f.port));
+  live.RegisterRoutes(http);
   auto port = http.Start();
   if (!port) return ReportError(port.error(), status);
+  live.SetAdvertisedAddress(f.bind + ":" + std::to_string(*port));
   live.Start();
   log.Info("simulator serving",
            {{"address", f.bind + ":" + std::to_string(*port)}, {"speed", std::to_string(f.speed)}});

@@ -49,17 +49,17 @@ constexpr MetricFamily kDbRunning{"mysql_global_status_threads_running", MetricT
                                   "Generic metric from SHOW GLOBAL STATUS."};
 constexpr MetricFamily kDbMax{"mysql_global_variables_max_connections", MetricType::kGauge,
                               "Generic gauge metric from SHOW GLOBAL VARIABLES."};
-constexpr MetricFamily kDbSlow{"mysql_global_status_slow_queries", MetricType::kCounter,
+constexpr MetricFamily kDbSlow{"mysql_global_status_slow_queries", MetricType::kUntyped,
                                "Generic metric from SHOW GLOBAL STATUS."};
-constexpr MetricFamily kDbQuestions{"mysql_global_status_questions", MetricType::kCounter,
+constexpr MetricFamily kDbQuestions{"mysql_global_status_questions", MetricType::kUntyped,
                                     "Generic metric from SHOW GLOBAL STATUS."};
 constexpr MetricFamily kDbLockWaits{"mysql_global_status_innodb_row_lock_waits",
-                                    MetricType::kCounter,
+                                    MetricType::kUntyped,
                                     "Generic metric from SHOW GLOBAL STATUS."};
 constexpr MetricFamily kDbLockCurrent{"mysql_global_status_innodb_row_lock_current_waits",
                                       MetricType::kGauge,
                                       "Generic metric from SHOW GLOBAL STATUS."};
-constexpr MetricFamily kDbAborted{"mysql_global_status_aborted_connects", MetricType::kCounter,
+constexpr MetricFamily kDbAborted{"mysql_global_status_aborted_connects", MetricType::kUntyped,
                                   "Generic metric from SHOW GLOBAL STATUS."};
 constexpr MetricFamily kAsgDesired{"asg_desired_capacity", MetricType::kGauge,
                                    "Desired capacity of the auto-scaling group."};

@@ -12,7 +12,8 @@
 
 namespace fw::sim {
 
-enum class MetricType { kCounter, kGauge, kHistogram };
+// kUntyped is what mysqld_exporter declares for SHOW GLOBAL STATUS values.
+enum class MetricType { kCounter, kGauge, kHistogram, kUntyped };
 
 struct MetricFamily {
   const char* name;  // sample name; counters end in _total

@@ -28,6 +28,8 @@ const char* TypeName(MetricType t) {
       return "gauge";
     case MetricType::kHistogram:
       return "histogram";
+    case MetricType::kUntyped:
+      return "unknown";
   }
   return "unknown";
 }
@@ -65,7 +67,12 @@ void OpenMetricsRecorder::Histogram(const MetricFamily& family, std::string_view
 
 size_t OpenMetricsRecorder::series() const {
   size_t n = 0;
-  for (const Family& f : families_) n += f.series.size();
+  // Counted as Prometheus stores them: a histogram is a series per bucket,
+  // plus _count and _sum.
+  for (const Family& f : families_) {
+    const size_t per = f.def->type == MetricType::kHistogram ? f.bounds.size() + 3 : 1;
+    n += f.series.size() * per;
+  }
   return n;
 }
 

@@ -40,14 +40,20 @@ TEST_F(SimServeTest, ServesTargetsMetricsLogsAndStatus) {
   const json targets = json::parse(r->body);
   ASSERT_EQ(targets.size(), 8u) << "6 app instances, the database, the cloud";
   const std::string path = targets[0]["labels"]["__metrics_path__"];
-  EXPECT_EQ(targets[0]["targets"][0], "127.0.0.1:0") << "advertises the configured address";
+  EXPECT_EQ(targets[0]["targets"][0], "127.0.0.1:" + std::to_string(port_))
+      << "advertises the bound address, not the requested port 0";
 
   r = client_->Get(path.c_str());
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_NE(r->get_header_value("Content-Type").find("version=0.0.4"), std::string::npos);
   EXPECT_NE(r->body.find("# TYPE hikaricp_connections_active gauge"), std::string::npos);
-  EXPECT_NE(r->body.find("http_request_duration_seconds_bucket{instance="), std::string::npos);
+  EXPECT_NE(r->body.find("http_request_duration_seconds_bucket{route="), std::string::npos);
+  EXPECT_EQ(r->body.find("instance="), std::string::npos) << "the scraper adds instance";
+
+  r = client_->Get("/sim/metrics");
+  ASSERT_TRUE(r);
+  EXPECT_NE(r->body.find("up{instance=\"i-0"), std::string::npos) << "all targets keep labels";
 
   r = client_->Get("/sim/targets/i-nonexistent/metrics");
   ASSERT_TRUE(r);

@@ -71,7 +71,7 @@ struct LiveSimulator::Impl final : public SimSink {
   }
 
   server::Response Metrics(const std::string& id) {
-    TextExposition text;
+    TextExposition text(/*as_target=*/!id.empty());
     std::lock_guard<std::mutex> lock(mu);
     if (!id.empty() && id != "db-primary" && id != "cloud") {
       bool known = false;
@@ -85,8 +85,9 @@ struct LiveSimulator::Impl final : public SimSink {
     return server::Response::Text(200, text.Render(), "text/plain; version=0.0.4; charset=utf-8");
   }
 
-  server::Response Targets(const std::string& advertised) {
+  server::Response Targets() {
     json out = json::array();
+    std::lock_guard<std::mutex> lock(mu);
     auto add = [&](const std::string& id, const std::string& job) {
       out.push_back({{"targets", {advertised}},
                      {"labels",
@@ -94,7 +95,6 @@ struct LiveSimulator::Impl final : public SimSink {
                        {"instance", id},
                        {"job", job}}}});
     };
-    std::lock_guard<std::mutex> lock(mu);
     for (const InstanceView& v : sim.Instances()) {
       if (v.state != "booting") add(v.id, "app");
     }
@@ -234,6 +234,7 @@ struct LiveSimulator::Impl final : public SimSink {
 
   ScaledClock clock;
   mutable std::mutex mu;
+  std::string advertised = "127.0.0.1:9500";
   Simulator sim;
   LineBuffer logs, changes;
   std::thread thread;
@@ -246,11 +247,16 @@ LiveSimulator::LiveSimulator(Scenario scenario, Clock& base, double speed, size_
 
 LiveSimulator::~LiveSimulator() { Stop(); }
 
-void LiveSimulator::RegisterRoutes(server::HttpServer& s, const std::string& advertised) {
+void LiveSimulator::SetAdvertisedAddress(const std::string& host_port) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->advertised = host_port;
+}
+
+void LiveSimulator::RegisterRoutes(server::HttpServer& s) {
   using server::Role;
   Impl* impl = impl_.get();
   s.Handle("GET", "/sim/targets", Role::kViewer,
-           [impl, advertised](const server::Request&) { return impl->Targets(advertised); });
+           [impl](const server::Request&) { return impl->Targets(); });
   s.Handle("GET", "/sim/targets/:id/metrics", Role::kViewer,
            [impl](const server::Request& r) { return impl->Metrics(r.path_params.at("id")); });
   s.Handle("GET", "/sim/metrics", Role::kViewer,

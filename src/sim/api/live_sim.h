@@ -32,9 +32,11 @@ class LiveSimulator {
   LiveSimulator(Scenario scenario, Clock& base, double speed, size_t buffer_lines = 200'000);
   ~LiveSimulator();  // stops the stepping thread
 
-  // REQUIRES: called before server.Start(). `advertised` is the host:port
-  // service discovery hands to Prometheus.
-  void RegisterRoutes(server::HttpServer& server, const std::string& advertised);
+  // REQUIRES: called before server.Start().
+  void RegisterRoutes(server::HttpServer& server);
+  // The host:port that service discovery hands to Prometheus; known only once
+  // the server has bound its port.
+  void SetAdvertisedAddress(const std::string& host_port);
   void Start();           // begins stepping on a background thread
   void Stop();            // idempotent
   bool finished() const;  // the scenario reached its end

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Interoperability with a real Prometheus (Debian's prometheus package):
+#  1. promtool imports `sim run`'s metrics.om (OpenMetrics) with every sample;
+#  2. promtool lints `sim serve`'s exposition: only node_exporter's own
+#     camelCase names may be flagged, as they are on a real node_exporter;
+#  3. a real Prometheus discovers every target through /sim/targets (HTTP SD),
+#     scrapes them, and answers PromQL about the simulated fleet.
+# Everything listens on 127.0.0.1 and is stopped on exit; waits are bounded.
+set -euo pipefail
+FIREWATCH=${1:?usage: prometheus_test.sh path/to/firewatch}
+for tool in prometheus promtool curl jq; do
+  command -v "$tool" >/dev/null || { echo "FAIL: $tool not installed (scripts/setup installs it)"; exit 1; }
+done
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+# 1. OpenMetrics file import.
+"$FIREWATCH" sim run --scenario steady-state --duration 5m --out "$work/run" -q >"$work/run.txt"
+expected=$(sed -n 's/.*(\([0-9]*\) series, \([0-9]*\) samples).*/\2/p' "$work/run.txt")
+promtool tsdb create-blocks-from openmetrics "$work/run/metrics.om" "$work/blocks" >"$work/import.txt" 2>&1 \
+  || { cat "$work/import.txt"; fail "promtool rejected metrics.om"; }
+imported=$(awk 'NR==2 {print $5}' "$work/import.txt")
+[ "$imported" = "$expected" ] || fail "promtool imported $imported samples, firewatch wrote $expected"
+echo "ok: promtool imported all $imported samples of metrics.om"
+
+# 2. Exposition lint.
+FIREWATCH_TOKEN=interop "$FIREWATCH" sim serve --scenario db-pool-exhaustion --speed 30 --port 0 \
+  >"$work/serve.out" 2>"$work/serve.err" &
+pids+=($!)
+for _ in $(seq 100); do grep -q listening "$work/serve.out" && break; sleep 0.1; done
+sim=$(sed -n 's|listening on http://||p' "$work/serve.out")
+[ -n "$sim" ] || { cat "$work/serve.err"; fail "sim serve did not start"; }
+curl -fsS "http://$sim/sim/metrics" >"$work/all.prom"
+lint=$(promtool check metrics <"$work/all.prom" 2>&1 | grep -v "node_memory_Mem.*camelCase" || true)
+[ -z "$lint" ] || fail "promtool check metrics: $lint"
+echo "ok: promtool check metrics finds nothing beyond node_exporter's own names"
+
+# 3. A real Prometheus scraping the live simulator.
+port=$((20000 + RANDOM % 20000))
+cat >"$work/prometheus.yml" <<YML
+global: {scrape_interval: 1s, evaluation_interval: 1s}
+scrape_configs:
+  - job_name: firewatch-sim
+    http_sd_configs: [{url: "http://$sim/sim/targets", refresh_interval: 5s}]
+YML
+prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
+  --web.listen-address="127.0.0.1:$port" >"$work/prometheus.log" 2>&1 &
+pids+=($!)
+query() {
+  curl -fsS "http://127.0.0.1:$port/api/v1/query" --data-urlencode "query=$1" 2>/dev/null \
+    | jq -r '.data.result[0].value[1] // empty'
+}
+up=""
+for _ in $(seq 60); do  # up to ~30 s
+  up=$(query 'count(up == 1)' || true)
+  [ "$up" = "8" ] && break
+  sleep 0.5
+done
+[ "$up" = "8" ] || { tail -20 "$work/prometheus.log"; fail "expected 8 targets up, got '$up'"; }
+pool=$(query 'sum(hikaricp_connections_max)')
+[ "$pool" = "240" ] || fail "sum(hikaricp_connections_max) = '$pool', want 240 (6 x 40)"
+maxconn=$(query 'mysql_global_variables_max_connections')
+[ "$maxconn" = "250" ] || fail "max_connections = '$maxconn', want 250"
+echo "ok: Prometheus discovered and scraped 8 targets; PromQL sees the fleet"
+echo "1 passed, 0 failed"

@@ -5,7 +5,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 CMAKE_FLAGS ?=
 
-.PHONY: all build setup test check test-asan demo bench format clean
+.PHONY: all build setup test check test-asan demo bench fuzz format clean
 
 all: build
 
@@ -39,6 +39,19 @@ demo: setup build
 
 bench: setup build
 	bash bench/run.sh
+
+# Coverage-guided fuzzing of the scenario parser and model with AFL++, seeded
+# with the built-in scenarios. Crashes land in build-fuzz/findings/default/crashes.
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	CC=afl-gcc CXX=afl-g++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DFW_FUZZ=ON -DCMAKE_CXX_COMPILER_LAUNCHER=
+	AFL_QUIET=1 cmake --build build-fuzz --target scenario_fuzz -j $(JOBS)
+	AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
+	  afl-fuzz -i config/scenarios -o build-fuzz/findings -V $(FUZZ_SECONDS) -t 2000 \
+	  -- build-fuzz/tests/fuzz/scenario_fuzz @@
+	@crashes=$$(ls build-fuzz/findings/default/crashes 2>/dev/null | grep -vc README || true); \
+	  echo "fuzz: $$crashes crashing input(s)"; test "$$crashes" = 0
 
 format:
 	find src tests bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i

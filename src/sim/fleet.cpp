@@ -103,6 +103,18 @@ void ReconcileCapacity(World& w) {
   std::erase_if(w.instances, [](const Instance& i) { return !IsAlive(i); });
 }
 
+// A change event about the latest rollout, with its progress ("3/6").
+void EmitDeployment(World& w, const char* status, const std::string& progress) {
+  const Deployment& d = w.deploy;
+  EmitChange(w, "deployment",
+             {{"version", d.version},
+              {"previous_version", d.previous},
+              {"who", d.author},
+              {"status", status},
+              {"progress", progress},
+              {"rollback", d.is_rollback ? "true" : "false"}});
+}
+
 void AdvanceRollout(World& w) {
   Deployment& d = w.deploy;
   if (!d.rolling) return;
@@ -118,14 +130,7 @@ void AdvanceRollout(World& w) {
   if (restarting > 0) return;
   if (done >= total) {
     d.rolling = false;
-    EmitChange(w, "deployment",
-               {{"service", w.sc.env.service},
-                {"version", d.version},
-                {"previous_version", d.previous},
-                {"who", d.author},
-                {"status", "completed"},
-                {"progress", std::to_string(done) + "/" + std::to_string(total)},
-                {"rollback", d.is_rollback ? "true" : "false"}});
+    EmitDeployment(w, "completed", std::to_string(done) + "/" + std::to_string(total));
     return;
   }
   // Wait for the last batch to pass health checks before taking the next.
@@ -145,14 +150,7 @@ void AdvanceRollout(World& w) {
     RestartApp(w, i, "deployment of " + d.version);
     ++taken;
   }
-  EmitChange(w, "deployment",
-             {{"service", w.sc.env.service},
-              {"version", d.version},
-              {"previous_version", d.previous},
-              {"who", d.author},
-              {"status", "in_progress"},
-              {"progress", std::to_string(done) + "/" + std::to_string(total)},
-              {"rollback", d.is_rollback ? "true" : "false"}});
+  EmitDeployment(w, "in_progress", std::to_string(done) + "/" + std::to_string(total));
 }
 
 void FinishTransitions(World& w) {
@@ -271,14 +269,7 @@ void StartRollout(World& w, const std::string& version, bool is_rollback,
     w.version_history.push_back(version);
   }
   w.deploy = d;
-  EmitChange(w, "deployment",
-             {{"service", w.sc.env.service},
-              {"version", version},
-              {"previous_version", d.previous},
-              {"who", author},
-              {"status", "started"},
-              {"progress", "0/" + std::to_string(w.instances.size())},
-              {"rollback", is_rollback ? "true" : "false"}});
+  EmitDeployment(w, "started", "0/" + std::to_string(w.instances.size()));
 }
 
 double FaultMagnitude(const World& w, const Instance* inst, FaultType type, int route) {

@@ -435,6 +435,13 @@ Result<Scenario> ParseScenario(const std::string& yaml_text, const std::string& 
     if (r.ok() && s.name.empty()) r.Fail(root, "name", "required");
     if (r.ok() && s.step > Millis(60'000))
       r.Fail(Child(root, "step"), "step", "must be at most 1m");
+    // Every step keeps a StepStats: bound the run so memory stays bounded.
+    constexpr int64_t kMaxSteps = 1'000'000;
+    if (r.ok() && s.duration.count() / s.step.count() > kMaxSteps) {
+      r.Fail(Child(root, "duration"), "duration",
+             "more than 1000000 steps of " + FormatDuration(s.step) +
+                 "; use a longer step or a shorter duration");
+    }
     if (r.ok() && s.scrape_interval < s.step) {
       r.Fail(Child(root, "scrape_interval"), "scrape_interval", "must be at least the step");
     }

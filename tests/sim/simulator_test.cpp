@@ -80,6 +80,9 @@ TEST(SimulatorTest, LogLinesCarryTheDocumentedFields) {
   EXPECT_TRUE(saw_access);
   bool saw_deploy = false;
   for (const std::string& c : sink.changes) {
+    const size_t first = c.find("\"service\":");
+    ASSERT_NE(first, std::string::npos) << c;
+    EXPECT_EQ(c.find("\"service\":", first + 1), std::string::npos) << "duplicate key: " << c;
     if (c.find("\"type\":\"deployment\"") != std::string::npos &&
         c.find("\"version\":\"v2.5.0\"") != std::string::npos &&
         c.find("\"previous_version\":\"v2.4.0\"") != std::string::npos &&

@@ -145,25 +145,15 @@ void StepInstance(World& w, Instance& inst, const double offered[kRouteCount]) {
   const double acquire_timeout = env.pool.acquire_timeout.count() / 1000.0;
   double error_log_budget = w.sc.logs.max_error_lines_per_second * dt;
 
-  // Not running the app: the balancer answers for it.
+  // Not running the app: the balancer answers for it (504 after its idle
+  // timeout for a hung process, 502 at once for a refused connection).
   if (inst.state != InstanceState::kInService || inst.hung) {
     const bool hung = inst.hung && inst.state == InstanceState::kInService;
-    const double lat = hung ? env.balancer.idle_timeout.count() / 1000.0 : 0.002;
-    const int status = hung ? 504 : 502;
-    for (int r = 0; r < kRouteCount; ++r) {
-      const int64_t k = w.rng.RoundCount(offered[r] * dt);
-      w.cur.requests += static_cast<double>(k);
-      w.cur.errors += static_cast<double>(k);
-      w.cur.latency_sum += static_cast<double>(k) * lat;
-      w.cur.route_requests[r] += static_cast<double>(k);
-      w.cur.route_errors[r] += static_cast<double>(k);
-      w.cur.route_latency_sum[r] += static_cast<double>(k) * lat;
-      w.retry_backlog[r] += static_cast<double>(k) * w.sc.traffic.retry;
-    }
+    BalancerAnswers(w, offered, hung ? 504 : 502,
+                    hung ? env.balancer.idle_timeout.count() / 1000.0 : 0.002);
     inst.cpu_seconds_idle += env.instance.cores * dt * (hung ? 0.97 : 1.0);
     inst.cpu_seconds_user += env.instance.cores * dt * (hung ? 0.03 : 0.0);
     inst.cpu_util = hung ? 0.03 : 0;
-    (void)status;
     return;
   }
 

@@ -67,6 +67,8 @@ constexpr MetricFamily kAsgInService{"asg_in_service_instances", MetricType::kGa
                                      "Instances in service in the auto-scaling group."};
 constexpr MetricFamily kLbHealthy{"lb_healthy_targets", MetricType::kGauge,
                                   "Targets passing the load balancer's health checks."};
+constexpr MetricFamily kLbResponses{"lb_http_responses_total", MetricType::kCounter,
+                                    "Responses the load balancer generated itself, by code."};
 constexpr MetricFamily kLbMaintenance{"lb_maintenance_mode", MetricType::kGauge,
                                       "1 while the balancer serves the maintenance page."};
 
@@ -161,6 +163,11 @@ void CollectGroup(const World& w, MetricWriter& out) {
   out.Sample(kAsgInService, asg, in_service);
   out.Sample(kLbHealthy, lb, healthy);
   out.Sample(kLbMaintenance, lb, w.maintenance ? 1 : 0);
+  const std::string lb_name = w.sc.env.service + "-alb";
+  for (const auto& [code, n] : w.lb_responses) {
+    out.Sample(kLbResponses, L({{"code", std::to_string(code)}, {"lb", lb_name}}),
+               static_cast<double>(n));
+  }
 }
 
 }  // namespace

@@ -244,6 +244,21 @@ std::vector<Instance*> LbTargets(World& w) {
   return healthy.empty() ? registered : healthy;
 }
 
+void BalancerAnswers(World& w, const double offered[kRouteCount], int status, double latency_s) {
+  for (int r = 0; r < kRouteCount; ++r) {
+    const int64_t k = w.rng.RoundCount(offered[r] * w.dt());
+    const double n = static_cast<double>(k);
+    w.lb_responses[status] += k;
+    w.cur.requests += n;
+    w.cur.errors += n;
+    w.cur.latency_sum += n * latency_s;
+    w.cur.route_requests[r] += n;
+    w.cur.route_errors[r] += n;
+    w.cur.route_latency_sum[r] += n * latency_s;
+    w.retry_backlog[r] += n * w.sc.traffic.retry;
+  }
+}
+
 void StepFleet(World& w) {
   FinishTransitions(w);
   const int64_t interval = w.sc.env.balancer.health_interval.count();

@@ -34,6 +34,7 @@ struct World {
   std::vector<ActiveFault> faults;           // from the timeline or injected
   std::map<std::string, std::vector<FaultSpec>> version_faults;
   double retry_backlog[kRouteCount] = {};  // failed requests clients will retry
+  std::map<int, int64_t> lb_responses;     // answers the balancer made itself, by code
   // Per-step database traffic, summed over instances, read by StepDatabase.
   double db_free_slots = 0;  // connections the database will still accept
   double db_cpu_demand = 0;  // core-seconds per second of query work
@@ -58,6 +59,9 @@ void StartRollout(World& w, const std::string& version, bool is_rollback,
                   const std::string& author);
 void RestartApp(World& w, Instance& inst, const std::string& reason);
 std::vector<Instance*> LbTargets(World& w);
+// The balancer answers `offered` requests/s for a step itself, with `status`
+// after `latency_s`: counted as user-facing errors and retried by clients.
+void BalancerAnswers(World& w, const double offered[kRouteCount], int status, double latency_s);
 
 // faults: is `type` active on `inst` (with its route filter)? Returns the
 // largest magnitude among matching faults, 0 when none.

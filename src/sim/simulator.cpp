@@ -116,20 +116,15 @@ void Simulator::Step() {
   OfferedTraffic(w, offered);
   std::vector<Instance*> targets;
   if (w.maintenance) {
-    for (double o : offered) w.cur.maintenance += o * w.dt();
+    for (double o : offered) {
+      const int64_t k = w.rng.RoundCount(o * w.dt());
+      w.cur.maintenance += static_cast<double>(k);
+      w.lb_responses[503] += k;
+    }
   } else {
     targets = LbTargets(w);
-    if (targets.empty()) {
-      // No registered target at all: the balancer answers 503 itself.
-      for (int r = 0; r < kRouteCount; ++r) {
-        const double n = offered[r] * w.dt();
-        w.cur.requests += n;
-        w.cur.errors += n;
-        w.cur.route_requests[r] += n;
-        w.cur.route_errors[r] += n;
-        w.retry_backlog[r] += n * w.sc.traffic.retry;
-      }
-    }
+    // No registered target at all: the balancer answers 503 itself.
+    if (targets.empty()) BalancerAnswers(w, offered, 503, 0.001);
   }
   double share[kRouteCount];
   for (int r = 0; r < kRouteCount; ++r) {

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "sim/builtin_scenarios.h"
+#include "sim/exposition.h"
 #include "sim/run_output.h"
 #include "sim/summary.h"
 #include "sim/world.h"
@@ -193,6 +194,26 @@ TEST(SimulatorTest, InjectedFaultTakesEffect) {
   const WindowStats after = Window(sim, 180'000, 600'000);
   EXPECT_GT(after.route_error_rate[kProduct], 0.4);
   EXPECT_LT(after.route_error_rate[kHome], 0.001);
+}
+
+}  // namespace
+}  // namespace fw::sim
+
+namespace fw::sim {
+namespace {
+
+TEST(SimulatorTest, HungInstanceShowsAsDownAndBalancerTimeouts) {
+  Simulator sim(Short("instance-failure", 10));
+  sim.RunUntil(sim.end());
+  TextExposition all;
+  sim.Collect(all);
+  const std::string text = all.Render();
+  EXPECT_NE(text.find("lb_http_responses_total{code=\"504\",lb=\"shop-alb\"}"), std::string::npos);
+  int down = 0;
+  for (size_t pos = 0; (pos = text.find("up{instance=", pos)) != std::string::npos; ++pos) {
+    down += text.compare(text.find('}', pos), 3, "} 0") == 0;
+  }
+  EXPECT_EQ(down, 1) << "exactly the hung instance stops answering scrapes";
 }
 
 }  // namespace

@@ -44,7 +44,12 @@ lint=$(promtool check metrics <"$work/all.prom" 2>&1 | grep -v "node_memory_Mem.
 echo "ok: promtool check metrics finds nothing beyond node_exporter's own names"
 
 # 3. A real Prometheus scraping the live simulator.
-port=$((20000 + RANDOM % 20000))
+port=""
+for _ in $(seq 20); do  # a free port: nothing answers on it
+  candidate=$((20000 + RANDOM % 20000))
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
+done
+[ -n "$port" ] || fail "no free port found"
 cat >"$work/prometheus.yml" <<YML
 global: {scrape_interval: 1s, evaluation_interval: 1s}
 scrape_configs:

@@ -1,8 +1,9 @@
 // `firewatch demo`: the main job end to end. Until alerting and response
-// land, it runs the headline outage, plays the operator who rolls the bad
-// release back, and prints what production went through.
+// land, it runs the headline outage with an operator's rollback in its
+// timeline, and prints what production went through.
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -12,29 +13,6 @@
 #include "sim/summary.h"
 
 namespace fw::cli {
-namespace {
-
-// Rolls back at a fixed point of the simulated timeline, as an on-call
-// engineer would once the outage is obvious.
-class RollbackAt final : public sim::SimSink {
- public:
-  RollbackAt(sim::Simulator& sim, Timestamp at) : sim_(sim), at_(at) {}
-  void OnLog(std::string_view) override {}
-  void OnChange(std::string_view) override {}
-  void OnScrape(Timestamp t, const sim::Simulator&) override {
-    if (done_ || t < at_) return;
-    done_ = true;
-    result = sim_.Apply({sim::ActionType::kRollback, "", 0, "demo-operator"});
-  }
-  sim::ActionResult result;
-
- private:
-  sim::Simulator& sim_;
-  Timestamp at_;
-  bool done_ = false;
-};
-
-}  // namespace
 
 void RegisterDemo(CLI::App& app, ExitStatus& status) {
   auto* demo = app.add_subcommand(
@@ -50,8 +28,20 @@ void RegisterDemo(CLI::App& app, ExitStatus& status) {
     if (!sc) return ReportError(sc.error(), status);
     auto at = ParseDuration(rollback_at);
     if (!at) return ReportError(at.error().WithContext("--rollback-at"), status);
-    sc->events.push_back({*at, 0, std::nullopt, std::nullopt,
-                          sim::ActionSpec{sim::ActionType::kRollback, "", 0, "demo-operator"}});
+    if (*at <= Millis(10 * 60'000) || *at > sc->duration) {
+      return ReportError(Error(ErrorCode::kInvalidArgument,
+                               "--rollback-at must be after the 10m deploy and within " +
+                                   FormatDuration(sc->duration)),
+                         status);
+    }
+    // The operator's rollback joins the timeline in time order.
+    sim::TimelineEvent rollback{
+        *at, 0, std::nullopt, std::nullopt,
+        sim::ActionSpec{sim::ActionType::kRollback, "", 0, "demo-operator"}};
+    auto pos = std::upper_bound(
+        sc->events.begin(), sc->events.end(), rollback,
+        [](const sim::TimelineEvent& a, const sim::TimelineEvent& b) { return a.at < b.at; });
+    sc->events.insert(pos, rollback);
     sim::Simulator simulator(std::move(*sc));
     auto out = sim::RunToDirectory(simulator, out_dir);
     if (!out) return ReportError(out.error(), status);

@@ -2,11 +2,11 @@
 // scrape and operators (or runbooks) to act on.
 
 #include <signal.h>
+#include <sys/random.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -23,14 +23,16 @@ struct ServeFlags {
   double speed = 1;
   std::string bind = "127.0.0.1";
   int port = 9500;
+  std::string advertise;  // host:port for service discovery; default bind:port
   bool exit_when_done = false;
 };
 
 // A random token for when the operator gave none: writes stay protected.
-std::string RandomToken() {
-  std::ifstream urandom("/dev/urandom", std::ios::binary);
+Result<std::string> RandomToken() {
   unsigned char bytes[24] = {};
-  urandom.read(reinterpret_cast<char*>(bytes), sizeof bytes);
+  if (getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes)) {
+    return Fail(ErrorCode::kIo, "cannot read random bytes for a token; set FIREWATCH_TOKEN");
+  }
   std::string out;
   char hex[3];
   for (unsigned char b : bytes) {
@@ -40,11 +42,20 @@ std::string RandomToken() {
   return out;
 }
 
+// A wildcard bind cannot be dialled: advertise loopback; IPv6 needs brackets.
+std::string AddressFor(const std::string& bind) {
+  if (bind == "0.0.0.0") return "127.0.0.1";
+  if (bind == "::") return "[::1]";
+  if (bind.find(':') != std::string::npos) return "[" + bind + "]";
+  return bind;
+}
+
 void Serve(const ServeFlags& f, ExitStatus& status) {
   auto sc = ResolveScenario(f.scenario);
   if (!sc) return ReportError(sc.error(), status);
-  if (f.speed <= 0) {
-    return ReportError(Error(ErrorCode::kInvalidArgument, "--speed must be > 0"), status);
+  if (!(f.speed > 0 && f.speed <= 1e6)) {
+    return ReportError(Error(ErrorCode::kInvalidArgument, "--speed must be in (0, 1000000]"),
+                       status);
   }
   // Block the stop signals before any thread starts, then wait for them here.
   sigset_t stop_signals;
@@ -60,14 +71,20 @@ void Serve(const ServeFlags& f, ExitStatus& status) {
   opts.port = f.port;
   const char* env_token = std::getenv("FIREWATCH_TOKEN");
   const bool generated = !env_token || !*env_token;
-  const std::string token = generated ? RandomToken() : env_token;
+  std::string token = generated ? "" : env_token;
+  if (generated) {
+    auto t = RandomToken();
+    if (!t) return ReportError(t.error(), status);
+    token = *t;
+  }
   opts.tokens.push_back({token, server::Role::kAdmin, "sim-operator"});
   server::HttpServer http(opts, clock, &log);
   sim::LiveSimulator live(std::move(*sc), clock, f.speed);
   live.RegisterRoutes(http);
   auto port = http.Start();
   if (!port) return ReportError(port.error(), status);
-  live.SetAdvertisedAddress(f.bind + ":" + std::to_string(*port));
+  live.SetAdvertisedAddress(
+      !f.advertise.empty() ? f.advertise : AddressFor(f.bind) + ":" + std::to_string(*port));
   live.Start();
   log.Info("simulator serving",
            {{"address", f.bind + ":" + std::to_string(*port)}, {"speed", std::to_string(f.speed)}});
@@ -101,6 +118,8 @@ void RegisterSimServe(CLI::App* sim, ExitStatus& status) {
   serve->add_option("--bind", flags.bind, "Address to listen on")->capture_default_str();
   serve->add_option("--port", flags.port, "Port to listen on (0 = any free port)")
       ->capture_default_str();
+  serve->add_option("--advertise", flags.advertise,
+                    "host:port that /sim/targets hands to Prometheus (default: the bound address)");
   serve->add_flag("--exit-when-done", flags.exit_when_done,
                   "Exit when the scenario reaches its end instead of serving on");
   serve->footer(

@@ -23,6 +23,9 @@ constexpr Unit kUnits[] = {
     {"ms", 1},
 };
 
+// Far beyond any real use, and far from int64 overflow when added to a time.
+constexpr int64_t kMaxDuration = 100 * kUnits[0].millis;
+
 }  // namespace
 
 Result<Millis> ParseDuration(std::string_view text) {
@@ -54,8 +57,9 @@ Result<Millis> ParseDuration(std::string_view text) {
     if (found <= last_unit) return bad("units must go from largest to smallest, each once");
     last_unit = found;
     if (n > std::numeric_limits<int64_t>::max() / kUnits[found].millis) return bad("too large");
-    total += n * kUnits[found].millis;
-    if (total < 0) return bad("too large");
+    const int64_t part = n * kUnits[found].millis;
+    if (part > kMaxDuration - total) return bad("too large (at most 100y)");
+    total += part;
   }
   return Millis(total);
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 #include "sim/model.h"
@@ -15,22 +16,28 @@ ActionResult Refuse(std::string why) { return {false, std::move(why), 0}; }
 
 Instance* FindInstance(World& w, const std::string& id) {
   for (Instance& i : w.instances) {
-    if (i.id == id) return &i;
+    if (i.id == id && i.state != InstanceState::kTerminated) return &i;
   }
   return nullptr;
 }
 
 std::string Num(double v) {
-  return v == std::floor(v) ? std::to_string(static_cast<int64_t>(v)) : std::to_string(v);
+  // Whole numbers print without a fraction; anything else (huge, NaN) as %g.
+  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) {
+    return std::to_string(static_cast<int64_t>(v));
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
 }
 
 ActionResult Scale(World& w, const ActionSpec& a) {
   const auto& g = w.sc.env.group;
-  const int want = static_cast<int>(a.value);
-  if (a.value != want || want < g.min || want > g.max) {
+  if (!(a.value >= g.min && a.value <= g.max) || a.value != std::floor(a.value)) {
     return Refuse("desired capacity " + Num(a.value) + " is outside the group's limits [" +
                   std::to_string(g.min) + ", " + std::to_string(g.max) + "]");
   }
+  const int want = static_cast<int>(a.value);
   const int from = w.desired;
   w.desired = want;
   w.last_scale = w.now;
@@ -147,7 +154,7 @@ ActionResult ApplyAction(World& w, const ActionSpec& a) {
       break;
     }
     case ActionType::kSetPoolSize: {
-      if (a.value < 1 || a.value > 10000) {
+      if (!(a.value >= 1 && a.value <= 10000)) {
         r = Refuse("pool size must be between 1 and 10000");
         break;
       }
@@ -160,7 +167,7 @@ ActionResult ApplyAction(World& w, const ActionSpec& a) {
       break;
     }
     case ActionType::kSetMaxConnections: {
-      if (a.value < 1 || a.value > 100000) {
+      if (!(a.value >= 1 && a.value <= 100000)) {
         r = Refuse("max_connections must be between 1 and 100000");
         break;
       }

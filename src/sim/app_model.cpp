@@ -93,13 +93,14 @@ void Record(World& w, Instance& inst, int route, const std::vector<Outcome>& out
       const int64_t lines = std::min<int64_t>(k, static_cast<int64_t>(error_log_budget));
       error_log_budget -= static_cast<double>(lines);
       for (int64_t n = 0; n < lines; ++n) {
-        EmitLog(w, o.level, &inst, route, o.status, SampleLatency(w.rng, o.latency_s, sigma),
+        EmitLog(w, o.level, &inst, route, o.status, SampleLatency(w.log_rng, o.latency_s, sigma),
                 o.message);
       }
     } else {
-      const int64_t lines = w.rng.RoundCount(static_cast<double>(k) * w.sc.logs.access_sample);
+      const int64_t lines = w.log_rng.RoundCount(static_cast<double>(k) * w.sc.logs.access_sample);
       for (int64_t n = 0; n < lines; ++n) {
-        EmitLog(w, "INFO", &inst, route, o.status, SampleLatency(w.rng, o.latency_s, sigma), "");
+        EmitLog(w, "INFO", &inst, route, o.status, SampleLatency(w.log_rng, o.latency_s, sigma),
+                "");
       }
     }
   }
@@ -135,8 +136,10 @@ void ResetAppState(World& w, Instance& i) {
     i.routes[r] = RouteCounters{};
   }
   i.pool_timeouts = 0;
+  // A block as large as any pool may grow to (set_pool_size caps at 10000),
+  // so ids never overlap between instances after a resize.
   i.first_conn_id = w.db.next_conn_id;
-  w.db.next_conn_id += static_cast<int64_t>(i.pool_size) + 1;
+  w.db.next_conn_id += 10'001;
 }
 
 void StepInstance(World& w, Instance& inst, const double offered[kRouteCount]) {
@@ -246,8 +249,8 @@ void StepInstance(World& w, Instance& inst, const double offered[kRouteCount]) {
                     "Connection leak detection triggered for com.mysql.cj.jdbc.ConnectionImpl@%llx "
                     "on thread http-nio-8080-exec-%d, stack trace follows "
                     "(at com.shop.checkout.CheckoutService.placeOrder)",
-                    static_cast<unsigned long long>(w.rng.Next() & 0xffffffff),
-                    static_cast<int>(1 + w.rng.Below(200)));
+                    static_cast<unsigned long long>(w.log_rng.Next() & 0xffffffff),
+                    static_cast<int>(1 + w.log_rng.Below(200)));
       EmitLog(w, "WARN", &inst, kCheckout, 0, 0, msg);
     }
   }
@@ -267,10 +270,8 @@ void StepInstance(World& w, Instance& inst, const double offered[kRouteCount]) {
   inst.gc_overhead = 0.02 + 12.0 * std::pow(std::max(0.0, occupancy - 0.6), 2);
   if (occupancy >= 0.98) {
     OutOfMemory(w, inst);
-    for (int r = 0; r < kRouteCount; ++r) {
-      Record(w, inst, r, {{offered[r] * dt, 502, 0.002, "ERROR", "upstream connection reset"}},
-             error_log_budget);
-    }
+    // The process died with its connections: the balancer answers 502.
+    BalancerAnswers(w, offered, 502, 0.002);
     return;
   }
 
@@ -343,7 +344,8 @@ void StepInstance(World& w, Instance& inst, const double offered[kRouteCount]) {
                        true});
         rest *= 1 - lock_fail[r];
       }
-      if (query_s[r] * 1000 >= env.database.slow_query_threshold.count() && w.rng.Uniform() < 0.2) {
+      if (query_s[r] * 1000 >= env.database.slow_query_threshold.count() &&
+          w.log_rng.Uniform() < 0.2) {
         char msg[200];
         std::snprintf(msg, sizeof msg, "Slow query: %.0f ms %s", query_s[r] * 1000, p.sql);
         EmitLog(w, "WARN", &inst, r, 0, query_s[r], msg);
@@ -363,8 +365,8 @@ void StepInstance(World& w, Instance& inst, const double offered[kRouteCount]) {
     }
     const double idle_timeout = env.balancer.idle_timeout.count() / 1000.0;
     if (latency > idle_timeout) {
-      out.push_back(
-          {rest, 504, idle_timeout, "ERROR", "upstream request timeout at load balancer", true});
+      // Slower than the balancer waits: the client gets its 504.
+      BalancerAnswer(w, r, rest, 504, idle_timeout);
       rest = 0;
     }
     out.push_back({rest, 200, latency, "INFO", ""});

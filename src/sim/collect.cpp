@@ -1,6 +1,7 @@
-// What the simulated system's exporters expose: the application (Spring Boot
-// with Micrometer and HikariCP), node_exporter, mysqld_exporter, and the
-// cloud's group and balancer metrics, with the names those exporters use.
+// What the simulated system's exporters expose, under the names that
+// node_exporter, mysqld_exporter and HikariCP's Prometheus tracker use, the
+// Prometheus client conventions for the app's HTTP metrics, and CloudWatch-
+// like names for the group and the balancer.
 
 #include <algorithm>
 #include <cmath>

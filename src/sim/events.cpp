@@ -54,7 +54,7 @@ void EmitLog(World& w, const char* level, const Instance* inst, int route, int s
   // Spread lines over the step they happened in.
   const Timestamp t =
       w.now - w.sc.step.count() +
-      static_cast<Timestamp>(w.rng.Uniform() * static_cast<double>(w.sc.step.count()));
+      static_cast<Timestamp>(w.log_rng.Uniform() * static_cast<double>(w.sc.step.count()));
   std::string line = "{\"@timestamp\":";
   AppendJsonString(line, FormatRfc3339Millis(t));
   Field(line, "level", level);
@@ -77,8 +77,8 @@ void EmitLog(World& w, const char* level, const Instance* inst, int route, int s
     if (status > 0) {
       NumberField(line, "status", status, 0);
       NumberField(line, "latency_ms", latency_s * 1000, 1);
-      Field(line, "user_id", "u-" + std::to_string(1 + w.rng.Below(w.sc.traffic.users)));
-      Field(line, "trace_id", Hex(w.rng, 32));
+      Field(line, "user_id", "u-" + std::to_string(1 + w.log_rng.Below(w.sc.traffic.users)));
+      Field(line, "trace_id", Hex(w.log_rng, 32));
     }
   }
   line += '}';

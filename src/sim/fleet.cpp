@@ -52,29 +52,40 @@ void RunHealthChecks(World& w) {
   }
 }
 
+// Target tracking as AWS does it: the group's CPU averaged over a minute;
+// scale out after 3 minutes above target, in after 15 minutes below 90% of
+// it; nothing during the cooldown after a change.
 void Autoscale(World& w) {
   const auto& g = w.sc.env.group;
-  if (g.target_cpu <= 0 || w.now - w.last_scale < g.scale_cooldown.count()) return;
+  if (g.target_cpu <= 0) return;
   double sum = 0;
   int n = 0;
   for (const Instance& i : w.instances) {
-    if (i.state == InstanceState::kInService) {
+    if (i.state == InstanceState::kInService && i.app_started_at < w.now) {
       sum += i.cpu_util;
       ++n;
     }
   }
   if (n == 0) return;
   const double avg = sum / n;
+  w.cpu_minute_avg = w.cpu_minute_avg < 0
+                         ? avg
+                         : w.cpu_minute_avg + (avg - w.cpu_minute_avg) * std::min(1.0, w.dt() / 60);
+  const double cpu = w.cpu_minute_avg;
+  w.cpu_high_since = cpu > g.target_cpu ? (w.cpu_high_since ? w.cpu_high_since : w.now) : 0;
+  w.cpu_low_since = cpu < g.target_cpu * 0.9 ? (w.cpu_low_since ? w.cpu_low_since : w.now) : 0;
+  if (w.now - w.last_scale < g.scale_cooldown.count()) return;
   int want = w.desired;
-  if (avg > g.target_cpu * 1.1) {
-    want = std::min(g.max, static_cast<int>(std::ceil(n * avg / g.target_cpu)));
-  } else if (avg < g.target_cpu * 0.5) {
+  if (w.cpu_high_since && w.now - w.cpu_high_since >= 3 * 60'000) {
+    want = std::min(g.max, static_cast<int>(std::ceil(n * cpu / g.target_cpu)));
+  } else if (w.cpu_low_since && w.now - w.cpu_low_since >= 15 * 60'000) {
     want = std::max(g.min, w.desired - 1);
   }
   if (want == w.desired) return;
+  const double avg_shown = cpu;
   char reason[160];
   std::snprintf(reason, sizeof reason, "target tracking: average CPU %.0f%% vs target %.0f%%",
-                avg * 100, g.target_cpu * 100);
+                avg_shown * 100, g.target_cpu * 100);
   EmitChange(w, "scaling",
              {{"group", w.sc.env.service + "-asg"},
               {"from", std::to_string(w.desired)},
@@ -83,6 +94,7 @@ void Autoscale(World& w) {
               {"reason", reason}});
   w.desired = want;
   w.last_scale = w.now;
+  w.cpu_high_since = w.cpu_low_since = 0;
 }
 
 void ReconcileCapacity(World& w) {
@@ -215,6 +227,7 @@ void InitFleet(World& w) {
   w.version_history.push_back(w.sc.env.version);
   w.pool_size = w.sc.env.pool.size;
   w.desired = w.sc.env.group.desired;
+  w.last_scale = w.now;  // a fresh group starts in its cooldown
   w.db.max_connections = w.sc.env.database.max_connections;
   for (int i = 0; i < w.desired; ++i) LaunchInstance(w, true);
 }
@@ -244,19 +257,22 @@ std::vector<Instance*> LbTargets(World& w) {
   return healthy.empty() ? registered : healthy;
 }
 
+void BalancerAnswer(World& w, int route, double requests, int status, double latency_s) {
+  const int64_t k = w.rng.RoundCount(requests);
+  const double n = static_cast<double>(k);
+  w.lb_responses[status] += k;
+  w.cur.requests += n;
+  w.cur.errors += n;
+  w.cur.latency_sum += n * latency_s;
+  w.cur.route_requests[route] += n;
+  w.cur.route_errors[route] += n;
+  w.cur.route_latency_sum[route] += n * latency_s;
+  w.retry_backlog[route] += n * w.sc.traffic.retry;
+}
+
 void BalancerAnswers(World& w, const double offered[kRouteCount], int status, double latency_s) {
-  for (int r = 0; r < kRouteCount; ++r) {
-    const int64_t k = w.rng.RoundCount(offered[r] * w.dt());
-    const double n = static_cast<double>(k);
-    w.lb_responses[status] += k;
-    w.cur.requests += n;
-    w.cur.errors += n;
-    w.cur.latency_sum += n * latency_s;
-    w.cur.route_requests[r] += n;
-    w.cur.route_errors[r] += n;
-    w.cur.route_latency_sum[r] += n * latency_s;
-    w.retry_backlog[r] += n * w.sc.traffic.retry;
-  }
+  for (int r = 0; r < kRouteCount; ++r)
+    BalancerAnswer(w, r, offered[r] * w.dt(), status, latency_s);
 }
 
 void StepFleet(World& w) {

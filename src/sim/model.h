@@ -15,7 +15,8 @@ namespace fw::sim {
 
 struct World {
   Scenario sc;
-  Rng rng;
+  Rng rng;      // the model's randomness
+  Rng log_rng;  // log decoration only, so attaching a sink never changes the run
   Timestamp now = 0;
   Timestamp next_scrape = 0;
   size_t next_event = 0;
@@ -26,7 +27,10 @@ struct World {
   Database db;
   double pool_size = 0;
   int desired = 0;
-  Timestamp last_scale = 0;
+  Timestamp last_scale = 0;      // autoscaling cooldown starts here
+  double cpu_minute_avg = -1;    // the group's CPU, averaged over about a minute
+  Timestamp cpu_high_since = 0;  // 0: not above target now
+  Timestamp cpu_low_since = 0;
   bool maintenance = false;
   std::map<std::string, bool> flags;
   std::vector<std::string> version_history;  // oldest first; back() is current
@@ -47,7 +51,7 @@ struct World {
   StepStats cur;
   std::array<double, kLatencyBuckets.size() + 1> step_buckets{};
 
-  explicit World(Scenario s) : sc(std::move(s)), rng(sc.seed) {}
+  explicit World(Scenario s) : sc(std::move(s)), rng(sc.seed), log_rng(sc.seed ^ 0x6c6f6773ULL) {}
   double dt() const { return sc.step.count() / 1000.0; }
 };
 
@@ -62,6 +66,8 @@ std::vector<Instance*> LbTargets(World& w);
 // The balancer answers `offered` requests/s for a step itself, with `status`
 // after `latency_s`: counted as user-facing errors and retried by clients.
 void BalancerAnswers(World& w, const double offered[kRouteCount], int status, double latency_s);
+// The same for `requests` requests of one route this step.
+void BalancerAnswer(World& w, int route, double requests, int status, double latency_s);
 
 // faults: is `type` active on `inst` (with its route filter)? Returns the
 // largest magnitude among matching faults, 0 when none.

@@ -108,7 +108,7 @@ class Reader {
     if (!n.IsScalar() || !YAML::convert<double>::decode(n, v)) {
       return Fail(n, Join(path, key), "expected a number, got \"" + Scalar(n) + "\"");
     }
-    if (v < min || v > max) {
+    if (!(v >= min && v <= max)) {  // written so that NaN fails too
       std::ostringstream why;
       why << "must be between " << min << " and " << max << ", got " << v;
       return Fail(n, Join(path, key), why.str());
@@ -164,16 +164,6 @@ void ReadFault(Reader& r, const YAML::Node& n, const std::string& path, FaultSpe
   f.type = *t;
   r.Num(n, path, "magnitude", f.magnitude, 0, 1e6);
   r.Str(n, path, "route", f.route);
-  if (!f.route.empty()) {
-    static const std::set<std::string> kRoutes = {
-        "GET /", "GET /product", "POST /cart", "POST /checkout",
-        "/",     "/product",     "/cart",      "/checkout"};
-    if (!kRoutes.count(f.route)) {
-      return r.Fail(Child(n, "route"), path + ".route",
-                    "unknown route \"" + f.route + "\" (expected /, /product, /cart or /checkout)");
-    }
-    if (f.route.find(' ') != std::string::npos) f.route = f.route.substr(f.route.find(' ') + 1);
-  }
   if (Child(n, "instance").IsDefined()) {
     int idx = 0;
     r.Int(n, path, "instance", idx, 0, 10'000);
@@ -184,18 +174,14 @@ void ReadFault(Reader& r, const YAML::Node& n, const std::string& path, FaultSpe
     r.Dur(n, path, "duration", d);
     f.duration = d;
   }
-  const bool share = f.type == FaultType::kConnectionLeak || f.type == FaultType::kErrorRate ||
-                     f.type == FaultType::kLockContention;
-  if (r.ok() && share && (f.magnitude <= 0 || f.magnitude > 1)) {
-    r.Fail(Child(n, "magnitude").IsDefined() ? Child(n, "magnitude") : n, path + ".magnitude",
-           std::string(FaultTypeName(f.type)) + " needs a share in (0, 1]");
-  }
-  const bool positive = f.type == FaultType::kMemoryLeak || f.type == FaultType::kSlowQuery ||
-                        f.type == FaultType::kDependencyTimeout ||
-                        f.type == FaultType::kTrafficSurge || f.type == FaultType::kCpuHog;
-  if (r.ok() && positive && f.magnitude <= 0) {
-    r.Fail(Child(n, "magnitude").IsDefined() ? Child(n, "magnitude") : n, path + ".magnitude",
-           std::string(FaultTypeName(f.type)) + " needs a magnitude > 0");
+  if (!r.ok()) return;
+  if (auto bad = ValidateFault(f); !bad) {
+    // The field is the message's first word: route or magnitude.
+    const std::string field = bad.error().message().starts_with("route") ? "route" : "magnitude";
+    const YAML::Node at = Child(n, field.c_str());
+    std::string why = bad.error().message();
+    if (why.starts_with(field + ": ")) why = why.substr(field.size() + 2);
+    r.Fail(at.IsDefined() ? at : n, path + "." + field, why);
   }
 }
 
@@ -381,6 +367,43 @@ Result<FaultType> ParseFaultType(std::string_view name) {
   return Fail(ErrorCode::kInvalidArgument, "unknown fault type \"" + std::string(name) +
                                                "\" (expected one of: " + NameList(kFaultNames) +
                                                ")");
+}
+
+Result<void> ValidateFault(FaultSpec& f) {
+  if (!f.route.empty()) {
+    static const std::set<std::string> kRoutes = {
+        "GET /", "GET /product", "POST /cart", "POST /checkout",
+        "/",     "/product",     "/cart",      "/checkout"};
+    if (!kRoutes.count(f.route)) {
+      return Fail(
+          ErrorCode::kInvalidArgument,
+          "route \"" + f.route + "\" is unknown (expected /, /product, /cart or /checkout)");
+    }
+    if (f.route.find(' ') != std::string::npos) f.route = f.route.substr(f.route.find(' ') + 1);
+  }
+  const bool share = f.type == FaultType::kConnectionLeak || f.type == FaultType::kErrorRate ||
+                     f.type == FaultType::kLockContention;
+  if (share && !(f.magnitude > 0 && f.magnitude <= 1)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "magnitude: " + std::string(FaultTypeName(f.type)) + " needs a share in (0, 1]");
+  }
+  if (!(f.magnitude >= 0 && f.magnitude <= 1e6)) {
+    return Fail(ErrorCode::kInvalidArgument, "magnitude must be between 0 and 1e6");
+  }
+  const bool positive = f.type == FaultType::kMemoryLeak || f.type == FaultType::kSlowQuery ||
+                        f.type == FaultType::kDependencyTimeout ||
+                        f.type == FaultType::kTrafficSurge || f.type == FaultType::kCpuHog;
+  if (positive && f.magnitude <= 0) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "magnitude: " + std::string(FaultTypeName(f.type)) + " needs a magnitude > 0");
+  }
+  if (f.instance && (*f.instance < 0 || *f.instance > 10'000)) {
+    return Fail(ErrorCode::kInvalidArgument, "instance must be between 0 and 10000");
+  }
+  if (f.duration && f.duration->count() <= 0) {
+    return Fail(ErrorCode::kInvalidArgument, "duration must be > 0");
+  }
+  return {};
 }
 
 const char* ActionTypeName(ActionType t) {

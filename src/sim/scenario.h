@@ -39,6 +39,10 @@ struct FaultSpec {
   std::string flag;                // active only while this feature flag is on
 };
 
+// Checks a fault's fields against its type and normalises its route
+// ("GET /product" -> "/product"). Shared by scenario files and the HTTP API.
+Result<void> ValidateFault(FaultSpec& f);
+
 enum class ActionType {
   kScale,     // value = desired capacity
   kRollback,  // to the previous version

@@ -49,7 +49,7 @@ TEST(CliTest, ScenariosListsOnePerLineWithSummary) {
 }
 
 TEST(CliTest, RunWritesTheThreeFilesAndASummary) {
-  const std::string dir = ::testing::TempDir() + "/fw_e2e_run";
+  const std::string dir = MakeTempDir() + "/run";
   std::filesystem::remove_all(dir);
   RunResult r = Firewatch(
       {"sim", "run", "--scenario", "db-pool-exhaustion", "--duration", "12m", "--out", dir});
@@ -67,7 +67,7 @@ TEST(CliTest, RunWritesTheThreeFilesAndASummary) {
 }
 
 TEST(CliTest, SeedChangesTheRunAndIsRepeatable) {
-  const std::string base = ::testing::TempDir() + "/fw_e2e_seed";
+  const std::string base = MakeTempDir() + "/seed";
   auto logs = [&](const std::string& seed, const std::string& sub) {
     const std::string dir = base + sub;
     RunResult r = Firewatch({"sim", "run", "--scenario", "steady-state", "--duration", "2m",
@@ -83,7 +83,7 @@ TEST(CliTest, SeedChangesTheRunAndIsRepeatable) {
 }
 
 TEST(CliTest, BadScenariosExitTwoNamingFieldAndLine) {
-  const std::string dir = ::testing::TempDir();
+  const std::string dir = MakeTempDir();
   struct Case {
     const char* yaml;
     const char* expect;
@@ -113,10 +113,9 @@ TEST(CliTest, BadScenariosExitTwoNamingFieldAndLine) {
 }
 
 TEST(CliTest, ShippedScenarioFilesRunFromDisk) {
-  RunResult r =
-      Firewatch({"sim", "run", "--scenario-file",
-                 std::string(FW_SOURCE_DIR) + "/config/scenarios/memory-leak.yml", "--duration",
-                 "1m", "--out", ::testing::TempDir() + "/fw_e2e_file", "-q"});
+  RunResult r = Firewatch({"sim", "run", "--scenario-file",
+                           std::string(FW_SOURCE_DIR) + "/config/scenarios/memory-leak.yml",
+                           "--duration", "1m", "--out", MakeTempDir() + "/file", "-q"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("metrics.om"), std::string::npos);
 }

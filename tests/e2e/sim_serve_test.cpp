@@ -111,6 +111,15 @@ TEST_F(SimServeTest, ActionsNeedATokenAndAnswerWithTheirEffect) {
   r = client_->Post("/sim/faults", auth, R"({"type":"cpu_hog","magnitude":2})", "application/json");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200) << r->body;
+  // Faults are checked as scenario files are: a share above 1, a wrong type.
+  for (const char* bad : {R"({"type":"error_rate","magnitude":5})",
+                          R"({"type":"cpu_hog","magnitude":1,"instance":-1})",
+                          R"({"type":"cpu_hog","magnitude":1,"duraton":"5m"})",
+                          R"({"type":"slow_query","magnitude":3,"route":"/nope"})"}) {
+    r = client_->Post("/sim/faults", auth, bad, "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << bad << " -> " << r->body;
+  }
 
   // The action shows up in the change stream.
   bool seen = false;
@@ -120,6 +129,25 @@ TEST_F(SimServeTest, ActionsNeedATokenAndAnswerWithTheirEffect) {
     seen = r->body.find("\"key\":\"maintenance_mode\",\"value\":\"on\"") != std::string::npos;
   }
   EXPECT_TRUE(seen) << r->body;
+}
+
+TEST_F(SimServeTest, AHungInstanceStopsAnsweringItsScrapes) {
+  httplib::Headers auth = {{"Authorization", "Bearer e2e-secret"}};
+  auto r = client_->Post("/sim/faults", auth, R"({"type":"instance_failure","magnitude":1})",
+                         "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  r = client_->Get("/sim/status");
+  ASSERT_TRUE(r);
+  std::string hung_id;
+  const json status = json::parse(r->body);
+  for (const json& i : status["instances"]) {
+    if (i["hung"] == true) hung_id = i["id"];
+  }
+  ASSERT_FALSE(hung_id.empty());
+  r = client_->Get(("/sim/targets/" + hung_id + "/metrics").c_str());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503) << "a failed scrape is what makes Prometheus record up 0";
 }
 
 TEST_F(SimServeTest, StopsCleanlyOnSigterm) { EXPECT_EQ(server_->Terminate(), 0); }

@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <utility>
@@ -23,6 +25,8 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::vector<std::string>
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
+    // If the test dies, so does the server it started.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     dup2(out_fd, 1);
     if (err_fd >= 0) dup2(err_fd, 2);
     const int devnull = open("/dev/null", O_RDONLY);
@@ -41,6 +45,13 @@ int ExitCode(int status) {
 }
 
 }  // namespace
+
+std::string MakeTempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/firewatch-test-XXXXXX";
+  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  return tmpl;
+}
 
 RunResult Run(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
   int out[2], err[2];
@@ -94,6 +105,8 @@ std::string Background::ReadLine() {
       buffer_.erase(0, nl + 1);
       return line;
     }
+    pollfd pfd{out_fd_, POLLIN, 0};
+    if (poll(&pfd, 1, 30'000) <= 0) return std::exchange(buffer_, "");  // 30 s: give up
     const ssize_t n = read(out_fd_, buf, sizeof buf);
     if (n <= 0) return std::exchange(buffer_, "");
     buffer_.append(buf, static_cast<size_t>(n));

@@ -14,6 +14,10 @@ struct RunResult {
   std::string out, err;
 };
 
+// A new empty directory under $TMPDIR (or /tmp), unique to this call, so
+// that test runs on one machine never share files.
+std::string MakeTempDir();
+
 // Runs argv (argv[0] is the program) to completion. Extra environment
 // entries ("NAME=value") are added to the inherited environment.
 RunResult Run(const std::vector<std::string>& argv, const std::vector<std::string>& env = {});
@@ -25,7 +29,7 @@ class Background {
   explicit Background(const std::vector<std::string>& argv,
                       const std::vector<std::string>& env = {});
   ~Background();
-  // Reads one line of stdout; "" at end of file.
+  // Reads one line of stdout; "" at end of file or after 30 s of silence.
   std::string ReadLine();
   // Sends SIGTERM and waits; returns the exit code (or 128+signal).
   int Terminate();

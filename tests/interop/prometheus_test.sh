@@ -32,7 +32,7 @@ imported=$(awk 'NR==2 {print $5}' "$work/import.txt")
 echo "ok: promtool imported all $imported samples of metrics.om"
 
 # 2. Exposition lint.
-FIREWATCH_TOKEN=interop "$FIREWATCH" sim serve --scenario db-pool-exhaustion --speed 30 --port 0 \
+FIREWATCH_TOKEN=interop "$FIREWATCH" sim serve --scenario db-pool-exhaustion --speed 1 --port 0 \
   >"$work/serve.out" 2>"$work/serve.err" &
 pids+=($!)
 for _ in $(seq 100); do grep -q listening "$work/serve.out" && break; sleep 0.1; done
@@ -44,21 +44,31 @@ lint=$(promtool check metrics <"$work/all.prom" 2>&1 | grep -v "node_memory_Mem.
 echo "ok: promtool check metrics finds nothing beyond node_exporter's own names"
 
 # 3. A real Prometheus scraping the live simulator.
-port=""
-for _ in $(seq 20); do  # a free port: nothing answers on it
-  candidate=$((20000 + RANDOM % 20000))
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
-done
-[ -n "$port" ] || fail "no free port found"
+# Prometheus on a free port below the ephemeral range; retried if the port is
+# taken between the check and the bind.
+start_prometheus() {
+  for _ in $(seq 5); do
+    port=$((20000 + RANDOM % 12000))
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi
+    prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb-$port" \
+      --web.listen-address="127.0.0.1:$port" >"$work/prometheus.log" 2>&1 &
+    prom_pid=$!
+    for _ in $(seq 50); do
+      curl -fsS "http://127.0.0.1:$port/-/ready" >/dev/null 2>&1 && { pids+=("$prom_pid"); return 0; }
+      kill -0 "$prom_pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    kill "$prom_pid" 2>/dev/null || true
+  done
+  return 1
+}
 cat >"$work/prometheus.yml" <<YML
 global: {scrape_interval: 1s, evaluation_interval: 1s}
 scrape_configs:
   - job_name: firewatch-sim
     http_sd_configs: [{url: "http://$sim/sim/targets", refresh_interval: 5s}]
 YML
-prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
-  --web.listen-address="127.0.0.1:$port" >"$work/prometheus.log" 2>&1 &
-pids+=($!)
+start_prometheus || { tail -20 "$work/prometheus.log"; fail "Prometheus did not start"; }
 query() {
   curl -fsS "http://127.0.0.1:$port/api/v1/query" --data-urlencode "query=$1" 2>/dev/null \
     | jq -r '.data.result[0].value[1] // empty'
@@ -75,4 +85,16 @@ pool=$(query 'sum(hikaricp_connections_max)')
 maxconn=$(query 'mysql_global_variables_max_connections')
 [ "$maxconn" = "250" ] || fail "max_connections = '$maxconn', want 250"
 echo "ok: Prometheus discovered and scraped 8 targets; PromQL sees the fleet"
+
+# A hung instance stops answering its scrapes: Prometheus records up 0 for it.
+curl -fsS -H 'Authorization: Bearer interop' -d '{"type":"instance_failure","magnitude":1,"instance":0}' \
+  "http://$sim/sim/faults" >/dev/null || fail "could not inject the fault"
+down=""
+for _ in $(seq 40); do
+  down=$(query 'count(up == 0)' || true)
+  [ "$down" = "1" ] && break
+  sleep 0.5
+done
+[ "$down" = "1" ] || fail "expected one target down after the hang, got '$down'"
+echo "ok: the hung instance shows up == 0 in Prometheus"
 echo "1 passed, 0 failed"

@@ -53,6 +53,9 @@ std::vector<Case> ParseFile(const std::string& path) {
     if (word == "run") {
       cases.push_back(Case{line, "", {}, {}});
       ss >> cases.back().scenario;
+    } else if (cases.empty()) {
+      ADD_FAILURE() << path << ":" << line << ": '" << word << "' before any 'run'";
+      return cases;
     } else if (word == "at") {
       std::string at, kw, type, arg;
       ss >> at >> kw >> type >> arg;
@@ -71,11 +74,16 @@ std::vector<Case> ParseFile(const std::string& path) {
       std::string from, to;
       ss >> from >> to;
       cases.back().windows.push_back(WindowCheck{Offset(from), Offset(to), {}});
+    } else if (cases.back().windows.empty()) {
+      ADD_FAILURE() << path << ":" << line << ": an expectation before any 'window'";
+      return cases;
     } else {
       Check c{line, word, "", "", 0, 0};
       if (word.starts_with("route_")) ss >> c.route;
-      ss >> c.op >> c.a;
-      if (c.op == "between") ss >> c.b;
+      if (!(ss >> c.op >> c.a) || (c.op == "between" && !(ss >> c.b))) {
+        ADD_FAILURE() << path << ":" << line << ": expected 'STAT op VALUE'";
+        continue;
+      }
       cases.back().windows.back().checks.push_back(c);
     }
   }

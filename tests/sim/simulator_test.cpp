@@ -1,6 +1,7 @@
 #include "sim/simulator.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -134,8 +135,8 @@ TEST(SimulatorTest, ProcessListShowsLeakedConnectionsAsLongSleeps) {
 }
 
 TEST(SimulatorTest, RunToDirectoryWritesOpenMetricsAndNdjson) {
-  const std::string dir = ::testing::TempDir() + "/fw_sim_run";
-  std::filesystem::remove_all(dir);
+  std::string dir = ::testing::TempDir() + "fw_sim_run_XXXXXX";
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
   Simulator sim(Short("db-pool-exhaustion", 3));
   auto out = RunToDirectory(sim, dir);
   ASSERT_TRUE(out.has_value()) << out.error().ToString();

@@ -1,6 +1,8 @@
 #include "sim/api/live_sim.h"
 
+#include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -15,19 +17,22 @@ namespace {
 
 using nlohmann::json;
 
-// Recent lines with their sequence numbers, for cursor-based readers.
+// Recent lines numbered from 0 in arrival order, for cursor-based readers:
+// a reader asks for lines from cursor N on and gets the cursor to ask next.
 class LineBuffer {
  public:
   explicit LineBuffer(size_t cap) : cap_(cap) {}
+  uint64_t first() const { return next_ - lines_.size(); }  // oldest line still held
   void Add(std::string_view line) {
     lines_.emplace_back(line);
     ++next_;
     if (lines_.size() > cap_) lines_.pop_front();
   }
-  // Lines with sequence > after (at most limit); returns the new cursor.
-  uint64_t Read(uint64_t after, size_t limit, std::string& out) const {
-    const uint64_t first = next_ - lines_.size();  // sequence of lines_[0], 1-based below
-    uint64_t seq = std::max(after, first);
+  // Lines numbered `from` and later (at most limit); returns the next cursor.
+  // Lines already dropped from the buffer are skipped: see first().
+  uint64_t Read(uint64_t from, size_t limit, std::string& out) const {
+    const uint64_t first = next_ - lines_.size();
+    uint64_t seq = std::max(from, first);
     for (size_t n = 0; seq < next_ && n < limit; ++seq, ++n) {
       out += lines_[seq - first];
       out += '\n';
@@ -40,6 +45,11 @@ class LineBuffer {
   std::deque<std::string> lines_;
   uint64_t next_ = 0;  // sequence number of the next line
 };
+
+bool ParseCount(const std::string& s, uint64_t& out) {
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && end == s.data() + s.size() && !s.empty();
+}
 
 server::Response BadRequest(const std::string& why) {
   return server::Response::FromError(Error(ErrorCode::kInvalidArgument, why));
@@ -62,10 +72,12 @@ struct LiveSimulator::Impl final : public SimSink {
     while (!stopping && !sim.done()) {
       const Timestamp target = clock.Now();
       while (!sim.done() && sim.now() < target) sim.Step();
-      const Timestamp next = sim.now() + sim.scenario().step.count();
-      lock.unlock();
-      clock.SleepUntil(std::min(next, clock.Now() + 250));
-      lock.lock();
+      // Wake for the next step, or at once when Stop() is called.
+      const double real_ms = sim.scenario().step.count() / clock.speed();
+      wake.wait_for(
+          lock,
+          std::chrono::microseconds(static_cast<int64_t>(std::clamp(real_ms, 1.0, 250.0) * 1000)),
+          [this] { return stopping; });
     }
     done = sim.done();
   }
@@ -74,11 +86,20 @@ struct LiveSimulator::Impl final : public SimSink {
     TextExposition text(/*as_target=*/!id.empty());
     std::lock_guard<std::mutex> lock(mu);
     if (!id.empty() && id != "db-primary" && id != "cloud") {
-      bool known = false;
-      for (const InstanceView& v : sim.Instances()) known |= v.id == id;
-      if (!known) {
+      const InstanceView* target = nullptr;
+      const std::vector<InstanceView> all = sim.Instances();
+      for (const InstanceView& v : all) {
+        if (v.id == id) target = &v;
+      }
+      if (!target) {
         return server::Response::FromError(
             Error(ErrorCode::kNotFound, "no target \"" + id + "\" (see /sim/targets)"));
+      }
+      if (target->hung || target->state != "in_service") {
+        // The app does not answer: the scrape fails and Prometheus records up 0.
+        return server::Response::ErrorJson(
+            503, "unavailable",
+            "target " + id + " is not answering (" + (target->hung ? "hung" : target->state) + ")");
       }
     }
     sim.Collect(text, id);
@@ -104,22 +125,22 @@ struct LiveSimulator::Impl final : public SimSink {
   }
 
   server::Response Lines(const server::Request& req, const LineBuffer& buf) {
-    uint64_t after = 0;
-    size_t limit = 10'000;
-    try {
-      after = std::stoull(req.Param("after", "0"));
-      limit = std::min<size_t>(std::stoull(req.Param("limit", "10000")), 100'000);
-    } catch (const std::exception&) {
+    uint64_t from = 0, limit = 10'000;
+    if (!ParseCount(req.Param("after", "0"), from) ||
+        !ParseCount(req.Param("limit", "10000"), limit)) {
       return BadRequest("after and limit must be non-negative integers");
     }
     std::string body;
-    uint64_t next;
+    uint64_t next, first;
     {
       std::lock_guard<std::mutex> lock(mu);
-      next = buf.Read(after, limit, body);
+      next = buf.Read(from, std::min<uint64_t>(limit, 100'000), body);
+      first = buf.first();
     }
     auto r = server::Response::Text(200, std::move(body), "application/x-ndjson");
     r.headers.push_back({"X-Next-Cursor", std::to_string(next)});
+    // A reader whose cursor is below this lost lines: the buffer moved on.
+    r.headers.push_back({"X-First-Cursor", std::to_string(first)});
     return r;
   }
 
@@ -213,17 +234,29 @@ struct LiveSimulator::Impl final : public SimSink {
     auto type = ParseFaultType(body["type"].get<std::string>());
     if (!type) return server::Response::FromError(type.error());
     FaultSpec f{*type, 0, "", std::nullopt, std::nullopt, ""};
-    if (body.contains("magnitude") && body["magnitude"].is_number()) {
-      f.magnitude = body["magnitude"].get<double>();
+    for (const auto& [key, v] : body.items()) {
+      if (key == "type") continue;
+      if (key == "magnitude" && v.is_number()) {
+        f.magnitude = v.get<double>();
+      } else if (key == "route" && v.is_string()) {
+        f.route = v.get<std::string>();
+      } else if (key == "flag" && v.is_string()) {
+        f.flag = v.get<std::string>();
+      } else if (key == "instance" && v.is_number_integer()) {
+        const int64_t idx = v.get<int64_t>();
+        if (idx < 0 || idx > 10'000) return BadRequest("\"instance\" must be between 0 and 10000");
+        f.instance = static_cast<int>(idx);
+      } else if (key == "duration" && v.is_string()) {
+        auto d = ParseDuration(v.get<std::string>());
+        if (!d) return server::Response::FromError(d.error().WithContext("\"duration\""));
+        f.duration = *d;
+      } else {
+        return BadRequest("unexpected field \"" + key +
+                          "\" or wrong type (fields: type, magnitude number, route string, "
+                          "instance integer, duration string like \"10m\", flag string)");
+      }
     }
-    if (body.contains("route") && body["route"].is_string()) f.route = body["route"];
-    if (body.contains("instance") && body["instance"].is_number_unsigned()) {
-      f.instance = body["instance"].get<int>();
-    }
-    if (body.contains("duration_seconds") && body["duration_seconds"].is_number()) {
-      f.duration = Millis(static_cast<int64_t>(body["duration_seconds"].get<double>() * 1000));
-    }
-    if (f.magnitude < 0) return BadRequest("\"magnitude\" must be >= 0");
+    if (auto ok = ValidateFault(f); !ok) return server::Response::FromError(ok.error());
     std::lock_guard<std::mutex> lock(mu);
     sim.InjectFault(f);
     return server::Response::Json(200, json({{"accepted", true},
@@ -238,6 +271,7 @@ struct LiveSimulator::Impl final : public SimSink {
   Simulator sim;
   LineBuffer logs, changes;
   std::thread thread;
+  std::condition_variable wake;
   bool stopping = false;
   std::atomic<bool> done{false};
 };
@@ -284,6 +318,7 @@ void LiveSimulator::Stop() {
     std::lock_guard<std::mutex> lock(impl_->mu);
     impl_->stopping = true;
   }
+  impl_->wake.notify_all();
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 

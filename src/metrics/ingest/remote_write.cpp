@@ -1,0 +1,238 @@
+#include "metrics/ingest/remote_write.h"
+
+#include <snappy.h>
+
+#include <bit>
+#include <cstring>
+
+namespace fw::metrics::ingest {
+namespace {
+
+enum WireType { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
+
+// A cursor over protobuf bytes; every read is bounds-checked.
+class Reader {
+ public:
+  Reader(std::string_view data, size_t base) : data_(data), base_(base) {}
+  bool done() const { return pos_ >= data_.size(); }
+  size_t offset() const { return base_ + pos_; }
+
+  bool Varint(uint64_t& v) {
+    v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos_ >= data_.size()) return false;
+      const uint8_t b = static_cast<uint8_t>(data_[pos_++]);
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) return true;
+    }
+    return false;
+  }
+  bool Fixed64(uint64_t& v) {
+    if (data_.size() - pos_ < 8) return false;
+    std::memcpy(&v, data_.data() + pos_, 8);  // little-endian on every target we build
+    pos_ += 8;
+    return true;
+  }
+  bool Bytes(std::string_view& out, size_t& out_base) {
+    uint64_t len = 0;
+    if (!Varint(len) || len > data_.size() - pos_) return false;
+    out_base = base_ + pos_;
+    out = data_.substr(pos_, len);
+    pos_ += len;
+    return true;
+  }
+  bool Skip(uint64_t wire) {
+    uint64_t v;
+    std::string_view s;
+    size_t b;
+    switch (wire) {
+      case kVarint:
+        return Varint(v);
+      case kFixed64:
+        return Fixed64(v);
+      case kLengthDelimited:
+        return Bytes(s, b);
+      case kFixed32:
+        if (data_.size() - pos_ < 4) return false;
+        pos_ += 4;
+        return true;
+      default:
+        return false;
+    }
+  }
+
+ private:
+  std::string_view data_;
+  size_t base_;
+  size_t pos_ = 0;
+};
+
+Error Malformed(size_t offset, const std::string& what) {
+  return Error(ErrorCode::kInvalidArgument,
+               "malformed remote-write request at byte " + std::to_string(offset) + ": " + what);
+}
+
+Result<void> ReadLabel(std::string_view msg, size_t base, LabelSet& labels) {
+  Reader r(msg, base);
+  std::string_view name, value;
+  while (!r.done()) {
+    uint64_t key;
+    if (!r.Varint(key)) return Fail(Malformed(r.offset(), "bad field key in Label"));
+    const uint64_t field = key >> 3, wire = key & 7;
+    size_t b;
+    if ((field == 1 || field == 2) && wire == kLengthDelimited) {
+      if (!r.Bytes(field == 1 ? name : value, b)) {
+        return Fail(Malformed(r.offset(), "truncated Label string"));
+      }
+    } else if (!r.Skip(wire)) {
+      return Fail(Malformed(r.offset(), "bad field in Label"));
+    }
+  }
+  if (name.empty()) return Fail(Malformed(base, "label with an empty name"));
+  if (labels.Has(name)) {
+    return Fail(Malformed(base, "duplicate label name \"" + std::string(name) + "\""));
+  }
+  labels.Set(name, value);
+  return {};
+}
+
+Result<Sample> ReadSample(std::string_view msg, size_t base) {
+  Reader r(msg, base);
+  Sample s{0, 0};
+  while (!r.done()) {
+    uint64_t key, raw;
+    if (!r.Varint(key)) return Fail(Malformed(r.offset(), "bad field key in Sample"));
+    const uint64_t field = key >> 3, wire = key & 7;
+    if (field == 1 && wire == kFixed64) {
+      if (!r.Fixed64(raw)) return Fail(Malformed(r.offset(), "truncated Sample value"));
+      s.v = std::bit_cast<double>(raw);
+    } else if (field == 2 && wire == kVarint) {
+      if (!r.Varint(raw)) return Fail(Malformed(r.offset(), "truncated Sample timestamp"));
+      s.t = static_cast<int64_t>(raw);
+    } else if (!r.Skip(wire)) {
+      return Fail(Malformed(r.offset(), "bad field in Sample"));
+    }
+  }
+  return s;
+}
+
+struct DecodedSeries {
+  LabelSet labels;
+  std::vector<Sample> samples;
+};
+
+Result<void> ReadSeries(std::string_view msg, size_t base, DecodedSeries& out,
+                        RemoteWriteStats& stats) {
+  Reader r(msg, base);
+  while (!r.done()) {
+    uint64_t key;
+    if (!r.Varint(key)) return Fail(Malformed(r.offset(), "bad field key in TimeSeries"));
+    const uint64_t field = key >> 3, wire = key & 7;
+    std::string_view sub;
+    size_t sub_base;
+    if ((field == 1 || field == 2 || field == 4) && wire == kLengthDelimited) {
+      if (!r.Bytes(sub, sub_base)) return Fail(Malformed(r.offset(), "truncated TimeSeries"));
+      if (field == 1) {
+        if (auto ok = ReadLabel(sub, sub_base, out.labels); !ok) return ok;
+      } else if (field == 2) {
+        auto s = ReadSample(sub, sub_base);
+        if (!s) return Fail(s.error());
+        out.samples.push_back(*s);
+      } else {
+        ++stats.skipped_histograms;
+      }
+    } else if (!r.Skip(wire)) {
+      return Fail(Malformed(r.offset(), "bad field in TimeSeries"));
+    }
+  }
+  if (!out.labels.Has(kMetricNameLabel)) {
+    return Fail(Malformed(base, "series " + out.labels.ToString() + " has no __name__"));
+  }
+  return {};
+}
+
+void PutVarint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out += static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+}
+
+void PutBytes(std::string& out, uint64_t field, std::string_view bytes) {
+  PutVarint(out, field << 3 | kLengthDelimited);
+  PutVarint(out, bytes.size());
+  out += bytes;
+}
+
+}  // namespace
+
+Result<RemoteWriteStats> DecodeRemoteWrite(std::string_view body, RemoteWriteHandler& out,
+                                           const RemoteWriteLimits& limits) {
+  size_t raw_size = 0;
+  if (!snappy::GetUncompressedLength(body.data(), body.size(), &raw_size)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "remote-write body is not snappy block-compressed data");
+  }
+  if (raw_size > limits.max_decompressed_bytes) {
+    return Fail(ErrorCode::kTooLarge, "remote-write request decompresses to " +
+                                          std::to_string(raw_size) + " bytes, over the limit of " +
+                                          std::to_string(limits.max_decompressed_bytes));
+  }
+  std::string raw;
+  if (!snappy::Uncompress(body.data(), body.size(), &raw)) {
+    return Fail(ErrorCode::kInvalidArgument, "remote-write body: corrupt snappy data");
+  }
+  // Decode everything first: a request is accepted whole or not at all.
+  std::vector<DecodedSeries> series;
+  RemoteWriteStats stats;
+  Reader r(raw, 0);
+  while (!r.done()) {
+    uint64_t key;
+    if (!r.Varint(key)) return Fail(Malformed(r.offset(), "bad field key in WriteRequest"));
+    const uint64_t field = key >> 3, wire = key & 7;
+    if (field == 1 && wire == kLengthDelimited) {
+      std::string_view msg;
+      size_t base;
+      if (!r.Bytes(msg, base)) return Fail(Malformed(r.offset(), "truncated TimeSeries"));
+      series.emplace_back();
+      if (auto ok = ReadSeries(msg, base, series.back(), stats); !ok) return Fail(ok.error());
+    } else if (!r.Skip(wire)) {
+      return Fail(Malformed(r.offset(), "bad field in WriteRequest"));
+    }
+  }
+  for (const DecodedSeries& s : series) {
+    out.OnSeries(s.labels, s.samples);
+    ++stats.series;
+    stats.samples += s.samples.size();
+  }
+  return stats;
+}
+
+std::string EncodeRemoteWrite(std::span<const SeriesSamples> series) {
+  std::string req, ts, item;
+  for (const SeriesSamples& s : series) {
+    ts.clear();
+    for (const Label& l : s.labels.labels()) {
+      item.clear();
+      PutBytes(item, 1, l.name);
+      PutBytes(item, 2, l.value);
+      PutBytes(ts, 1, item);
+    }
+    for (const Sample& smp : s.samples) {
+      item.clear();
+      PutVarint(item, 1 << 3 | kFixed64);
+      const uint64_t bits = std::bit_cast<uint64_t>(smp.v);
+      item.append(reinterpret_cast<const char*>(&bits), 8);
+      PutVarint(item, 2 << 3 | kVarint);
+      PutVarint(item, static_cast<uint64_t>(smp.t));
+      PutBytes(ts, 2, item);
+    }
+    PutBytes(req, 1, ts);
+  }
+  std::string compressed;
+  snappy::Compress(req.data(), req.size(), &compressed);
+  return compressed;
+}
+
+}  // namespace fw::metrics::ingest

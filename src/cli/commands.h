@@ -22,5 +22,6 @@ void ReportError(const Error& e, ExitStatus& status);
 void RegisterVersion(CLI::App& app, ExitStatus& status);
 void RegisterSim(CLI::App& app, ExitStatus& status);
 void RegisterDemo(CLI::App& app, ExitStatus& status);
+void RegisterPromql(CLI::App& app, ExitStatus& status);
 
 }  // namespace fw::cli

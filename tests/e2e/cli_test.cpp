@@ -120,5 +120,40 @@ TEST(CliTest, ShippedScenarioFilesRunFromDisk) {
   EXPECT_NE(r.out.find("metrics.om"), std::string::npos);
 }
 
+// The pieces together: record an outage, then ask PromQL what an SRE would.
+TEST(CliTest, PromqlQueriesARecordedOutage) {
+  const std::string dir = MakeTempDir() + "/db";
+  RunResult r = Firewatch(
+      {"sim", "run", "--scenario", "db-pool-exhaustion", "--duration", "28m", "--out", dir, "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Firewatch({"promql", "query", "--data", dir, "--time", "2026-01-15T14:27:00Z",
+                 "sum(rate(http_requests_total{status=~\"5..\"}[5m])) / "
+                 "sum(rate(http_requests_total[5m]))"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(r.out.rfind("{} ", 0), 0u) << r.out;
+  const double error_ratio = std::stod(r.out.substr(3));
+  EXPECT_GT(error_ratio, 0.3);
+  EXPECT_LT(error_ratio, 0.6);
+  r = Firewatch({"promql", "query", "--data", dir, "--time", "2026-01-15T14:05:00Z",
+                 "sum(rate(http_requests_total{status=~\"5..\"}[5m]))"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out == "{} 0\n" || r.out.empty()) << "healthy before the deploy: " << r.out;
+  r = Firewatch({"promql", "query", "--data", dir, "rate(up[5m"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("column 11"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, PromqlTestRunsConformanceScripts) {
+  const std::string dir = std::string(FW_SOURCE_DIR) + "/../shared/conformance/promql/";
+  RunResult r = Firewatch({"promql", "test", dir + "literals.test", dir + "selectors.test"});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("56 passed, 0 failed"), std::string::npos) << r.out;
+  r = Firewatch({"promql", "test", dir + "histograms.test"});
+  EXPECT_EQ(r.exit_code, 1) << "native histograms are not supported yet";
+  EXPECT_NE(r.out.find("histograms.test:"), std::string::npos);
+  r = Firewatch({"promql", "test", "--min-pass-rate", "0.2", dir + "histograms.test"});
+  EXPECT_EQ(r.exit_code, 0);
+}
+
 }  // namespace
 }  // namespace fw::e2e

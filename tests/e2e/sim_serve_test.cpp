@@ -65,8 +65,12 @@ TEST_F(SimServeTest, ServesTargetsMetricsLogsAndStatus) {
   EXPECT_EQ(status["scenario"], "db-pool-exhaustion");
   EXPECT_EQ(status["instances"].size(), 6u);
 
-  r = client_->Get("/sim/logs?after=0&limit=5");
-  ASSERT_TRUE(r);
+  // The first log lines appear once the simulator has stepped: poll, bounded.
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    r = client_->Get("/sim/logs?after=0&limit=5");
+    ASSERT_TRUE(r);
+    if (!r->body.empty()) break;
+  }
   EXPECT_EQ(r->status, 200);
   const std::string cursor = r->get_header_value("X-Next-Cursor");
   EXPECT_FALSE(cursor.empty());

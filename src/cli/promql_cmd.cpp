@@ -1,0 +1,166 @@
+// `firewatch promql ...`: run promqltest scripts, and query recorded data.
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "common/duration.h"
+#include "metrics/ingest/file_import.h"
+#include "metrics/promql/engine.h"
+#include "metrics/promql/parser.h"
+#include "metrics/promql/test_runner.h"
+
+namespace fw::cli {
+namespace {
+
+namespace promql = fw::metrics::promql;
+
+struct QueryFlags {
+  std::string expr, data, time, start, end, step = "1m";
+};
+
+// RFC 3339 (2026-01-15T14:25:00Z) or Unix seconds (1768487100, 1768487100.5).
+Result<Timestamp> ParseTime(const std::string& s, const char* flag) {
+  std::tm tm{};
+  char z = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z) == 7 &&
+      z == 'Z') {
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return static_cast<Timestamp>(timegm(&tm)) * 1000;
+  }
+  char* end = nullptr;
+  const double secs = std::strtod(s.c_str(), &end);
+  if (!s.empty() && *end == '\0' && secs >= 0 && secs < 1e11) {
+    return static_cast<Timestamp>(secs * 1000 + 0.5);
+  }
+  return Fail(ErrorCode::kInvalidArgument,
+              std::string(flag) +
+                  ": expected RFC 3339 UTC (2026-01-15T14:25:00Z) or Unix "
+                  "seconds, got \"" +
+                  s + "\"");
+}
+
+void RunTests(const std::vector<std::string>& files, double min_rate, ExitStatus& status) {
+  int passed = 0, failed = 0, skipped = 0;
+  for (const std::string& f : files) {
+    auto script = promql::ReadTestScript(f);
+    if (!script) return ReportError(script.error(), status);
+    const promql::TestRunSummary r = promql::RunTestScript(*script);
+    for (const promql::EvalOutcome& o : r.failures) {
+      std::cout << o.file << ":" << o.line << ": " << o.query << ": " << o.problem << "\n";
+    }
+    passed += r.passed;
+    failed += r.failed;
+    skipped += r.skipped;
+  }
+  std::cout << passed << " passed, " << failed << " failed, " << skipped << " skipped\n";
+  const double rate = passed + failed > 0 ? static_cast<double>(passed) / (passed + failed) : 1;
+  status.code = rate >= min_rate ? 0 : 1;
+}
+
+void PrintLabels(const LabelSet& l) {
+  std::string name(l.Get("__name__"));
+  LabelSet rest = l;
+  rest.Set("__name__", "");
+  std::cout << name << (rest.empty() && !name.empty() ? "" : rest.ToString());
+}
+
+void Query(const QueryFlags& f, ExitStatus& status) {
+  auto expr = promql::ParseExpr(f.expr);
+  if (!expr) return ReportError(expr.error().WithContext("query"), status);
+  const std::string file = std::filesystem::is_directory(f.data) ? f.data + "/metrics.om" : f.data;
+  auto data = metrics::ingest::ImportFile(file);
+  if (!data) return ReportError(data.error(), status);
+  promql::MemoryStorage storage;
+  Timestamp last = 0;
+  for (auto& s : data->series) {
+    if (!s.samples.empty()) last = std::max(last, s.samples.back().t);
+    storage.Add(std::move(s.labels), std::move(s.samples));
+  }
+  Result<promql::QueryResult> r = Fail(ErrorCode::kInternal, "no query ran");
+  if (!f.start.empty() || !f.end.empty()) {
+    auto start = ParseTime(f.start, "--start");
+    auto end = ParseTime(f.end, "--end");
+    auto step = ParseDuration(f.step);
+    if (!start) return ReportError(start.error(), status);
+    if (!end) return ReportError(end.error(), status);
+    if (!step || step->count() <= 0) {
+      return ReportError(Error(ErrorCode::kInvalidArgument, "--step: expected a duration > 0"),
+                         status);
+    }
+    if (*end < *start || (*end - *start) / step->count() > 11'000) {
+      return ReportError(Error(ErrorCode::kInvalidArgument,
+                               "--start must not be after --end, and at most 11000 steps"),
+                         status);
+    }
+    r = promql::RangeQuery(storage, **expr, *start, *end, step->count());
+  } else {
+    Result<Timestamp> at = f.time.empty() ? Result<Timestamp>(last) : ParseTime(f.time, "--time");
+    if (!at) return ReportError(at.error(), status);
+    r = promql::InstantQuery(storage, **expr, *at);
+  }
+  if (!r) return ReportError(r.error(), status);
+  for (const std::string& w : r->warnings) std::cerr << "warning: " << w << "\n";
+  for (const std::string& i : r->infos) std::cerr << "info: " << i << "\n";
+  const promql::Value& v = r->value;
+  switch (v.type) {
+    case promql::ValueType::kScalar:
+      std::cout << promql::FormatFloat(v.scalar) << "\n";
+      break;
+    case promql::ValueType::kString:
+      std::cout << v.str << "\n";
+      break;
+    case promql::ValueType::kVector:
+      for (const promql::VectorElement& e : v.vector) {
+        PrintLabels(e.labels);
+        std::cout << " " << promql::FormatFloat(e.v) << "\n";
+      }
+      break;
+    default:
+      for (const promql::MatrixSeries& m : v.matrix) {
+        PrintLabels(m.labels);
+        std::cout << "\n";
+        for (const metrics::Sample& s : m.samples) {
+          std::cout << "  " << FormatRfc3339Millis(s.t) << " " << promql::FormatFloat(s.v) << "\n";
+        }
+      }
+  }
+}
+
+}  // namespace
+
+void RegisterPromql(CLI::App& app, ExitStatus& status) {
+  auto* promql_cmd = app.add_subcommand("promql", "PromQL: query recorded data, run test scripts");
+  promql_cmd->require_subcommand(1);
+
+  auto* test = promql_cmd->add_subcommand(
+      "test", "Run Prometheus promqltest scripts; one line per failed eval, then a total");
+  static std::vector<std::string> files;
+  static double min_rate = 1.0;
+  test->add_option("files", files, "Script files (.test)")->required()->check(CLI::ExistingFile);
+  test->add_option("--min-pass-rate", min_rate,
+                   "Exit 0 when at least this share of evals passes (default: all)")
+      ->check(CLI::Range(0.0, 1.0));
+  test->callback([&status] { RunTests(files, min_rate, status); });
+
+  auto* query = promql_cmd->add_subcommand(
+      "query", "Evaluate a PromQL expression over recorded metrics (e.g. a sim run's output)");
+  static QueryFlags q;
+  query->add_option("expr", q.expr, "The PromQL expression")->required();
+  query->add_option("--data", q.data, "A sim run directory (its metrics.om) or an exposition file")
+      ->required();
+  query->add_option("--time", q.time,
+                    "Instant query time: RFC 3339 or Unix seconds "
+                    "(default: the newest sample in the data)");
+  query->add_option("--start", q.start, "Range query start");
+  query->add_option("--end", q.end, "Range query end");
+  query->add_option("--step", q.step, "Range query step")->capture_default_str();
+  query->callback([&status] { Query(q, status); });
+}
+
+}  // namespace fw::cli

@@ -1,0 +1,50 @@
+#pragma once
+// The PromQL evaluator: runs a parsed expression (parser.h) against a
+// Queryable at one instant or over a range of steps, with Prometheus 3
+// semantics: 5-minute lookback, left-open ranges, staleness markers,
+// delayed __name__ removal, Prometheus's annotations (warnings and infos).
+//
+//   auto expr = ParseExpr("sum by (job) (rate(http_requests_total[5m]))");
+//   auto r = InstantQuery(storage, **expr, t_ms);
+//
+// The expression is taken mutable only to resolve durations that depend on
+// the query (step(), range()); evaluating it again is fine.
+//
+// Runtime errors (duplicate series in a match group, a bad regex in
+// label_replace, too many samples) come back as kInvalidArgument or
+// kTooLarge; the query's text positions are not attached at run time.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "metrics/promql/ast.h"
+#include "metrics/promql/storage.h"
+#include "metrics/promql/value.h"
+
+namespace fw::metrics::promql {
+
+struct EngineOptions {
+  int64_t lookback_ms = 5 * 60 * 1000;
+  // Step of subqueries written without one (`x[10m:]`), like Prometheus's
+  // global evaluation interval.
+  int64_t default_subquery_step_ms = 60 * 1000;
+  // Samples held at once before the query is refused (kTooLarge).
+  size_t max_samples = 50'000'000;
+};
+
+struct QueryResult {
+  Value value;  // a range query gives a kMatrix
+  std::vector<std::string> warnings;
+  std::vector<std::string> infos;
+};
+
+Result<QueryResult> InstantQuery(const Queryable& storage, Expr& expr, Timestamp at,
+                                 const EngineOptions& options = {});
+
+// REQUIRES: step_ms > 0, start <= end.
+Result<QueryResult> RangeQuery(const Queryable& storage, Expr& expr, Timestamp start, Timestamp end,
+                               int64_t step_ms, const EngineOptions& options = {});
+
+}  // namespace fw::metrics::promql

@@ -1,0 +1,64 @@
+#pragma once
+// What the PromQL engine reads: series selected by label matchers with their
+// samples in a time range. The TSDB head implements it for real data;
+// MemoryStorage serves tests and the promqltest runner.
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "common/labels.h"
+#include "metrics/model.h"
+
+namespace re2 {
+class RE2;
+}
+
+namespace fw::metrics::promql {
+
+struct StoredSeries {
+  LabelSet labels;
+  std::vector<Sample> samples;  // time-ordered; stale markers included
+};
+
+class Queryable {
+ public:
+  virtual ~Queryable() = default;
+  // Series matching every matcher, with their samples in [mint, maxt]
+  // (inclusive, ms). Series without samples there may be left out.
+  virtual std::vector<StoredSeries> Select(std::span<const LabelMatcher> matchers, Timestamp mint,
+                                           Timestamp maxt) const = 0;
+};
+
+// Label matchers compiled once (regexes through RE2, fully anchored).
+class CompiledMatchers {
+ public:
+  // kInvalidArgument names the bad regex.
+  static Result<CompiledMatchers> Compile(std::span<const LabelMatcher> matchers);
+  CompiledMatchers(CompiledMatchers&&) noexcept;
+  ~CompiledMatchers();
+  // An absent label matches as the empty string, as in Prometheus.
+  bool Matches(const LabelSet& labels) const;
+
+ private:
+  CompiledMatchers() = default;
+  std::vector<LabelMatcher> matchers_;
+  std::vector<std::unique_ptr<re2::RE2>> regexes_;  // null for = and !=
+};
+
+// A simple in-memory store: a list of series scanned linearly.
+class MemoryStorage final : public Queryable {
+ public:
+  void Add(LabelSet labels, std::vector<Sample> samples);
+  void Clear() { series_.clear(); }
+  size_t size() const { return series_.size(); }
+  std::vector<StoredSeries> Select(std::span<const LabelMatcher> matchers, Timestamp mint,
+                                   Timestamp maxt) const override;
+
+ private:
+  std::vector<StoredSeries> series_;
+};
+
+}  // namespace fw::metrics::promql

@@ -10,6 +10,7 @@
 #include "common/duration.h"
 #include "metrics/ingest/file_import.h"
 #include "metrics/promql/engine.h"
+#include "metrics/promql/head_storage.h"
 #include "metrics/promql/parser.h"
 #include "metrics/promql/test_runner.h"
 
@@ -76,11 +77,13 @@ void Query(const QueryFlags& f, ExitStatus& status) {
   const std::string file = std::filesystem::is_directory(f.data) ? f.data + "/metrics.om" : f.data;
   auto data = metrics::ingest::ImportFile(file);
   if (!data) return ReportError(data.error(), status);
-  promql::MemoryStorage storage;
+  promql::HeadStorage storage;  // the TSDB head, as live ingestion will fill it
   Timestamp last = 0;
   for (auto& s : data->series) {
     if (!s.samples.empty()) last = std::max(last, s.samples.back().t);
-    storage.Add(std::move(s.labels), std::move(s.samples));
+    if (auto ok = storage.Add(std::move(s.labels), std::move(s.samples)); !ok) {
+      return ReportError(ok.error().WithContext(file), status);
+    }
   }
   Result<promql::QueryResult> r = Fail(ErrorCode::kInternal, "no query ran");
   if (!f.start.empty() || !f.end.empty()) {

@@ -54,10 +54,11 @@ bool CompiledMatchers::Matches(const LabelSet& labels) const {
   return true;
 }
 
-void MemoryStorage::Add(LabelSet labels, std::vector<Sample> samples) {
+Result<void> MemoryStorage::Add(LabelSet labels, std::vector<Sample> samples) {
   std::sort(samples.begin(), samples.end(),
             [](const Sample& a, const Sample& b) { return a.t < b.t; });
   series_.push_back({std::move(labels), std::move(samples)});
+  return {};
 }
 
 std::vector<StoredSeries> MemoryStorage::Select(std::span<const LabelMatcher> matchers,

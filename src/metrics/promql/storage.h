@@ -48,11 +48,20 @@ class CompiledMatchers {
   std::vector<std::unique_ptr<re2::RE2>> regexes_;  // null for = and !=
 };
 
-// A simple in-memory store: a list of series scanned linearly.
-class MemoryStorage final : public Queryable {
+// A store that series can be loaded into whole: what the promqltest runner
+// and `promql query` fill from recorded data.
+class LoadableStorage : public Queryable {
  public:
-  void Add(LabelSet labels, std::vector<Sample> samples);
-  void Clear() { series_.clear(); }
+  // Samples must be in time order within a series.
+  virtual Result<void> Add(LabelSet labels, std::vector<Sample> samples) = 0;
+  virtual void Clear() = 0;
+};
+
+// A simple in-memory store: a list of series scanned linearly.
+class MemoryStorage final : public LoadableStorage {
+ public:
+  Result<void> Add(LabelSet labels, std::vector<Sample> samples) override;
+  void Clear() override { series_.clear(); }
   size_t size() const { return series_.size(); }
   std::vector<StoredSeries> Select(std::span<const LabelMatcher> matchers, Timestamp mint,
                                    Timestamp maxt) const override;

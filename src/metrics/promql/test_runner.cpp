@@ -145,8 +145,7 @@ std::string CompareMatrix(const std::vector<SeriesLine>& want_series, const Matr
   return "";
 }
 
-std::string RunEval(const EvalCommand& ev, const MemoryStorage& storage,
-                    const EngineOptions& options) {
+std::string RunEval(const EvalCommand& ev, const Queryable& storage, const EngineOptions& options) {
   auto expr = ParseExpr(ev.query);
   Result<QueryResult> r =
       expr ? (ev.is_range ? RangeQuery(storage, **expr, ev.start_ms, ev.end_ms, ev.step_ms, options)
@@ -198,13 +197,32 @@ std::string RunEval(const EvalCommand& ev, const MemoryStorage& storage,
 }  // namespace
 
 TestRunSummary RunTestScript(const TestScript& script, const EngineOptions& options) {
-  TestRunSummary sum;
   MemoryStorage storage;
+  return RunTestScript(script, storage, options);
+}
+
+TestRunSummary RunTestScript(const TestScript& script, LoadableStorage& storage,
+                             const EngineOptions& options) {
+  TestRunSummary sum;
+  storage.Clear();
   for (const Command& cmd : script.commands) {
     if (const auto* load = std::get_if<LoadCommand>(&cmd)) {
+      // A script may list one series twice; the later line's value wins at a
+      // shared timestamp, as in promqltest's loader.
+      std::map<LabelSet, std::map<Timestamp, double>> merged;
+      std::map<LabelSet, int> first_line;
       for (const LoadedSeries& s : load->series) {
+        first_line.try_emplace(s.labels, s.line);
+        for (const Sample& x : s.samples) merged[s.labels][x.t] = x.v;
+      }
+      for (auto& [labels, points] : merged) {
+        std::vector<Sample> samples;
+        for (const auto& [t, v] : points) samples.push_back({t, v});
         // Native histogram samples are left out; the float ones still load.
-        storage.Add(s.labels, s.samples);
+        if (auto ok = storage.Add(labels, std::move(samples)); !ok) {
+          ++sum.failed;
+          sum.failures.push_back({script.file, first_line[labels], "load", ok.error().message()});
+        }
       }
     } else if (std::holds_alternative<ClearCommand>(cmd)) {
       storage.Clear();

@@ -26,6 +26,10 @@ struct TestRunSummary {
   std::vector<EvalOutcome> failures;
 };
 
+// Loads each script's series into `storage` (cleared at every `clear`).
+TestRunSummary RunTestScript(const TestScript& script, LoadableStorage& storage,
+                             const EngineOptions& options = {});
+// The same with a fresh MemoryStorage.
 TestRunSummary RunTestScript(const TestScript& script, const EngineOptions& options = {});
 
 }  // namespace fw::metrics::promql

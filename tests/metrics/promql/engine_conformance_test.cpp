@@ -7,6 +7,7 @@
 
 #include <iostream>
 
+#include "metrics/promql/head_storage.h"
 #include "metrics/promql/test_runner.h"
 
 namespace fw::metrics::promql {
@@ -30,6 +31,20 @@ TEST(EngineConformanceTest, CoreFilesPassAtLeastTheFloor) {
   const double rate = static_cast<double>(passed) / (passed + failed);
   std::cout << "core: " << passed << " passed, " << failed << " failed (" << rate * 100 << "%)\n";
   EXPECT_GE(rate, kFloor);
+}
+
+// The same scripts with the data in the TSDB head rather than in memory
+// lists: the store and the engine agree sample for sample.
+TEST(EngineConformanceTest, TheHeadServesTheEngineIdentically) {
+  for (const char* f : {"functions", "operators", "aggregators", "staleness", "selectors"}) {
+    auto script = ReadTestScript(std::string(FW_PROMQL_CONFORMANCE_DIR) + "/" + f + ".test");
+    ASSERT_TRUE(script);
+    HeadStorage head;
+    const TestRunSummary in_head = RunTestScript(*script, head);
+    const TestRunSummary in_memory = RunTestScript(*script);
+    EXPECT_EQ(in_head.passed, in_memory.passed) << f;
+    EXPECT_EQ(in_head.failed, in_memory.failed) << f;
+  }
 }
 
 // Files that need nothing beyond classic PromQL pass entirely.

@@ -23,5 +23,6 @@ void RegisterVersion(CLI::App& app, ExitStatus& status);
 void RegisterSim(CLI::App& app, ExitStatus& status);
 void RegisterDemo(CLI::App& app, ExitStatus& status);
 void RegisterPromql(CLI::App& app, ExitStatus& status);
+void RegisterServe(CLI::App& app, ExitStatus& status);
 
 }  // namespace fw::cli

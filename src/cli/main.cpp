@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   fw::cli::ExitStatus status;
   fw::cli::RegisterVersion(app, status);
   fw::cli::RegisterSim(app, status);
+  fw::cli::RegisterServe(app, status);
   fw::cli::RegisterPromql(app, status);
   fw::cli::RegisterDemo(app, status);
 

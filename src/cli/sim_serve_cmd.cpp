@@ -2,7 +2,6 @@
 // scrape and operators (or runbooks) to act on.
 
 #include <signal.h>
-#include <sys/random.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -10,6 +9,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/server_common.h"
 #include "cli/sim_common.h"
 #include "common/log.h"
 #include "server/http.h"
@@ -27,29 +27,6 @@ struct ServeFlags {
   bool exit_when_done = false;
 };
 
-// A random token for when the operator gave none: writes stay protected.
-Result<std::string> RandomToken() {
-  unsigned char bytes[24] = {};
-  if (getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes)) {
-    return Fail(ErrorCode::kIo, "cannot read random bytes for a token; set FIREWATCH_TOKEN");
-  }
-  std::string out;
-  char hex[3];
-  for (unsigned char b : bytes) {
-    std::snprintf(hex, sizeof hex, "%02x", b);
-    out += hex;
-  }
-  return out;
-}
-
-// A wildcard bind cannot be dialled: advertise loopback; IPv6 needs brackets.
-std::string AddressFor(const std::string& bind) {
-  if (bind == "0.0.0.0") return "127.0.0.1";
-  if (bind == "::") return "[::1]";
-  if (bind.find(':') != std::string::npos) return "[" + bind + "]";
-  return bind;
-}
-
 void Serve(const ServeFlags& f, ExitStatus& status) {
   auto sc = ResolveScenario(f.scenario);
   if (!sc) return ReportError(sc.error(), status);
@@ -58,38 +35,29 @@ void Serve(const ServeFlags& f, ExitStatus& status) {
                        status);
   }
   // Block the stop signals before any thread starts, then wait for them here.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  sigset_t stop_signals = BlockStopSignals();
 
   RealClock clock;
   Logger log(clock, std::cerr);
   server::ServerOptions opts;
   opts.bind_address = f.bind;
   opts.port = f.port;
-  const char* env_token = std::getenv("FIREWATCH_TOKEN");
-  const bool generated = !env_token || !*env_token;
-  std::string token = generated ? "" : env_token;
-  if (generated) {
-    auto t = RandomToken();
-    if (!t) return ReportError(t.error(), status);
-    token = *t;
-  }
-  opts.tokens.push_back({token, server::Role::kAdmin, "sim-operator"});
+  auto token = AdminTokenFromEnv();
+  if (!token) return ReportError(token.error(), status);
+  opts.tokens.push_back({token->token, server::Role::kAdmin, "sim-operator"});
   server::HttpServer http(opts, clock, &log);
   sim::LiveSimulator live(std::move(*sc), clock, f.speed);
   live.RegisterRoutes(http);
   auto port = http.Start();
   if (!port) return ReportError(port.error(), status);
   live.SetAdvertisedAddress(
-      !f.advertise.empty() ? f.advertise : AddressFor(f.bind) + ":" + std::to_string(*port));
+      !f.advertise.empty() ? f.advertise : DialableAddress(f.bind) + ":" + std::to_string(*port));
   live.Start();
   log.Info("simulator serving",
            {{"address", f.bind + ":" + std::to_string(*port)}, {"speed", std::to_string(f.speed)}});
-  if (generated) {
-    std::cerr << "firewatch: no FIREWATCH_TOKEN set; write token for this run: " << token << "\n";
+  if (token->generated) {
+    std::cerr << "firewatch: no FIREWATCH_TOKEN set; write token for this run: " << token->token
+              << "\n";
   }
   std::cout << "listening on http://" << f.bind << ":" << *port << std::endl;
   if (f.exit_when_done) {

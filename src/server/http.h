@@ -114,10 +114,14 @@ class HttpServer {
   // literal segment earliest wins. Registering the same method and pattern
   // shape again replaces the route (an overridden /healthz then follows the
   // normal auth rules). HEAD is served by GET routes.
-  // required: the minimum role. Non-GET routes always need a token.
+  // required: the minimum role. Non-GET routes always need a token, unless
+  // registered with HandleReadOnly.
   // REQUIRES: Start() not called yet (else throws std::logic_error).
   // Throws std::invalid_argument on a malformed pattern or method.
   void Handle(std::string method, std::string pattern, Role required, Handler handler);
+  // A route that only reads, whatever its method (Prometheus clients POST
+  // queries as forms): anonymous callers may use it like a GET route.
+  void HandleReadOnly(std::string method, std::string pattern, Handler handler);
 
   // Validates the options, binds and serves on background threads. Returns
   // the bound port. Fails with kIo naming the address when binding fails,

@@ -230,6 +230,16 @@ void HttpServer::Handle(std::string method, std::string pattern, Role required, 
                           {}});
 }
 
+void HttpServer::HandleReadOnly(std::string method, std::string pattern, Handler handler) {
+  if (impl_->started) {
+    throw std::logic_error("HttpServer::HandleReadOnly(" + method + " " + pattern +
+                           ") called after Start()");
+  }
+  Route r{std::move(method), std::move(pattern), Role::kViewer, false, std::move(handler), {}};
+  r.read_only = true;
+  impl_->router.Add(std::move(r));
+}
+
 fw::Result<int> HttpServer::Start() {
   Impl& s = *impl_;
   if (s.started) return fw::Fail(fw::ErrorCode::kInternal, "HttpServer::Start called twice");
@@ -380,7 +390,7 @@ Response HttpServer::Impl::Dispatch(const httplib::Request& hreq, Body body, std
   }
 
   const Route& route = *found.route;
-  switch (Authorize(caller, hreq.method, route.required, route.is_public,
+  switch (Authorize(caller, route.read_only ? "GET" : hreq.method, route.required, route.is_public,
                     options.allow_anonymous_read)) {
     case Verdict::kUnauthenticated:
       return Unauthenticated(caller, what);

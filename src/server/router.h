@@ -24,6 +24,7 @@ struct Route {
   bool is_public = false;  // no auth at all, even with anonymous reads off
   Handler handler;
   std::vector<std::string> segments;  // filled by Router::Add
+  bool read_only = false;             // reads whatever the method: anonymous access as for GET
 };
 
 struct RouteLookup {

@@ -113,6 +113,14 @@ std::string Background::ReadLine() {
   }
 }
 
+void Background::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
 int Background::Terminate() {
   if (pid_ <= 0) return -1;
   kill(pid_, SIGTERM);

@@ -33,6 +33,8 @@ class Background {
   std::string ReadLine();
   // Sends SIGTERM and waits; returns the exit code (or 128+signal).
   int Terminate();
+  // SIGKILL, no chance to clean up: a crash.
+  void Kill();
 
  private:
   pid_t pid_ = -1;

@@ -62,11 +62,22 @@ start_prometheus() {
   done
   return 1
 }
+# firewatch's own server, which Prometheus remote-writes into.
+FIREWATCH_TOKEN=interop "$FIREWATCH" serve --data "$work/fwdata" --port 0 \
+  >"$work/fw.out" 2>"$work/fw.err" &
+pids+=($!)
+for _ in $(seq 100); do grep -q listening "$work/fw.out" && break; sleep 0.1; done
+fw=$(sed -n 's|listening on http://||p' "$work/fw.out")
+[ -n "$fw" ] || { cat "$work/fw.err"; fail "firewatch serve did not start"; }
 cat >"$work/prometheus.yml" <<YML
 global: {scrape_interval: 1s, evaluation_interval: 1s}
 scrape_configs:
   - job_name: firewatch-sim
     http_sd_configs: [{url: "http://$sim/sim/targets", refresh_interval: 5s}]
+remote_write:
+  - url: "http://$fw/api/v1/write"
+    authorization: {credentials: interop}
+    queue_config: {batch_send_deadline: 1s}
 YML
 start_prometheus || { tail -20 "$work/prometheus.log"; fail "Prometheus did not start"; }
 query() {
@@ -85,6 +96,18 @@ pool=$(query 'sum(hikaricp_connections_max)')
 maxconn=$(query 'mysql_global_variables_max_connections')
 [ "$maxconn" = "250" ] || fail "max_connections = '$maxconn', want 250"
 echo "ok: Prometheus discovered and scraped 8 targets; PromQL sees the fleet"
+
+# Prometheus forwards what it scraped; promtool queries firewatch as it would Prometheus.
+fw_up=""
+for _ in $(seq 60); do
+  fw_up=$(promtool query instant "http://$fw" 'count(up == 1)' 2>/dev/null | sed -n 's/.*=> \([0-9]*\) @.*/\1/p' || true)
+  [ "$fw_up" = "8" ] && break
+  sleep 0.5
+done
+[ "$fw_up" = "8" ] || { tail -5 "$work/prometheus.log"; tail -5 "$work/fw.err"; fail "firewatch via promtool: count(up == 1) = '$fw_up', want 8"; }
+fw_pool=$(promtool query instant "http://$fw" 'sum(hikaricp_connections_max)' | sed -n 's/.*=> \([0-9.]*\) @.*/\1/p')
+[ "$fw_pool" = "240" ] || fail "firewatch: sum(hikaricp_connections_max) = '$fw_pool', want 240"
+echo "ok: Prometheus remote-writes into firewatch; promtool queries firewatch like a Prometheus"
 
 # A hung instance stops answering its scrapes: Prometheus records up 0 for it.
 curl -fsS -H 'Authorization: Bearer interop' -d '{"type":"instance_failure","magnitude":1,"instance":0}' \

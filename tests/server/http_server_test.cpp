@@ -60,6 +60,9 @@ class HttpServerTest : public ::testing::Test {
     server_->Handle("POST", "/api/v1/echo", Role::kViewer, [](const Request& r) {
       return Response::Text(200, std::to_string(r.body.size()));
     });
+    server_->HandleReadOnly("POST", "/api/v1/query", [](const Request& r) {
+      return Response::Text(200, r.role ? "token" : "anonymous");
+    });
     server_->Handle("GET", "/slow", Role::kViewer, [this](const Request&) {
       clock_.Advance(std::chrono::milliseconds(250));
       return Response::Json(200, "{}");
@@ -162,6 +165,23 @@ const std::string kGzip1000(
     "\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03\x4b\x4c\x1c\x05\xa3\x60\x14\x0c\x77\x00"
     "\x00\x03\xda\x38\x9a\xe8\x03\x00\x00",
     29);
+
+TEST_F(HttpServerTest, ReadOnlyPostRoutesAreOpenLikeGets) {
+  auto c = Serve();
+  auto r = c->Post("/api/v1/query", "query=up", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "anonymous");
+  r = c->Post("/api/v1/echo", "x", "text/plain");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401) << "an ordinary POST still needs a token";
+  ServerOptions closed;
+  closed.allow_anonymous_read = false;
+  c = Serve(closed);
+  r = c->Post("/api/v1/query", "query=up", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401) << "read-only routes follow the anonymous-read option";
+}
 
 TEST_F(HttpServerTest, HealthzIsOk) {
   auto c = Serve();

@@ -1,0 +1,332 @@
+#include "metrics/api/prom_api.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "metrics/ingest/remote_write.h"
+#include "metrics/promql/engine.h"
+#include "metrics/promql/parser.h"
+
+namespace fw::metrics::api {
+namespace {
+
+using nlohmann::json;
+using server::Request;
+using server::Response;
+
+// The engine's view of the store's head.
+class HeadQueryable final : public promql::Queryable {
+ public:
+  explicit HeadQueryable(const tsdb::Head& head) : head_(head) {}
+  std::vector<promql::StoredSeries> Select(std::span<const LabelMatcher> matchers, Timestamp mint,
+                                           Timestamp maxt) const override {
+    std::vector<promql::StoredSeries> out;
+    auto series = head_.Select({matchers.begin(), matchers.end()}, mint, maxt);
+    if (!series) return out;
+    for (tsdb::Series& s : *series) {
+      promql::StoredSeries stored{s.labels, {}};
+      while (s.samples.Next()) stored.samples.push_back(s.samples.At());
+      if (!stored.samples.empty()) out.push_back(std::move(stored));
+    }
+    return out;
+  }
+
+ private:
+  const tsdb::Head& head_;
+};
+
+Response Error(int status, const char* type, const std::string& message) {
+  return Response::Json(
+      status, json({{"status", "error"}, {"errorType", type}, {"error", message}}).dump());
+}
+
+Response BadData(const std::string& message) { return Error(400, "bad_data", message); }
+
+// Go's strconv.FormatFloat(v, 'f', -1, 64), as the API writes sample values.
+std::string ValueString(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[400];
+  for (int prec = 0; prec <= 340; ++prec) {
+    std::snprintf(buf, sizeof buf, "%.*f", prec, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  return buf;
+}
+
+json Point(Timestamp t, double v) { return json::array({t / 1000.0, ValueString(v)}); }
+
+json Metric(const LabelSet& l) {
+  json m = json::object();
+  for (const Label& x : l.labels()) m[x.name] = x.value;
+  return m;
+}
+
+int Hex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string UrlDecode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() && Hex(s[i + 1]) >= 0 && Hex(s[i + 2]) >= 0) {
+      out += static_cast<char>(Hex(s[i + 1]) * 16 + Hex(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// URL parameters plus, for form POSTs (what Grafana sends), the body's.
+std::multimap<std::string, std::string> Params(const Request& req) {
+  auto params = req.query;
+  auto ct = req.headers.find("content-type");
+  if (req.method == "POST" && ct != req.headers.end() &&
+      ct->second.starts_with("application/x-www-form-urlencoded")) {
+    std::string_view body = req.body;
+    while (!body.empty()) {
+      const size_t amp = body.find('&');
+      std::string_view pair = body.substr(0, amp);
+      const size_t eq = pair.find('=');
+      params.emplace(UrlDecode(pair.substr(0, eq)),
+                     eq == std::string_view::npos ? "" : UrlDecode(pair.substr(eq + 1)));
+      body = amp == std::string_view::npos ? "" : body.substr(amp + 1);
+    }
+  }
+  return params;
+}
+
+std::string Get(const std::multimap<std::string, std::string>& p, const std::string& k) {
+  auto it = p.find(k);
+  return it == p.end() ? "" : it->second;
+}
+
+// RFC 3339 or Unix seconds with an optional fraction.
+Result<Timestamp> ParseTime(const std::string& s, const char* name) {
+  std::tm tm{};
+  int consumed = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) == 6) {
+    std::string rest = s.substr(consumed);
+    double frac = 0;
+    if (rest.starts_with(".")) {
+      size_t n = 1;
+      while (n < rest.size() && std::isdigit(static_cast<unsigned char>(rest[n]))) ++n;
+      frac = std::strtod(("0" + rest.substr(0, n)).c_str(), nullptr);
+      rest = rest.substr(n);
+    }
+    if (rest == "Z") {
+      tm.tm_year -= 1900;
+      tm.tm_mon -= 1;
+      return static_cast<Timestamp>(timegm(&tm)) * 1000 + static_cast<Timestamp>(frac * 1000);
+    }
+  }
+  char* end = nullptr;
+  const double secs = std::strtod(s.c_str(), &end);
+  if (!s.empty() && *end == '\0' && std::isfinite(secs) && std::fabs(secs) < 1e13) {
+    return static_cast<Timestamp>(std::llround(secs * 1000));
+  }
+  return Fail(ErrorCode::kInvalidArgument, "invalid parameter \"" + std::string(name) +
+                                               "\": cannot parse \"" + s +
+                                               "\" to a valid timestamp");
+}
+
+Result<std::vector<std::vector<LabelMatcher>>> Matchers(
+    const std::multimap<std::string, std::string>& p) {
+  std::vector<std::vector<LabelMatcher>> out;
+  auto [lo, hi] = p.equal_range("match[]");
+  for (auto it = lo; it != hi; ++it) {
+    auto sel = promql::ParseSeriesSelector(it->second);
+    if (!sel) return Fail(sel.error().WithContext("invalid parameter \"match[]\""));
+    out.push_back((*sel)->matchers);
+  }
+  return out;
+}
+
+json Annotated(json data, const promql::QueryResult& r) {
+  json out = {{"status", "success"}, {"data", std::move(data)}};
+  if (!r.warnings.empty()) out["warnings"] = r.warnings;
+  if (!r.infos.empty()) out["infos"] = r.infos;
+  return out;
+}
+
+json ResultJson(const promql::Value& v, Timestamp t) {
+  json result = json::array();
+  switch (v.type) {
+    case promql::ValueType::kScalar:
+      return {{"resultType", "scalar"}, {"result", Point(t, v.scalar)}};
+    case promql::ValueType::kString:
+      return {{"resultType", "string"}, {"result", json::array({t / 1000.0, v.str})}};
+    case promql::ValueType::kVector:
+      for (const promql::VectorElement& e : v.vector) {
+        result.push_back({{"metric", Metric(e.labels)}, {"value", Point(t, e.v)}});
+      }
+      return {{"resultType", "vector"}, {"result", result}};
+    default:
+      for (const promql::MatrixSeries& m : v.matrix) {
+        json values = json::array();
+        for (const Sample& s : m.samples) values.push_back(Point(s.t, s.v));
+        result.push_back({{"metric", Metric(m.labels)}, {"values", values}});
+      }
+      return {{"resultType", "matrix"}, {"result", result}};
+  }
+}
+
+class Api {
+ public:
+  Api(tsdb::Db& db, Clock& clock, ApiOptions o) : db_(db), clock_(clock), options_(o) {}
+
+  Response Query(const Request& req) {
+    const auto p = Params(req);
+    auto expr = promql::ParseExpr(Get(p, "query"));
+    if (!expr) return BadData(expr.error().ToString());
+    Timestamp t = clock_.Now();
+    if (const std::string ts = Get(p, "time"); !ts.empty()) {
+      auto parsed = ParseTime(ts, "time");
+      if (!parsed) return BadData(parsed.error().message());
+      t = *parsed;
+    }
+    HeadQueryable q(db_.head());
+    auto r = promql::InstantQuery(q, **expr, t);
+    if (!r) return Error(422, "execution", r.error().message());
+    return Response::Json(200, Annotated(ResultJson(r->value, t), *r).dump());
+  }
+
+  Response QueryRange(const Request& req) {
+    const auto p = Params(req);
+    auto expr = promql::ParseExpr(Get(p, "query"));
+    if (!expr) return BadData(expr.error().ToString());
+    auto start = ParseTime(Get(p, "start"), "start");
+    auto end = ParseTime(Get(p, "end"), "end");
+    if (!start) return BadData(start.error().message());
+    if (!end) return BadData(end.error().message());
+    auto step = promql::ParseDurationPromql(Get(p, "step"));
+    if (!step || *step <= 0) {
+      return BadData(
+          "invalid parameter \"step\": zero or negative query resolution step widths "
+          "are not accepted. Try a positive integer");
+    }
+    if (*end < *start) return BadData("end timestamp must not be before start time");
+    if ((*end - *start) / *step >= static_cast<int64_t>(options_.max_points_per_series)) {
+      return BadData(
+          "exceeded maximum resolution of 11,000 points per timeseries. Try "
+          "decreasing the query resolution (?step=XX)");
+    }
+    HeadQueryable q(db_.head());
+    auto r = promql::RangeQuery(q, **expr, *start, *end, *step);
+    if (!r) return Error(422, "execution", r.error().message());
+    return Response::Json(200, Annotated(ResultJson(r->value, *end), *r).dump());
+  }
+
+  Response Series(const Request& req) {
+    const auto p = Params(req);
+    auto sets = Matchers(p);
+    if (!sets) return BadData(sets.error().message());
+    if (sets->empty()) return BadData("no match[] parameter provided");
+    auto [mint, maxt] = Range(p);
+    std::set<LabelSet> found;
+    for (const auto& m : *sets) {
+      auto series = db_.head().Select(m, mint, maxt);
+      if (!series) return BadData(series.error().message());
+      for (const tsdb::Series& s : *series) found.insert(s.labels);
+    }
+    json data = json::array();
+    for (const LabelSet& l : found) data.push_back(Metric(l));
+    return Response::Json(200, json({{"status", "success"}, {"data", data}}).dump());
+  }
+
+  Response Labels(const Request& req, const std::string& name) {
+    const auto p = Params(req);
+    auto sets = Matchers(p);
+    if (!sets) return BadData(sets.error().message());
+    std::set<std::string> out;
+    if (sets->empty()) sets->push_back({});
+    for (const auto& m : *sets) {
+      if (name.empty() && m.empty()) {
+        for (const std::string& n : db_.head().LabelNames()) out.insert(n);
+        continue;
+      }
+      auto series = db_.head().Select(m, INT64_MIN / 2, INT64_MAX / 2);
+      if (!series) return BadData(series.error().message());
+      for (const tsdb::Series& s : *series) {
+        for (const Label& l : s.labels.labels()) {
+          if (name.empty())
+            out.insert(l.name);
+          else if (l.name == name)
+            out.insert(l.value);
+        }
+      }
+    }
+    return Response::Json(200, json({{"status", "success"}, {"data", out}}).dump());
+  }
+
+  Response Write(const Request& req) {
+    struct Collect final : ingest::RemoteWriteHandler {
+      void OnSeries(const LabelSet& labels, std::span<const Sample> samples) override {
+        for (const Sample& s : samples) batch.push_back({labels, s});
+      }
+      std::vector<tsdb::LabeledSample> batch;
+    } collect;
+    ingest::RemoteWriteLimits limits;
+    limits.max_decompressed_bytes = options_.max_write_bytes;
+    auto decoded = ingest::DecodeRemoteWrite(req.body, collect, limits);
+    if (!decoded) {
+      const int status = decoded.error().code() == ErrorCode::kTooLarge ? 413 : 400;
+      return Response::Text(status, decoded.error().message() + "\n");
+    }
+    auto st = db_.Append(collect.batch);
+    if (!st) return Response::Text(500, st.error().message() + "\n");
+    // Prometheus treats 4xx as permanent: out-of-order samples are reported
+    // with 400 so the sender drops them instead of retrying forever.
+    if (st->rejected > 0 && st->accepted == 0) {
+      return Response::Text(400,
+                            "out of order or duplicate samples: " + st->first_rejection + "\n");
+    }
+    return Response::Text(204, "");
+  }
+
+ private:
+  static std::pair<Timestamp, Timestamp> Range(const std::multimap<std::string, std::string>& p) {
+    Timestamp mint = INT64_MIN / 2, maxt = INT64_MAX / 2;
+    if (auto s = ParseTime(Get(p, "start"), "start")) mint = *s;
+    if (auto e = ParseTime(Get(p, "end"), "end")) maxt = *e;
+    return {mint, maxt};
+  }
+
+  tsdb::Db& db_;
+  Clock& clock_;
+  ApiOptions options_;
+};
+
+}  // namespace
+
+void RegisterPrometheusApi(server::HttpServer& s, tsdb::Db& db, Clock& clock, ApiOptions options) {
+  using server::Role;
+  auto api = std::make_shared<Api>(db, clock, options);
+  for (const char* method : {"GET", "POST"}) {
+    s.HandleReadOnly(method, "/api/v1/query", [api](const Request& r) { return api->Query(r); });
+    s.HandleReadOnly(method, "/api/v1/query_range",
+                     [api](const Request& r) { return api->QueryRange(r); });
+    s.HandleReadOnly(method, "/api/v1/series", [api](const Request& r) { return api->Series(r); });
+    s.HandleReadOnly(method, "/api/v1/labels",
+                     [api](const Request& r) { return api->Labels(r, ""); });
+  }
+  s.Handle("GET", "/api/v1/label/:name/values", Role::kViewer,
+           [api](const Request& r) { return api->Labels(r, r.path_params.at("name")); });
+  s.Handle("POST", "/api/v1/write", Role::kResponder,
+           [api](const Request& r) { return api->Write(r); });
+}
+
+}  // namespace fw::metrics::api

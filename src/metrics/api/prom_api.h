@@ -1,0 +1,32 @@
+#pragma once
+// The Prometheus-compatible HTTP API over the metrics store, so Grafana,
+// promtool and a Prometheus (remote write) can use firewatch as they would a
+// Prometheus server:
+//
+//   GET|POST /api/v1/query         query, time
+//   GET|POST /api/v1/query_range   query, start, end, step
+//   GET|POST /api/v1/series        match[]..., start, end
+//   GET|POST /api/v1/labels        match[]... (optional)
+//   GET      /api/v1/label/:name/values
+//   POST     /api/v1/write         remote write 1.0 (snappy protobuf); needs a responder token
+//
+// Bodies and errors have Prometheus's JSON shapes ({"status":"success",
+// "data":...} / {"status":"error","errorType":"bad_data","error":...}).
+// Times are RFC 3339 or Unix seconds; a missing query time is the Clock's now.
+
+#include "common/clock.h"
+#include "metrics/tsdb/db.h"
+#include "server/http.h"
+
+namespace fw::metrics::api {
+
+struct ApiOptions {
+  size_t max_points_per_series = 11'000;  // as Prometheus: refuse finer range queries
+  size_t max_write_bytes = 32 << 20;      // decompressed remote-write request
+};
+
+// REQUIRES: db and clock outlive the server; called before server.Start().
+void RegisterPrometheusApi(server::HttpServer& server, tsdb::Db& db, Clock& clock,
+                           ApiOptions options = {});
+
+}  // namespace fw::metrics::api

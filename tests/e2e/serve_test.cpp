@@ -1,0 +1,125 @@
+// `firewatch serve`: the Prometheus-compatible API over the durable store,
+// driven as Prometheus (remote write) and Grafana (form POST queries) do.
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+
+#include "metrics/ingest/remote_write.h"
+#include "subprocess.h"
+
+namespace fw::e2e {
+namespace {
+
+using nlohmann::json;
+namespace ingest = fw::metrics::ingest;
+
+class ServeTest : public ::testing::Test {
+ protected:
+  void SetUp() override { data_ = MakeTempDir() + "/data"; }
+
+  std::unique_ptr<httplib::Client> Start() {
+    server_ = std::make_unique<Background>(
+        std::vector<std::string>{FIREWATCH_BIN, "serve", "--data", data_, "--port", "0"},
+        std::vector<std::string>{"FIREWATCH_TOKEN=e2e"});
+    const std::string line = server_->ReadLine();
+    const std::string prefix = "listening on http://127.0.0.1:";
+    EXPECT_EQ(line.rfind(prefix, 0), 0u) << line;
+    auto c = std::make_unique<httplib::Client>("127.0.0.1", std::stoi(line.substr(prefix.size())));
+    c->set_read_timeout(10, 0);
+    return c;
+  }
+
+  static std::string Payload(int64_t first_t, int points) {
+    std::vector<ingest::SeriesSamples> series;
+    for (int i = 0; i < 3; ++i) {
+      ingest::SeriesSamples s{
+          LabelSet{{"__name__", "http_requests_total"}, {"instance", "i-" + std::to_string(i)}},
+          {}};
+      for (int p = 0; p < points; ++p) {
+        s.samples.push_back({first_t + p * 15'000, static_cast<double>(p * 10 * (i + 1))});
+      }
+      series.push_back(std::move(s));
+    }
+    return ingest::EncodeRemoteWrite(series);
+  }
+
+  std::string data_;
+  std::unique_ptr<Background> server_;
+};
+
+TEST_F(ServeTest, RemoteWriteThenQueryLikeGrafana) {
+  auto c = Start();
+  const httplib::Headers auth = {{"Authorization", "Bearer e2e"},
+                                 {"Content-Encoding", "snappy"},
+                                 {"X-Prometheus-Remote-Write-Version", "0.1.0"}};
+  auto r = c->Post("/api/v1/write", Payload(1'768'485'600'000, 21), "application/x-protobuf");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401) << "writes need a token";
+  r = c->Post("/api/v1/write", auth, Payload(1'768'485'600'000, 21), "application/x-protobuf");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 204) << r->body;
+  r = c->Post("/api/v1/write", auth, "garbage", "application/x-protobuf");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+
+  // Grafana posts queries as forms, without a token.
+  r = c->Post("/api/v1/query",
+              "query=sum(rate(http_requests_total%5B5m%5D))&time=2026-01-15T14:05:00Z",
+              "application/x-www-form-urlencoded");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  json j = json::parse(r->body);
+  EXPECT_EQ(j["status"], "success");
+  EXPECT_EQ(j["data"]["resultType"], "vector");
+  EXPECT_EQ(j["data"]["result"][0]["value"][0], 1768485900.0);
+  EXPECT_NEAR(std::stod(j["data"]["result"][0]["value"][1].get<std::string>()), 4.0, 1e-9)
+      << "(10 + 20 + 30) / 15 per second";
+
+  r = c->Get(
+      "/api/v1/query_range?query=http_requests_total%7Binstance%3D%22i-0%22%7D"
+      "&start=1768485600&end=1768485900&step=60");
+  ASSERT_TRUE(r);
+  j = json::parse(r->body);
+  EXPECT_EQ(j["data"]["resultType"], "matrix");
+  EXPECT_EQ(j["data"]["result"][0]["values"].size(), 6u);
+
+  r = c->Get("/api/v1/series?match[]=http_requests_total");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(json::parse(r->body)["data"].size(), 3u);
+  r = c->Get("/api/v1/label/instance/values");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(json::parse(r->body)["data"], json::array({"i-0", "i-1", "i-2"}));
+
+  r = c->Get("/api/v1/query?query=rate(x%5B5m");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  j = json::parse(r->body);
+  EXPECT_EQ(j["status"], "error");
+  EXPECT_EQ(j["errorType"], "bad_data");
+  r = c->Get("/api/v1/query_range?query=up&start=0&end=100000&step=1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << "more than 11,000 points per series";
+}
+
+TEST_F(ServeTest, AcknowledgedWritesSurviveKill9) {
+  auto c = Start();
+  const httplib::Headers auth = {{"Authorization", "Bearer e2e"}};
+  auto r = c->Post("/api/v1/write", auth, Payload(1'768'485'600'000, 40), "application/x-protobuf");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 204);
+  server_->Kill();
+  c = Start();
+  r = c->Get(
+      "/api/v1/query?query=count_over_time(http_requests_total%5B1h%5D)"
+      "&time=2026-01-15T14:10:00Z");
+  ASSERT_TRUE(r);
+  json j = json::parse(r->body);
+  ASSERT_EQ(j["data"]["result"].size(), 3u) << r->body;
+  EXPECT_EQ(j["data"]["result"][0]["value"][1], "40");
+}
+
+}  // namespace
+}  // namespace fw::e2e

@@ -23,27 +23,10 @@ struct QueryFlags {
   std::string expr, data, time, start, end, step = "1m";
 };
 
-// RFC 3339 (2026-01-15T14:25:00Z) or Unix seconds (1768487100, 1768487100.5).
 Result<Timestamp> ParseTime(const std::string& s, const char* flag) {
-  std::tm tm{};
-  char z = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z) == 7 &&
-      z == 'Z') {
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    return static_cast<Timestamp>(timegm(&tm)) * 1000;
-  }
-  char* end = nullptr;
-  const double secs = std::strtod(s.c_str(), &end);
-  if (!s.empty() && *end == '\0' && secs >= 0 && secs < 1e11) {
-    return static_cast<Timestamp>(secs * 1000 + 0.5);
-  }
-  return Fail(ErrorCode::kInvalidArgument,
-              std::string(flag) +
-                  ": expected RFC 3339 UTC (2026-01-15T14:25:00Z) or Unix "
-                  "seconds, got \"" +
-                  s + "\"");
+  auto t = ParseTimestamp(s);
+  if (!t) return Fail(t.error().WithContext(flag));
+  return t;
 }
 
 void RunTests(const std::vector<std::string>& files, double min_rate, ExitStatus& status) {

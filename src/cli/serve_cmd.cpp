@@ -9,7 +9,9 @@
 #include "cli/server_common.h"
 #include "common/log.h"
 #include "metrics/api/prom_api.h"
+#include "metrics/api/stats_api.h"
 #include "metrics/ingest/file_import.h"
+#include "metrics/stats/statistics.h"
 #include "metrics/tsdb/db.h"
 #include "server/http.h"
 
@@ -43,6 +45,7 @@ void Serve(const ServeFlags& f, ExitStatus& status) {
   opts.tokens.push_back({token->token, server::Role::kAdmin, "admin"});
   server::HttpServer http(opts, clock, &log);
   metrics::api::RegisterPrometheusApi(http, **db, clock);
+  metrics::api::RegisterStatsApi(http, **db, clock);
   auto port = http.Start();
   if (!port) return ReportError(port.error(), status);
   if (token->generated) {
@@ -83,6 +86,43 @@ void Import(const std::string& file, const std::string& data, ExitStatus& status
   std::cout << "\n";
 }
 
+struct StatsFlags {
+  std::string metric, start, end, data = "data";
+  std::vector<std::string> match;
+  double period = 300;
+  std::string statistics = "Average";
+};
+
+void Stats(const StatsFlags& f, ExitStatus& status) {
+  metrics::stats::StatsRequest r;
+  r.matchers.push_back({metrics::MatchType::kEqual, "__name__", f.metric});
+  for (const std::string& m : f.match) {
+    auto matcher = metrics::api::ParseEqualityMatch(m);
+    if (!matcher) return ReportError(matcher.error().WithContext("--match"), status);
+    r.matchers.push_back(*matcher);
+  }
+  auto start = ParseTimestamp(f.start);
+  auto end = ParseTimestamp(f.end);
+  if (!start) return ReportError(start.error().WithContext("--start"), status);
+  if (!end) return ReportError(end.error().WithContext("--end"), status);
+  r.start = *start;
+  r.end = *end;
+  r.period_ms = static_cast<int64_t>(f.period * 1000);
+  r.statistics = metrics::api::SplitStatistics(f.statistics);
+  auto db = metrics::tsdb::Db::Open(f.data);
+  if (!db) return ReportError(db.error(), status);
+  auto points = metrics::stats::ComputeStatistics((*db)->head(), r);
+  if (!points) return ReportError(points.error(), status);
+  std::printf("%-24s", "timestamp");
+  for (const std::string& s : r.statistics) std::printf(" %14s", s.c_str());
+  std::printf("\n");
+  for (const auto& d : *points) {
+    std::printf("%-24s", FormatRfc3339Millis(d.timestamp).c_str());
+    for (const std::string& s : r.statistics) std::printf(" %14.6g", d.values.at(s));
+    std::printf("\n");
+  }
+}
+
 }  // namespace
 
 void RegisterServe(CLI::App& app, ExitStatus& status) {
@@ -110,6 +150,23 @@ void RegisterServe(CLI::App& app, ExitStatus& status) {
   import->add_option("--data", data, "Data directory")->capture_default_str();
   import->callback([&status] { Import(file, data, status);
 });
+
+auto* stats = metrics->add_subcommand(
+    "stats", "CloudWatch-style statistics per period: Average, Maximum, p99, ...");
+static StatsFlags sf;
+stats->add_option("--metric", sf.metric, "Metric name")->required();
+stats->add_option("--match", sf.match, "label=value, repeatable");
+stats->add_option("--start", sf.start, "RFC 3339 or Unix seconds")->required();
+stats->add_option("--end", sf.end, "RFC 3339 or Unix seconds (exclusive)")->required();
+stats->add_option("--period", sf.period, "Seconds per datapoint")
+    ->capture_default_str()
+    ->check(CLI::Range(1.0, 2678400.0));
+stats
+    ->add_option("--statistics", sf.statistics,
+                 "Comma-separated: SampleCount,Sum,Average,Minimum,Maximum,pNN")
+    ->capture_default_str();
+stats->add_option("--data", sf.data, "Data directory")->capture_default_str();
+stats->callback([&status] { Stats(sf, status); });
 }  // namespace fw::cli
 
 }  // namespace fw::cli

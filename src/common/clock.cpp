@@ -1,6 +1,9 @@
 #include "common/clock.h"
 
+#include <cctype>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <string>
 #include <thread>
@@ -50,6 +53,41 @@ void ScaledClock::SleepUntil(Timestamp t) {
   if (t <= now) return;
   const double real_wait = static_cast<double>(t - now) / speed_;
   base_.SleepUntil(base_.Now() + static_cast<Timestamp>(real_wait + 0.5));
+}
+
+Result<Timestamp> ParseTimestamp(std::string_view text) {
+  const std::string s(text);
+  std::tm tm{};
+  int consumed = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) == 6) {
+    std::string rest = s.substr(consumed);
+    Timestamp millis = 0;
+    if (rest.starts_with(".")) {
+      size_t n = 1;
+      double scale = 100;
+      while (n < rest.size() && std::isdigit(static_cast<unsigned char>(rest[n]))) {
+        millis += static_cast<Timestamp>((rest[n] - '0') * scale);
+        scale /= 10;
+        ++n;
+      }
+      rest = rest.substr(n);
+    }
+    if (rest == "Z") {
+      tm.tm_year -= 1900;
+      tm.tm_mon -= 1;
+      return static_cast<Timestamp>(timegm(&tm)) * 1000 + millis;
+    }
+  }
+  char* end = nullptr;
+  const double secs = std::strtod(s.c_str(), &end);
+  if (!s.empty() && *end == '\0' && std::isfinite(secs) && std::fabs(secs) < 1e13) {
+    return static_cast<Timestamp>(std::llround(secs * 1000));
+  }
+  return Fail(
+      ErrorCode::kInvalidArgument,
+      "cannot parse \"" + s +
+          "\" as a time (expected RFC 3339 UTC like 2026-01-15T14:25:00Z, or Unix seconds)");
 }
 
 std::string FormatRfc3339Millis(Timestamp t) {

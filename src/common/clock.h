@@ -7,6 +7,10 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <string_view>
+
+#include "common/error.h"
 
 namespace fw {
 
@@ -62,5 +66,10 @@ class ScaledClock final : public Clock {
 
 // RFC 3339 with milliseconds in UTC: 2026-11-25T10:26:31.123Z.
 std::string FormatRfc3339Millis(Timestamp t);
+
+// A time as users and the Prometheus API write it: RFC 3339 in UTC
+// (2026-01-15T14:25:00Z, fractions allowed) or Unix seconds (1768487100.5).
+// The error message says which forms are accepted.
+Result<Timestamp> ParseTimestamp(std::string_view text);
 
 }  // namespace fw

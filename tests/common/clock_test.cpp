@@ -38,3 +38,21 @@ TEST(ClockTest, FormatsRfc3339WithMillis) {
 
 }  // namespace
 }  // namespace fw
+
+namespace fw {
+namespace {
+
+TEST(ClockTest, ParsesTimestampsAsUsersWriteThem) {
+  EXPECT_EQ(*ParseTimestamp("2026-01-15T14:00:00Z"), 1768485600000);
+  EXPECT_EQ(*ParseTimestamp("2026-01-15T14:00:00.25Z"), 1768485600250);
+  EXPECT_EQ(*ParseTimestamp("1768485600"), 1768485600000);
+  EXPECT_EQ(*ParseTimestamp("1768485600.5"), 1768485600500);
+  for (const char* bad : {"", "yesterday", "2026-01-15T14:00:00", "2026-01-15 14:00:00Z", "nan"}) {
+    auto t = ParseTimestamp(bad);
+    ASSERT_FALSE(t) << bad;
+    EXPECT_NE(t.error().message().find("RFC 3339"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace fw

@@ -93,6 +93,21 @@ TEST_F(ServeTest, RemoteWriteThenQueryLikeGrafana) {
   ASSERT_TRUE(r);
   EXPECT_EQ(json::parse(r->body)["data"], json::array({"i-0", "i-1", "i-2"}));
 
+  // CloudWatch-style statistics over the same data: 5-minute periods.
+  r = c->Get(
+      "/api/v1/stats?metric=http_requests_total&match=instance%3Di-1"
+      "&start=1768485600&end=1768486200&period=300&statistics=SampleCount,Maximum,p50");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  j = json::parse(r->body);
+  ASSERT_EQ(j["data"]["datapoints"].size(), 2u) << r->body;
+  EXPECT_EQ(j["data"]["datapoints"][0]["timestamp"], "2026-01-15T14:00:00.000Z");
+  EXPECT_EQ(j["data"]["datapoints"][0]["SampleCount"], 20);
+  EXPECT_EQ(j["data"]["datapoints"][0]["Maximum"], 380);
+  r = c->Get("/api/v1/stats?metric=http_requests_total&statistics=Mode");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+
   r = c->Get("/api/v1/query?query=rate(x%5B5m");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);

@@ -113,34 +113,10 @@ std::string Get(const std::multimap<std::string, std::string>& p, const std::str
   return it == p.end() ? "" : it->second;
 }
 
-// RFC 3339 or Unix seconds with an optional fraction.
 Result<Timestamp> ParseTime(const std::string& s, const char* name) {
-  std::tm tm{};
-  int consumed = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) == 6) {
-    std::string rest = s.substr(consumed);
-    double frac = 0;
-    if (rest.starts_with(".")) {
-      size_t n = 1;
-      while (n < rest.size() && std::isdigit(static_cast<unsigned char>(rest[n]))) ++n;
-      frac = std::strtod(("0" + rest.substr(0, n)).c_str(), nullptr);
-      rest = rest.substr(n);
-    }
-    if (rest == "Z") {
-      tm.tm_year -= 1900;
-      tm.tm_mon -= 1;
-      return static_cast<Timestamp>(timegm(&tm)) * 1000 + static_cast<Timestamp>(frac * 1000);
-    }
-  }
-  char* end = nullptr;
-  const double secs = std::strtod(s.c_str(), &end);
-  if (!s.empty() && *end == '\0' && std::isfinite(secs) && std::fabs(secs) < 1e13) {
-    return static_cast<Timestamp>(std::llround(secs * 1000));
-  }
-  return Fail(ErrorCode::kInvalidArgument, "invalid parameter \"" + std::string(name) +
-                                               "\": cannot parse \"" + s +
-                                               "\" to a valid timestamp");
+  auto t = ParseTimestamp(s);
+  if (!t) return Fail(t.error().WithContext("invalid parameter \"" + std::string(name) + "\""));
+  return t;
 }
 
 Result<std::vector<std::vector<LabelMatcher>>> Matchers(

@@ -101,7 +101,7 @@ const std::vector<StoredSeries>& Evaluator::Fetch(const VectorSelector& vs) {
   if (ext != extents_.end()) std::tie(mint, maxt) = ext->second;
   auto series = storage_.Select(vs.matchers, mint, maxt);
   size_t n = 0;
-  for (const StoredSeries& s : series) n += s.samples.size();
+  for (const StoredSeries& s : series) n += s.samples.size() + s.histograms.size();
   CountSamples(n);
   return cache_.emplace(&vs, std::move(series)).first->second;
 }
@@ -124,13 +124,19 @@ Vector Evaluator::SelectInstant(const VectorSelector& vs, Timestamp t) {
   const Timestamp ref = RefTime(vs.at, vs.offset_ms, t);
   Vector out;
   for (const StoredSeries& s : Fetch(vs)) {
-    // The latest sample in (ref - lookback, ref].
+    // The latest sample in (ref - lookback, ref], float or histogram.
     auto it = std::upper_bound(s.samples.begin(), s.samples.end(), ref,
                                [](Timestamp x, const Sample& a) { return x < a.t; });
-    if (it == s.samples.begin()) continue;
-    --it;
-    if (it->t <= ref - options_.lookback_ms || IsStaleNaN(it->v)) continue;
-    out.push_back({s.labels, it->v, it->t, false});
+    auto hit = std::upper_bound(s.histograms.begin(), s.histograms.end(), ref,
+                                [](Timestamp x, const HistogramSample& a) { return x < a.t; });
+    const Sample* f = it == s.samples.begin() ? nullptr : &*(it - 1);
+    const HistogramSample* h = hit == s.histograms.begin() ? nullptr : &*(hit - 1);
+    if (h && (!f || h->t > f->t)) {
+      if (h->t > ref - options_.lookback_ms) out.push_back({s.labels, 0, h->t, false, h->h});
+      continue;
+    }
+    if (!f || f->t <= ref - options_.lookback_ms || IsStaleNaN(f->v)) continue;
+    out.push_back({s.labels, f->v, f->t, false, nullptr});
   }
   return out;
 }
@@ -144,11 +150,14 @@ Matrix Evaluator::SelectRange(const MatrixSelector& m, Timestamp t) {
                                [](Timestamp x, const Sample& a) { return x < a.t; });
     auto hi = std::upper_bound(lo, s.samples.end(), ref,
                                [](Timestamp x, const Sample& a) { return x < a.t; });
-    MatrixSeries ms{s.labels, {}, false};
+    MatrixSeries ms{s.labels, {}, false, {}};
     for (auto p = lo; p != hi; ++p) {
       if (!IsStaleNaN(p->v)) ms.samples.push_back(*p);
     }
-    if (!ms.samples.empty()) out.push_back(std::move(ms));
+    for (const HistogramSample& h : s.histograms) {
+      if (h.t > ref - m.range_ms && h.t <= ref) ms.histograms.push_back(h);
+    }
+    if (!ms.samples.empty() || !ms.histograms.empty()) out.push_back(std::move(ms));
   }
   return out;
 }
@@ -170,7 +179,10 @@ Matrix Evaluator::EvalSubquery(const SubqueryExpr& s, Timestamp t) {
         it->second.labels = e.labels;
         it->second.drop_name = e.drop_name;
       }
-      it->second.samples.push_back({ts, e.v});
+      if (e.h)
+        it->second.histograms.push_back({ts, e.h});
+      else
+        it->second.samples.push_back({ts, e.v});
     }
   }
   Matrix out;
@@ -195,6 +207,12 @@ Vector Evaluator::EvalVector(const Expr& e, Timestamp t) {
   Value v = Eval(e, t);
   if (v.type != ValueType::kVector) Throw(ErrorCode::kInternal, "expected an instant vector");
   return std::move(v.vector);
+}
+
+Vector Evaluator::EvalFloatVector(const Expr& e, Timestamp t) {
+  Vector v = EvalVector(e, t);
+  DropHistograms(v);
+  return v;
 }
 
 Value Evaluator::Eval(const Expr& e, Timestamp t) {
@@ -227,6 +245,7 @@ Value Evaluator::Eval(const Expr& e, Timestamp t) {
         for (VectorElement& el : out.vector) {
           el.v = -el.v;
           el.drop_name = true;
+          if (el.h) el.h = Scaled(*el.h, -1);
         }
       }
       return out;
@@ -341,13 +360,16 @@ Result<QueryResult> RangeQuery(const Queryable& storage, Expr& expr, Timestamp s
       Value v = ev.Eval(expr, t);
       if (v.type == ValueType::kScalar) {
         v.type = ValueType::kVector;
-        v.vector.push_back({LabelSet{}, v.scalar, t, false});
+        v.vector.push_back({LabelSet{}, v.scalar, t, false, nullptr});
       }
       FinishVector(v.vector);
       for (VectorElement& e : v.vector) {
         auto [it, fresh] = index.try_emplace(e.labels, out.matrix.size());
-        if (fresh) out.matrix.push_back({e.labels, {}, false});
-        out.matrix[it->second].samples.push_back({t, e.v});
+        if (fresh) out.matrix.push_back({e.labels, {}, false, {}});
+        if (e.h)
+          out.matrix[it->second].histograms.push_back({t, e.h});
+        else
+          out.matrix[it->second].samples.push_back({t, e.v});
       }
     }
     std::sort(out.matrix.begin(), out.matrix.end(),

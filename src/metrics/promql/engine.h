@@ -2,7 +2,11 @@
 // The PromQL evaluator: runs a parsed expression (parser.h) against a
 // Queryable at one instant or over a range of steps, with Prometheus 3
 // semantics: 5-minute lookback, left-open ranges, staleness markers,
-// delayed __name__ removal, Prometheus's annotations (warnings and infos).
+// delayed __name__ removal, Prometheus's annotations (warnings and infos),
+// and native histograms (float histograms, exponential or custom buckets)
+// where the Queryable holds them: selection, arithmetic, sum/avg, rate and
+// friends, histogram_* functions; elsewhere they are left out with the
+// annotation Prometheus gives.
 //
 //   auto expr = ParseExpr("sum by (job) (rate(http_requests_total[5m]))");
 //   auto r = InstantQuery(storage, **expr, t_ms);

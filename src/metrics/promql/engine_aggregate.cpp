@@ -91,12 +91,25 @@ bool AnyDropsName(const std::vector<VectorElement*>& members) {
   return false;
 }
 
+// count_values: the value label joins the grouping key.
+void CountValues(const AggregateExpr& e, const std::string& label, const Vector& in, Timestamp t,
+                 Vector& out) {
+  // The value label joins the grouping key (overwriting a label of that
+  // name), so series of equal value fall into one output element.
+  std::map<LabelSet, size_t> at;
+  for (const VectorElement& el : in) {
+    LabelSet key = GroupKey(el.labels, e);
+    key.Set(label, el.h ? el.h->GoString() : FormatForLabel(el.v));
+    auto [it, fresh] = at.try_emplace(key, out.size());
+    if (fresh) out.push_back({std::move(key), 0, t, false, nullptr});
+    out[it->second].v += 1;
+  }
+}
+
 }  // namespace
 
-Value Evaluator::EvalAggregate(const AggregateExpr& e, Timestamp t) {
-  Vector in = EvalVector(*e.expr, t);
+double Evaluator::AggregateParam(const AggregateExpr& e, Timestamp t, std::string& label) {
   double param = 0;
-  std::string label;
   if (e.param) {
     Value p = Eval(*e.param, t);
     if (p.type == ValueType::kString)
@@ -107,10 +120,17 @@ Value Evaluator::EvalAggregate(const AggregateExpr& e, Timestamp t) {
   const bool takes_k = e.op == AggregateOp::kTopk || e.op == AggregateOp::kBottomk ||
                        e.op == AggregateOp::kLimitk || e.op == AggregateOp::kLimitRatio;
   if (takes_k && std::isnan(param)) {
-    Throw(ErrorCode::kInvalidArgument, "Parameter value is NaN");
+    Throw(ErrorCode::kInvalidArgument,
+          e.op == AggregateOp::kLimitRatio ? "Ratio value is NaN" : "Parameter value is NaN");
+  }
+  if (e.op == AggregateOp::kLimitRatio && (param < -1 || param > 1)) {
+    const double capped = param < -1 ? -1 : 1;
+    Warn("PromQL warning: ratio value should be between -1 and 1, got " + FormatFloat(param) +
+         ", capping to " + FormatFloat(capped));
+    param = capped;
   }
   if (e.op == AggregateOp::kCountValues && !ValidLabelName(label)) {
-    Throw(ErrorCode::kInvalidArgument, "invalid label name \"" + label + "\"");
+    Throw(ErrorCode::kInvalidArgument, "invalid label name " + QuoteString(label));
   }
   if (e.op == AggregateOp::kQuantile && (param < 0 || param > 1 || std::isnan(param))) {
     char buf[96];
@@ -118,6 +138,14 @@ Value Evaluator::EvalAggregate(const AggregateExpr& e, Timestamp t) {
                   "PromQL warning: quantile value should be between 0 and 1, got %g", param);
     Warn(buf);
   }
+  return param;
+}
+
+Value Evaluator::EvalAggregate(const AggregateExpr& e, Timestamp t) {
+  Vector in = EvalVector(*e.expr, t);
+  FilterAggregateInput(e.op, in);
+  std::string label;
+  const double param = AggregateParam(e, t, label);
   // Groups in order of first appearance, as Prometheus returns them.
   std::map<LabelSet, size_t> index;
   std::vector<LabelSet> keys;
@@ -134,16 +162,7 @@ Value Evaluator::EvalAggregate(const AggregateExpr& e, Timestamp t) {
   Value out;
   out.type = ValueType::kVector;
   if (e.op == AggregateOp::kCountValues) {
-    // The value label joins the grouping key (overwriting a label of that
-    // name), so series of equal value fall into one output element.
-    std::map<LabelSet, size_t> at;
-    for (VectorElement& el : in) {
-      LabelSet key = GroupKey(el.labels, e);
-      key.Set(label, FormatForLabel(el.v));
-      auto [it, fresh] = at.try_emplace(key, out.vector.size());
-      if (fresh) out.vector.push_back({std::move(key), 0, t, false});
-      out.vector[it->second].v += 1;
-    }
+    CountValues(e, label, in, t, out.vector);
     return out;
   }
   for (size_t g = 0; g < groups.size(); ++g) {
@@ -167,13 +186,17 @@ Value Evaluator::EvalAggregate(const AggregateExpr& e, Timestamp t) {
       case AggregateOp::kQuantile: {
         std::vector<double> values;
         for (VectorElement* m : members) values.push_back(m->v);
-        out.vector.push_back({keys[g], Quantile(param, values), t, AnyDropsName(members)});
+        out.vector.push_back({keys[g], Quantile(param, values), t, AnyDropsName(members), nullptr});
         continue;
       }
+      case AggregateOp::kSum:
+      case AggregateOp::kAvg:
+        if (SumHistograms(e.op == AggregateOp::kAvg, keys[g], members, t, out.vector)) continue;
+        [[fallthrough]];
       default: {
         std::vector<Sample> values;
         for (VectorElement* m : members) values.push_back({t, m->v});
-        out.vector.push_back({keys[g], Reduce(e.op, values), t, AnyDropsName(members)});
+        out.vector.push_back({keys[g], Reduce(e.op, values), t, AnyDropsName(members), nullptr});
       }
     }
   }

@@ -94,7 +94,7 @@ LabelSet ResultLabels(const LabelSet& many, const LabelSet& one, const VectorMat
   return out;
 }
 
-Value VectorBinary(const BinaryExpr& e, Vector lhs, Vector rhs) {
+Value VectorBinary(Evaluator& ev, const BinaryExpr& e, Vector lhs, Vector rhs) {
   const VectorMatching& m = *e.matching;
   const bool swap = m.card == Cardinality::kOneToMany;
   if (swap) std::swap(lhs, rhs);  // rhs is now always the "one" side
@@ -118,7 +118,8 @@ Value VectorBinary(const BinaryExpr& e, Vector lhs, Vector rhs) {
     auto it = one.find(key);
     if (it == one.end()) continue;
     double fl = l.v, fr = it->second->v;
-    if (swap) std::swap(fl, fr);
+    HistogramPtr hl = l.h, hr = it->second->h;
+    if (swap) std::swap(fl, fr), std::swap(hl, hr);
     LabelSet labels = ResultLabels(l.labels, it->second->labels, m);
     auto [seen, first] = matched.try_emplace(key);
     if (m.card == Cardinality::kOneToOne) {
@@ -131,14 +132,21 @@ Value VectorBinary(const BinaryExpr& e, Vector lhs, Vector rhs) {
       Throw(ErrorCode::kInvalidArgument,
             "multiple matches for labels: grouping labels must ensure unique matches");
     }
+    const bool drop = arithmetic || e.return_bool || l.drop_name;
+    if (hl || hr) {
+      double v = 0;
+      HistogramPtr h;
+      if (ev.BinaryWithHistograms(e.op, e.return_bool, fl, hl, fr, hr, v, h))
+        out.vector.push_back({std::move(labels), v, l.t, drop, std::move(h)});
+      continue;
+    }
     auto [v, keep] = Apply(e.op, fl, fr);
     if (e.return_bool) {
       v = keep ? 1 : 0;
       keep = true;
     }
     if (!keep) continue;
-    const bool drop = arithmetic || e.return_bool || l.drop_name;
-    out.vector.push_back({std::move(labels), v, l.t, drop});
+    out.vector.push_back({std::move(labels), v, l.t, drop, nullptr});
   }
   return out;
 }
@@ -160,7 +168,7 @@ Value Evaluator::EvalBinary(const BinaryExpr& e, Timestamp t) {
     if (IsSetOperator(e.op)) {
       return SetOperation(e.op, std::move(lhs.vector), std::move(rhs.vector), *e.matching);
     }
-    return VectorBinary(e, std::move(lhs.vector), std::move(rhs.vector));
+    return VectorBinary(*this, e, std::move(lhs.vector), std::move(rhs.vector));
   }
   // A vector and a scalar, either way round.
   const bool vector_left = lhs.type == ValueType::kVector;
@@ -168,6 +176,19 @@ Value Evaluator::EvalBinary(const BinaryExpr& e, Timestamp t) {
   const double s = vector_left ? rhs.scalar : lhs.scalar;
   out.type = ValueType::kVector;
   for (VectorElement& el : in) {
+    if (el.h) {
+      double v = 0;
+      HistogramPtr h;
+      const HistogramPtr none;
+      const bool keep = vector_left
+                            ? BinaryWithHistograms(e.op, e.return_bool, 0, el.h, s, none, v, h)
+                            : BinaryWithHistograms(e.op, e.return_bool, s, none, 0, el.h, v, h);
+      if (!keep) continue;
+      el.v = v, el.h = std::move(h);
+      el.drop_name = el.drop_name || arithmetic || e.return_bool;
+      out.vector.push_back(std::move(el));
+      continue;
+    }
     const double l = vector_left ? el.v : s;
     const double r = vector_left ? s : el.v;
     auto [v, keep] = Apply(e.op, l, r);

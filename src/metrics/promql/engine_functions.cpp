@@ -225,7 +225,7 @@ Value Evaluator::EvalCall(const Call& c, Timestamp t) {
     return Value{ValueType::kScalar, fn == "min_of" ? GoMin(a, b) : GoMax(a, b), {}, {}, {}};
   }
   if (fn == "scalar") {
-    Vector v = EvalVector(*c.args[0], t);
+    Vector v = EvalFloatVector(*c.args[0], t);
     return Value{ValueType::kScalar, v.size() == 1 ? v[0].v : std::nan(""), {}, {}, {}};
   }
   if (fn == "vector") {
@@ -235,7 +235,7 @@ Value Evaluator::EvalCall(const Call& c, Timestamp t) {
 
   // Element-wise functions of an instant vector.
   if (auto it = MathFunctions().find(fn); it != MathFunctions().end()) {
-    out.vector = EvalVector(*c.args[0], t);
+    out.vector = EvalFloatVector(*c.args[0], t);
     for (VectorElement& e : out.vector) {
       e.v = it->second(e.v);
       e.drop_name = true;
@@ -247,7 +247,7 @@ Value Evaluator::EvalCall(const Call& c, Timestamp t) {
       out.vector.push_back({LabelSet{}, DatePart(fn, t / 1000.0), t, false});
       return out;
     }
-    out.vector = EvalVector(*c.args[0], t);
+    out.vector = EvalFloatVector(*c.args[0], t);
     for (VectorElement& e : out.vector) {
       e.v = std::isnan(e.v) || std::isinf(e.v) ? e.v : DatePart(fn, e.v);
       e.drop_name = true;
@@ -257,7 +257,7 @@ Value Evaluator::EvalCall(const Call& c, Timestamp t) {
   if (fn == "round") {
     const double to = scalar_arg(1, 1);
     const double inv = 1 / to;
-    out.vector = EvalVector(*c.args[0], t);
+    out.vector = EvalFloatVector(*c.args[0], t);
     for (VectorElement& e : out.vector) {
       e.v = std::floor(e.v * inv + 0.5) / inv;
       e.drop_name = true;
@@ -265,7 +265,7 @@ Value Evaluator::EvalCall(const Call& c, Timestamp t) {
     return out;
   }
   if (fn == "clamp" || fn == "clamp_min" || fn == "clamp_max") {
-    Vector in = EvalVector(*c.args[0], t);
+    Vector in = EvalFloatVector(*c.args[0], t);
     double lo = -INFINITY, hi = INFINITY;
     if (fn == "clamp") {
       lo = scalar_arg(1, 0);
@@ -287,6 +287,7 @@ Value Evaluator::EvalCall(const Call& c, Timestamp t) {
     out.vector = EvalVector(*c.args[0], t);
     for (VectorElement& e : out.vector) {
       e.v = e.t / 1000.0;
+      e.h = nullptr;
       e.drop_name = true;
     }
     return out;
@@ -302,7 +303,7 @@ Value Evaluator::EvalCall(const Call& c, Timestamp t) {
          " is ineffective for range queries since results are always ordered by labels");
   }
   if (fn == "sort" || fn == "sort_desc") {
-    out.vector = EvalVector(*c.args[0], t);
+    out.vector = EvalFloatVector(*c.args[0], t);
     const bool desc = fn == "sort_desc";
     std::stable_sort(out.vector.begin(), out.vector.end(),
                      [desc](const VectorElement& a, const VectorElement& b) {
@@ -377,46 +378,10 @@ Value Evaluator::EvalCall(const Call& c, Timestamp t) {
     }
     return out;
   }
-  if (fn == "histogram_quantile") {
-    const double phi = EvalScalar(*c.args[0], t);
-    if (phi < 0 || phi > 1 || std::isnan(phi)) {
-      Warn("PromQL warning: quantile value should be between 0 and 1, got " + GoFloat(phi));
-    }
-    std::map<LabelSet, std::vector<Bucket>> groups;
-    std::vector<LabelSet> order;
-    std::map<LabelSet, std::string> names;
-    for (const VectorElement& e : EvalVector(*c.args[1], t)) {
-      const std::string le(e.labels.Get("le"));
-      char* end = nullptr;
-      const double bound = std::strtod(le.c_str(), &end);
-      if (le.empty() || *end != '\0') {
-        Warn("PromQL warning: bucket label \"le\" is missing or has a malformed value of \"" + le +
-             "\" for metric name \"" + std::string(e.labels.Get(kMetricNameLabel)) + "\"");
-        continue;
-      }
-      LabelSet key = WithoutName(e.labels);
-      key.Set("le", "");
-      auto [it, fresh] = groups.try_emplace(key);
-      if (fresh) {
-        order.push_back(key);
-        names[key] = e.labels.Get(kMetricNameLabel);
-      }
-      it->second.push_back({bound, e.v});
-    }
-    for (const LabelSet& key : order) {
-      BucketQuantileResult r = BucketQuantile(phi, groups[key]);
-      if (r.forced_monotonic) {
-        Info(
-            "PromQL info: input to histogram_quantile needed to be fixed for monotonicity (see "
-            "https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) "
-            "for metric name \"" +
-            names[key] + "\"");
-      }
-      out.vector.push_back({key, r.value, t, false});
-    }
+  if (fn.starts_with("histogram_")) {
+    EvalHistogramFunction(c, t, out);
     return out;
   }
-  if (fn.starts_with("histogram_")) return out;  // native histograms only: none here
   if (fn == "info") return Eval(*c.args[0], t);
 
   // Functions of a range vector.
@@ -506,6 +471,10 @@ Value Evaluator::EvalCall(const Call& c, Timestamp t) {
   const Matrix m = EvalMatrix(*arg, t);
   const bool counter_fn = fn == "rate" || fn == "increase" || fn == "irate";
   for (const MatrixSeries& s : m) {
+    if (!s.histograms.empty() &&
+        RangeOverHistograms(fn, s, range_end - range_ms, range_end, t, out.vector)) {
+      continue;
+    }
     if (s.samples.empty()) continue;
     if (counter_fn && arg->kind == NodeKind::kMatrixSelector) {
       const std::string_view name = s.labels.Get(kMetricNameLabel);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "metrics/promql/bucket_quantile.h"
 #include "metrics/promql/engine.h"
 
 namespace fw::metrics::promql {
@@ -48,6 +49,9 @@ class Evaluator {
   Value EvalBinary(const BinaryExpr& e, Timestamp t);
   // engine_aggregate.cpp
   Value EvalAggregate(const AggregateExpr& e, Timestamp t);
+  // The aggregation's parameter, checked (errors, warnings, capping); a
+  // string parameter goes to `label`.
+  double AggregateParam(const AggregateExpr& e, Timestamp t, std::string& label);
   // engine_functions.cpp
   Value EvalCall(const Call& e, Timestamp t);
 
@@ -60,6 +64,44 @@ class Evaluator {
   // Evaluates an argument that must be a scalar / an instant vector.
   double EvalScalar(const Expr& e, Timestamp t);
   Vector EvalVector(const Expr& e, Timestamp t);
+  // EvalVector without native histogram elements.
+  Vector EvalFloatVector(const Expr& e, Timestamp t);
+
+  // engine_histograms.cpp: the histogram_* functions, on native histograms
+  // and (quantiles, fractions) on classic `le` buckets.
+  void EvalHistogramFunction(const Call& c, Timestamp t, Value& out);
+  // histogram_quantile(phi, in) of every histogram in `in`, native or classic.
+  Vector Quantiles(double phi, const Vector& in, Timestamp t);
+  // histogram_fraction(lower, upper, in) likewise.
+  Vector Fractions(double lower, double upper, const Vector& in, Timestamp t);
+  // The float elements of `in` as classic buckets grouped by their labels
+  // without le, in order of appearance; warns about bad le labels.
+  std::vector<std::pair<LabelSet, std::vector<Bucket>>> ClassicBuckets(const Vector& in);
+  // Drops (with a warning) classic groups and native results of the same
+  // series identity (`native` holds results labelled like `in`).
+  void DropMixedHistograms(const Vector& in,
+                           std::vector<std::pair<LabelSet, std::vector<Bucket>>>& classic,
+                           Vector& native);
+  // A binary operation with a histogram on either side: false drops the
+  // element (with an info); else v or h (exactly one used) is the result.
+  bool BinaryWithHistograms(BinaryOp op, bool return_bool, double lf, const HistogramPtr& lh,
+                            double rf, const HistogramPtr& rh, double& v, HistogramPtr& h);
+  // Leaves out the histograms an aggregation ignores (with an info).
+  void FilterAggregateInput(AggregateOp op, Vector& in);
+  // sum/avg of a group holding histograms: true if it handled the group.
+  bool SumHistograms(bool avg, const LabelSet& key, const std::vector<VectorElement*>& members,
+                     Timestamp t, Vector& out);
+  // irate/idelta over a series holding histograms; as RangeOverHistograms.
+  bool InstantHistogramRate(std::string_view fn, const MatrixSeries& s, Timestamp t, Vector& out);
+  // rate/increase/delta of a series of histograms only (warning about
+  // counter/gauge hints and clashing bucket layouts).
+  HistogramPtr HistogramRateOf(std::string_view fn, const MatrixSeries& s, Timestamp range_start,
+                               Timestamp range_end);
+  // A range function over a series holding native histograms: true if it
+  // handled the series (adding to `out` or dropping it), false to go on
+  // with the float samples.
+  bool RangeOverHistograms(std::string_view fn, const MatrixSeries& s, Timestamp range_start,
+                           Timestamp range_end, Timestamp t, Vector& out);
 
  private:
   const std::vector<StoredSeries>& Fetch(const VectorSelector& vs);
@@ -93,5 +135,10 @@ std::string PromString(const LabelSet& l);
 void FinishVector(Vector& v);
 void FinishMatrix(Matrix& m);
 std::string FormatForLabel(double v);  // Go's strconv.FormatFloat(v, 'f', -1, 64)
+
+// engine_histograms.cpp
+HistogramPtr Scaled(const FloatHistogram& h, double f);
+// Removes native histogram elements; true if there were any.
+bool DropHistograms(Vector& v);
 
 }  // namespace fw::metrics::promql

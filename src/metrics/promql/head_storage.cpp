@@ -19,7 +19,7 @@ std::vector<StoredSeries> HeadStorage::Select(std::span<const LabelMatcher> matc
       head_->Select(std::vector<LabelMatcher>(matchers.begin(), matchers.end()), mint, maxt);
   if (!series) return out;  // the engine compiles matchers first and reports bad regexes
   for (tsdb::Series& s : *series) {
-    StoredSeries stored{s.labels, {}};
+    StoredSeries stored{s.labels, {}, {}};
     while (s.samples.Next()) stored.samples.push_back(s.samples.At());
     if (!stored.samples.empty()) out.push_back(std::move(stored));
   }

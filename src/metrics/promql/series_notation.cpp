@@ -37,8 +37,14 @@ Result<std::pair<double, double>> ParseStartAndDelta(std::string_view s) {
   return std::pair{*a, 0.0};
 }
 
-// `{{...}}`, `{{...}}xN` or `{{...}}+{{...}}xN`: native histograms are not
-// decoded, but they take their places in the series so times stay aligned.
+Result<HistogramPtr> OneHistogram(std::string_view text) {
+  auto h = ParseHistogram(text);
+  if (!h) return std::unexpected(h.error());
+  return std::make_shared<const FloatHistogram>(std::move(*h));
+}
+
+// `{{...}}`, `{{...}}xN`, or `{{a}}+{{d}}xN` (also `-`): a start histogram
+// and N more, each adding d to the one before.
 Result<bool> ExpandHistogramItem(std::string_view item, std::vector<SeriesValue>& out) {
   const size_t close = item.rfind("}}");
   if (close == std::string_view::npos)
@@ -51,15 +57,37 @@ Result<bool> ExpandHistogramItem(std::string_view item, std::vector<SeriesValue>
     if (!count) return std::unexpected(count.error());
     n = *count;
   }
-  out.insert(out.end(), n + 1, SeriesValue{SeriesValue::Kind::kHistogram, 0});
+  std::string_view body = item.substr(0, close + 2);
+  const size_t first_end = body.find("}}");
+  double sign = 0;
+  if (first_end + 2 < body.size()) sign = body[first_end + 2] == '-' ? -1 : 1;
+  auto start = OneHistogram(body.substr(0, first_end + 2));
+  if (!start) return std::unexpected(start.error());
+  HistogramPtr delta;
+  if (sign != 0) {
+    auto d = OneHistogram(body.substr(first_end + 3));
+    if (!d) return std::unexpected(d.error());
+    delta = *d;
+  }
+  HistogramPtr cur = *start;
+  out.push_back({SeriesValue::Kind::kHistogram, 0, cur});
+  for (uint64_t i = 1; i <= n; ++i) {
+    if (delta) {
+      auto next = std::make_shared<FloatHistogram>(*cur);
+      next->Add(*delta, sign);
+      next->hint = cur->hint;
+      cur = next;
+    }
+    out.push_back({SeriesValue::Kind::kHistogram, 0, cur});
+  }
   return true;
 }
 
 Result<bool> ExpandItem(std::string_view item, std::vector<SeriesValue>& out) {
   using Kind = SeriesValue::Kind;
   if (item.starts_with("{{")) return ExpandHistogramItem(item, out);
-  if (item == "_") return out.push_back({Kind::kOmitted, 0}), true;
-  if (item == "stale") return out.push_back({Kind::kStale, 0}), true;
+  if (item == "_") return out.push_back({Kind::kOmitted, 0, nullptr}), true;
+  if (item == "stale") return out.push_back({Kind::kStale, 0, nullptr}), true;
   const size_t x = item.rfind('x');
   // No hex in series notation: "0x5" is five repeats of 0.
   const bool repeated = x != std::string_view::npos && x + 1 < item.size() &&
@@ -67,23 +95,23 @@ Result<bool> ExpandItem(std::string_view item, std::vector<SeriesValue>& out) {
   if (!repeated) {
     auto v = ParseNumberLiteral(item);
     if (!v) return Bad("invalid series value \"" + std::string(item) + "\"");
-    out.push_back({Kind::kFloat, *v});
+    out.push_back({Kind::kFloat, *v, nullptr});
     return true;
   }
   auto n = ParseCount(item.substr(x + 1));
   if (!n) return std::unexpected(n.error());
   std::string_view head = item.substr(0, x);
   if (head == "_") {  // _xN is N gaps, unlike axN which is N+1 values
-    out.insert(out.end(), *n, SeriesValue{Kind::kOmitted, 0});
+    out.insert(out.end(), *n, SeriesValue{Kind::kOmitted, 0, nullptr});
     return true;
   }
   auto sd = ParseStartAndDelta(head);
   if (!sd) return std::unexpected(sd.error());
   double v = sd->first;
-  out.push_back({Kind::kFloat, v});
+  out.push_back({Kind::kFloat, v, nullptr});
   for (uint64_t i = 1; i <= *n; ++i) {
     v += sd->second;  // accumulate like Prometheus, so float results agree
-    out.push_back({Kind::kFloat, v});
+    out.push_back({Kind::kFloat, v, nullptr});
   }
   return true;
 }

@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/labels.h"
 #include "metrics/model.h"
+#include "metrics/promql/histogram.h"
 
 namespace re2 {
 class RE2;
@@ -20,7 +21,8 @@ namespace fw::metrics::promql {
 
 struct StoredSeries {
   LabelSet labels;
-  std::vector<Sample> samples;  // time-ordered; stale markers included
+  std::vector<Sample> samples;                   // time-ordered; stale markers included
+  std::vector<HistogramSample> histograms = {};  // time-ordered native histograms
 };
 
 class Queryable {
@@ -54,6 +56,10 @@ class LoadableStorage : public Queryable {
  public:
   // Samples must be in time order within a series.
   virtual Result<void> Add(LabelSet labels, std::vector<Sample> samples) = 0;
+  // A series with native histogram samples too (at times the floats do not
+  // use). Stores without histograms refuse one with any (kInvalidArgument).
+  virtual Result<void> AddMixed(LabelSet labels, std::vector<Sample> samples,
+                                std::vector<HistogramSample> histograms);
   virtual void Clear() = 0;
 };
 
@@ -61,6 +67,8 @@ class LoadableStorage : public Queryable {
 class MemoryStorage final : public LoadableStorage {
  public:
   Result<void> Add(LabelSet labels, std::vector<Sample> samples) override;
+  Result<void> AddMixed(LabelSet labels, std::vector<Sample> samples,
+                        std::vector<HistogramSample> histograms) override;
   void Clear() override { series_.clear(); }
   size_t size() const { return series_.size(); }
   std::vector<StoredSeries> Select(std::span<const LabelMatcher> matchers, Timestamp mint,

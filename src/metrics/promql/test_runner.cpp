@@ -7,6 +7,7 @@
 #include <map>
 
 #include "metrics/promql/bucket_quantile.h"
+#include "metrics/promql/nhcb.h"
 #include "metrics/promql/parser.h"
 
 namespace fw::metrics::promql {
@@ -32,7 +33,7 @@ std::string ShowValue(const SeriesValue& v) {
     case SeriesValue::Kind::kStale:
       return "stale";
     case SeriesValue::Kind::kHistogram:
-      return "{{histogram}}";
+      return v.histogram->ToString();
     default:
       return FormatFloat(v.value);
   }
@@ -75,32 +76,78 @@ std::string CheckAnnotations(const EvalCommand& ev, const QueryResult& r) {
   return "";
 }
 
+// One point of a result or expected series: a float or a histogram.
+struct Point {
+  Timestamp t = 0;
+  double v = 0;
+  HistogramPtr h;
+};
+
+std::string ShowPoint(const Point& p, bool with_time) {
+  std::string s = p.h ? p.h->ToString() : FormatFloat(p.v);
+  return with_time ? s + "@" + std::to_string(p.t) : s;
+}
+
+bool SamePoint(const Point& want, const Point& got) {
+  if ((want.h == nullptr) != (got.h == nullptr)) return false;
+  if (want.h) return HistogramsAlmostEqual(*want.h, *got.h, kEpsilon);
+  return Same(want.v, got.v);
+}
+
 std::string CompareVector(const EvalCommand& ev, const Vector& got) {
   if (got.size() != ev.expected_series.size()) {
     std::string s = "expected " + std::to_string(ev.expected_series.size()) + " series, got " +
                     std::to_string(got.size()) + ":";
-    for (const VectorElement& e : got) s += " " + Show(e.labels, {FormatFloat(e.v)});
+    for (const VectorElement& e : got)
+      s += " " + Show(e.labels, {ShowPoint({e.t, e.v, e.h}, false)});
     return s;
   }
   for (size_t i = 0; i < ev.expected_series.size(); ++i) {
     const SeriesLine& want = ev.expected_series[i];
     auto it = std::find_if(got.begin(), got.end(),
                            [&](const VectorElement& e) { return e.labels == want.labels; });
-    if (it == got.end()) return "missing series " + want.labels.ToString();
+    if (it == got.end()) {
+      std::string s = "missing series " + want.labels.ToString() + "; got:";
+      for (const VectorElement& e : got) s += " " + e.labels.ToString();
+      return s;
+    }
     if (ev.Ordered() && it != got.begin() + static_cast<long>(i)) {
       return "series " + want.labels.ToString() + " at position " +
              std::to_string(it - got.begin()) + ", expected " + std::to_string(i);
     }
-    if (want.values.size() != 1 || !Same(want.values[0].value, it->v)) {
+    if (want.values.size() != 1 ||
+        !SamePoint({0, want.values[0].value, want.values[0].histogram}, {0, it->v, it->h})) {
       return "series " + want.labels.ToString() + ": expected " +
              (want.values.empty() ? "no value" : ShowValue(want.values[0])) + ", got " +
-             FormatFloat(it->v);
+             ShowPoint({it->t, it->v, it->h}, false);
     }
   }
   return "";
 }
 
-// Range results: expected values are per step from start; `_` is no point.
+// A series' floats and histograms merged in time order.
+std::vector<Point> Points(const MatrixSeries& m) {
+  std::vector<Point> out;
+  for (const Sample& s : m.samples) out.push_back({s.t, s.v, nullptr});
+  for (const HistogramSample& h : m.histograms) out.push_back({h.t, 0, h.h});
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Point& a, const Point& b) { return a.t < b.t; });
+  return out;
+}
+
+// The expected points of a line: per step from start; `_` is no point.
+std::vector<Point> WantedPoints(const SeriesLine& w, Timestamp start, int64_t step) {
+  std::vector<Point> want;
+  for (size_t i = 0; i < w.values.size(); ++i) {
+    const SeriesValue& x = w.values[i];
+    if (x.kind == SeriesValue::Kind::kOmitted) continue;
+    const double v = x.kind == SeriesValue::Kind::kStale ? StaleNaN() : x.value;
+    want.push_back({start + static_cast<Timestamp>(i) * step, v, x.histogram});
+  }
+  return want;
+}
+
+// Range results: expected values are per step from start.
 std::string CompareMatrix(const std::vector<SeriesLine>& want_series, const Matrix& got,
                           Timestamp start, int64_t step, bool check_times) {
   size_t expected_nonempty = 0;
@@ -118,26 +165,18 @@ std::string CompareMatrix(const std::vector<SeriesLine>& want_series, const Matr
   for (const SeriesLine& w : want_series) {
     auto it = std::find_if(got.begin(), got.end(),
                            [&](const MatrixSeries& m) { return m.labels == w.labels; });
-    std::vector<Sample> want;
-    for (size_t i = 0; i < w.values.size(); ++i) {
-      if (w.values[i].kind == SeriesValue::Kind::kOmitted) continue;
-      const double v =
-          w.values[i].kind == SeriesValue::Kind::kStale ? StaleNaN() : w.values[i].value;
-      want.push_back({start + static_cast<Timestamp>(i) * step, v});
-    }
+    const std::vector<Point> want = WantedPoints(w, start, step);
     if (want.empty()) continue;
     if (it == got.end()) return "missing series " + w.labels.ToString();
-    std::vector<std::string> got_text;
-    for (const Sample& s : it->samples)
-      got_text.push_back(FormatFloat(s.v) + "@" + std::to_string(s.t));
-    bool ok = it->samples.size() == want.size();
+    const std::vector<Point> have = Points(*it);
+    bool ok = have.size() == want.size();
     for (size_t i = 0; ok && i < want.size(); ++i) {
-      ok = Same(want[i].v, it->samples[i].v) && (!check_times || want[i].t == it->samples[i].t);
+      ok = SamePoint(want[i], have[i]) && (!check_times || want[i].t == have[i].t);
     }
     if (!ok) {
-      std::vector<std::string> want_text;
-      for (const Sample& s : want)
-        want_text.push_back(FormatFloat(s.v) + "@" + std::to_string(s.t));
+      std::vector<std::string> want_text, got_text;
+      for (const Point& p : want) want_text.push_back(ShowPoint(p, check_times));
+      for (const Point& p : have) got_text.push_back(ShowPoint(p, check_times));
       return "series " + w.labels.ToString() + ": expected" +
              Show(LabelSet{}, want_text).substr(2) + ", got" + Show(LabelSet{}, got_text).substr(2);
     }
@@ -183,11 +222,7 @@ std::string RunEval(const EvalCommand& ev, const Queryable& storage, const Engin
                              ev.expected_range_vector->step_ms, true);
       }
       // Without explicit times, compare values in order.
-      Matrix shifted = v.matrix;
-      for (MatrixSeries& m : shifted) {
-        for (size_t i = 0; i < m.samples.size(); ++i) m.samples[i].t = static_cast<Timestamp>(i);
-      }
-      return CompareMatrix(ev.expected_series, shifted, 0, 1, false);
+      return CompareMatrix(ev.expected_series, v.matrix, 0, 1, false);
     }
     default:
       return "unexpected result type";
@@ -209,17 +244,28 @@ TestRunSummary RunTestScript(const TestScript& script, LoadableStorage& storage,
     if (const auto* load = std::get_if<LoadCommand>(&cmd)) {
       // A script may list one series twice; the later line's value wins at a
       // shared timestamp, as in promqltest's loader.
-      std::map<LabelSet, std::map<Timestamp, double>> merged;
+      std::map<LabelSet, std::map<Timestamp, Point>> merged;
       std::map<LabelSet, int> first_line;
-      for (const LoadedSeries& s : load->series) {
+      std::vector<LoadedSeries> all = load->series;
+      if (load->with_nhcb) {
+        for (LoadedSeries& s : ConvertClassicHistograms(load->series)) all.push_back(std::move(s));
+      }
+      for (const LoadedSeries& s : all) {
         first_line.try_emplace(s.labels, s.line);
-        for (const Sample& x : s.samples) merged[s.labels][x.t] = x.v;
+        for (const Sample& x : s.samples) merged[s.labels][x.t] = {x.t, x.v, nullptr};
+        for (const HistogramSample& x : s.histograms) merged[s.labels][x.t] = {x.t, 0, x.h};
       }
       for (auto& [labels, points] : merged) {
         std::vector<Sample> samples;
-        for (const auto& [t, v] : points) samples.push_back({t, v});
-        // Native histogram samples are left out; the float ones still load.
-        if (auto ok = storage.Add(labels, std::move(samples)); !ok) {
+        std::vector<HistogramSample> histograms;
+        for (const auto& [t, p] : points) {
+          if (p.h)
+            histograms.push_back({t, p.h});
+          else
+            samples.push_back({t, p.v});
+        }
+        // Stores without native histograms refuse series that have any.
+        if (auto ok = storage.AddMixed(labels, std::move(samples), std::move(histograms)); !ok) {
           ++sum.failed;
           sum.failures.push_back({script.file, first_line[labels], "load", ok.error().message()});
         }

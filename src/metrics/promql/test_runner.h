@@ -2,7 +2,9 @@
 // Runs promqltest scripts (test_script.h) against the engine, the way
 // Prometheus's promqltest does: loads series into a MemoryStorage, evaluates
 // each `eval`, and compares with the expected series (values within a
-// relative 1e-6, NaN equal to NaN), failures, strings and annotations.
+// relative 1e-6, NaN equal to NaN; native histograms field by field with
+// the same tolerance), failures, strings and annotations. `load_with_nhcb`
+// also loads classic histograms converted to custom-bucket ones (nhcb.h).
 
 #include <string>
 #include <vector>
@@ -22,7 +24,7 @@ struct EvalOutcome {
 struct TestRunSummary {
   int passed = 0;
   int failed = 0;
-  int skipped = 0;  // ignored evals and native-histogram cases
+  int skipped = 0;  // ignored evals and notation the runner lacks (@st)
   std::vector<EvalOutcome> failures;
 };
 

@@ -125,12 +125,13 @@ Result<LoadCommand> ScriptParser::ParseLoad(size_t& i) {
     const Line& l = lines_[++i];
     auto s = ParseSeriesLine(l.text);
     if (!s) return Err(l, s.error().message());
-    LoadedSeries ls{std::move(s->labels), {}, s->has_histogram || s->start_timestamps, l.number};
+    LoadedSeries ls{std::move(s->labels), {}, {}, s->start_timestamps, l.number};
     for (size_t k = 0; k < s->values.size(); ++k) {
       const SeriesValue& v = s->values[k];
       const int64_t t = static_cast<int64_t>(k) * load.step_ms;
       if (v.kind == SeriesValue::Kind::kFloat) ls.samples.push_back({t, v.value});
       if (v.kind == SeriesValue::Kind::kStale) ls.samples.push_back({t, StaleNaN()});
+      if (v.kind == SeriesValue::Kind::kHistogram) ls.histograms.push_back({t, v.histogram});
     }
     load.series.push_back(std::move(ls));
   }
@@ -205,7 +206,7 @@ Result<bool> ScriptParser::ParseEvalBodyLine(const Line& l, EvalCommand& eval) {
   }
   auto s = ParseSeriesLine(l.text);
   if (!s) return Err(l, s.error().message());
-  eval.unsupported |= s->has_histogram || s->start_timestamps;
+  eval.unsupported |= s->start_timestamps;
   eval.expected_series.push_back(std::move(*s));
   return true;
 }

@@ -25,15 +25,17 @@
 #include "common/error.h"
 #include "common/labels.h"
 #include "metrics/model.h"
+#include "metrics/promql/histogram.h"
 
 namespace fw::metrics::promql {
 
 // One element of an expanded series: a float, a gap (`_`), a staleness
-// marker, or a native histogram (`{{...}}`, not supported: kept as a kind).
+// marker, or a native histogram (`{{...}}`).
 struct SeriesValue {
   enum class Kind { kFloat, kOmitted, kStale, kHistogram };
   Kind kind = Kind::kFloat;
   double value = 0;
+  HistogramPtr histogram = {};  // kHistogram
   bool operator==(const SeriesValue&) const = default;
 };
 
@@ -57,8 +59,9 @@ Result<SeriesLine> ParseSeriesLine(std::string_view line);
 
 struct LoadedSeries {
   LabelSet labels;
-  std::vector<Sample> samples;  // gaps dropped; stale markers as StaleNaN()
-  bool unsupported = false;     // native histograms or @st lines: skipped
+  std::vector<Sample> samples;                   // gaps dropped; stale markers as StaleNaN()
+  std::vector<HistogramSample> histograms = {};  // native histogram samples
+  bool unsupported = false;                      // @st lines: skipped
   int line = 0;
 };
 
@@ -98,7 +101,7 @@ struct EvalCommand {
   std::optional<RangeVector> expected_range_vector;  // `expect range vector from..to..step`
   std::optional<double> expected_scalar;
   std::vector<SeriesLine> expected_series;
-  bool unsupported = false;  // expected values include native histograms
+  bool unsupported = false;  // expected values use notation the runner lacks (@st)
   bool ignored = false;      // between `ignore` and `resume`
 
   bool ExpectsFailure() const { return Has(ExpectKind::kFail); }

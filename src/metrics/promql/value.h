@@ -3,7 +3,8 @@
 // element, the time of the sample it came from (for timestamp()) and whether
 // its metric name is due to be dropped: Prometheus 3 removes __name__ at the
 // end of evaluation, not where a function is applied, so label_replace can
-// still read it ("delayed name removal").
+// still read it ("delayed name removal"). A sample is a float or a native
+// histogram; a series may hold both, at different times.
 
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "common/labels.h"
 #include "metrics/model.h"
 #include "metrics/promql/functions.h"
+#include "metrics/promql/histogram.h"
 
 namespace fw::metrics::promql {
 
@@ -19,6 +21,7 @@ struct VectorElement {
   double v = 0;
   Timestamp t = 0;         // the underlying sample's time
   bool drop_name = false;  // __name__ goes away when evaluation ends
+  HistogramPtr h = {};     // set: a native histogram sample (v unused)
 };
 using Vector = std::vector<VectorElement>;
 
@@ -26,6 +29,7 @@ struct MatrixSeries {
   LabelSet labels;
   std::vector<Sample> samples;
   bool drop_name = false;
+  std::vector<HistogramSample> histograms = {};  // native histogram samples
 };
 using Matrix = std::vector<MatrixSeries>;
 

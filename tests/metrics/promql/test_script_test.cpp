@@ -58,6 +58,8 @@ TEST(SeriesNotationTest, LineWithLabelsAndHistograms) {
   auto hh = ParseSeriesLine("h {{count:1}}+{{count:2}}x3");
   ASSERT_TRUE(hh) << hh.error().ToString();
   EXPECT_EQ(hh->values.size(), 4u);
+  ASSERT_TRUE(hh->values[3].histogram);
+  EXPECT_EQ(hh->values[3].histogram->count, 7);  // 1 + 3 increments of 2
 
   auto empty = ParseSeriesLine("{} 1 _ 3");
   ASSERT_TRUE(empty);
@@ -119,7 +121,9 @@ TEST(TestScriptTest, ParsesCommands) {
   ASSERT_EQ(other.size(), 3u);
   EXPECT_EQ(other[1].t, 600000);
   EXPECT_TRUE(IsStaleNaN(other[1].v));
-  EXPECT_TRUE(load.series[2].unsupported);
+  EXPECT_FALSE(load.series[2].unsupported);  // native histograms load now
+  ASSERT_EQ(load.series[2].histograms.size(), 1u);
+  EXPECT_EQ(load.series[2].histograms[0].h->count, 1);
 
   const auto& e1 = std::get<EvalCommand>(s->commands[1]);
   EXPECT_EQ(e1.line, 7);

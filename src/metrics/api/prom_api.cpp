@@ -10,6 +10,7 @@
 
 #include "metrics/ingest/remote_write.h"
 #include "metrics/promql/engine.h"
+#include "metrics/promql/head_storage.h"
 #include "metrics/promql/parser.h"
 
 namespace fw::metrics::api {
@@ -18,27 +19,6 @@ namespace {
 using nlohmann::json;
 using server::Request;
 using server::Response;
-
-// The engine's view of the store's head.
-class HeadQueryable final : public promql::Queryable {
- public:
-  explicit HeadQueryable(const tsdb::Head& head) : head_(head) {}
-  std::vector<promql::StoredSeries> Select(std::span<const LabelMatcher> matchers, Timestamp mint,
-                                           Timestamp maxt) const override {
-    std::vector<promql::StoredSeries> out;
-    auto series = head_.Select({matchers.begin(), matchers.end()}, mint, maxt);
-    if (!series) return out;
-    for (tsdb::Series& s : *series) {
-      promql::StoredSeries stored{s.labels, {}};
-      while (s.samples.Next()) stored.samples.push_back(s.samples.At());
-      if (!stored.samples.empty()) out.push_back(std::move(stored));
-    }
-    return out;
-  }
-
- private:
-  const tsdb::Head& head_;
-};
 
 Response Error(int status, const char* type, const std::string& message) {
   return Response::Json(
@@ -174,7 +154,7 @@ class Api {
       if (!parsed) return BadData(parsed.error().message());
       t = *parsed;
     }
-    HeadQueryable q(db_.head());
+    promql::HeadView q(db_.head());
     auto r = promql::InstantQuery(q, **expr, t);
     if (!r) return Error(422, "execution", r.error().message());
     return Response::Json(200, Annotated(ResultJson(r->value, t), *r).dump());
@@ -200,7 +180,7 @@ class Api {
           "exceeded maximum resolution of 11,000 points per timeseries. Try "
           "decreasing the query resolution (?step=XX)");
     }
-    HeadQueryable q(db_.head());
+    promql::HeadView q(db_.head());
     auto r = promql::RangeQuery(q, **expr, *start, *end, *step);
     if (!r) return Error(422, "execution", r.error().message());
     return Response::Json(200, Annotated(ResultJson(r->value, *end), *r).dump());

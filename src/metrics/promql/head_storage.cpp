@@ -14,9 +14,15 @@ Result<void> HeadStorage::Add(LabelSet labels, std::vector<Sample> samples) {
 
 std::vector<StoredSeries> HeadStorage::Select(std::span<const LabelMatcher> matchers,
                                               Timestamp mint, Timestamp maxt) const {
+  return SelectFromHead(*head_, matchers, mint, maxt);
+}
+
+std::vector<StoredSeries> SelectFromHead(const tsdb::Head& head,
+                                         std::span<const LabelMatcher> matchers, Timestamp mint,
+                                         Timestamp maxt) {
   std::vector<StoredSeries> out;
   auto series =
-      head_->Select(std::vector<LabelMatcher>(matchers.begin(), matchers.end()), mint, maxt);
+      head.Select(std::vector<LabelMatcher>(matchers.begin(), matchers.end()), mint, maxt);
   if (!series) return out;  // the engine compiles matchers first and reports bad regexes
   for (tsdb::Series& s : *series) {
     StoredSeries stored{s.labels, {}, {}};

@@ -9,6 +9,26 @@
 
 namespace fw::metrics::promql {
 
+// The series of `head` matching `matchers` with their samples in
+// [mint, maxt]; series without samples there are left out.
+std::vector<StoredSeries> SelectFromHead(const tsdb::Head& head,
+                                         std::span<const LabelMatcher> matchers, Timestamp mint,
+                                         Timestamp maxt);
+
+// A read-only view of a head owned elsewhere (the server's store).
+class HeadView final : public Queryable {
+ public:
+  // REQUIRES: head outlives the view.
+  explicit HeadView(const tsdb::Head& head) : head_(head) {}
+  std::vector<StoredSeries> Select(std::span<const LabelMatcher> matchers, Timestamp mint,
+                                   Timestamp maxt) const override {
+    return SelectFromHead(head_, matchers, mint, maxt);
+  }
+
+ private:
+  const tsdb::Head& head_;
+};
+
 class HeadStorage final : public LoadableStorage {
  public:
   HeadStorage() : head_(std::make_unique<tsdb::Head>()) {}

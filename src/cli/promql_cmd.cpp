@@ -72,19 +72,20 @@ void Query(const QueryFlags& f, ExitStatus& status) {
   if (!f.start.empty() || !f.end.empty()) {
     auto start = ParseTime(f.start, "--start");
     auto end = ParseTime(f.end, "--end");
-    auto step = ParseDuration(f.step);
+    auto step = promql::ParseDurationPromql(f.step);  // 1m, or seconds as the API takes them
     if (!start) return ReportError(start.error(), status);
     if (!end) return ReportError(end.error(), status);
-    if (!step || step->count() <= 0) {
-      return ReportError(Error(ErrorCode::kInvalidArgument, "--step: expected a duration > 0"),
-                         status);
+    if (!step || *step <= 0) {
+      return ReportError(
+          Error(ErrorCode::kInvalidArgument, "--step: expected a duration > 0 (1m, 15s or 60)"),
+          status);
     }
-    if (*end < *start || (*end - *start) / step->count() > 11'000) {
+    if (*end < *start || (*end - *start) / *step > 11'000) {
       return ReportError(Error(ErrorCode::kInvalidArgument,
                                "--start must not be after --end, and at most 11000 steps"),
                          status);
     }
-    r = promql::RangeQuery(storage, **expr, *start, *end, step->count());
+    r = promql::RangeQuery(storage, **expr, *start, *end, *step);
   } else {
     Result<Timestamp> at = f.time.empty() ? Result<Timestamp>(last) : ParseTime(f.time, "--time");
     if (!at) return ReportError(at.error(), status);

@@ -47,6 +47,12 @@ class LabelSet {
   std::vector<Label> labels_;
 };
 
+// For hash containers keyed by label sets (std::map's ordered compares are
+// the cost in per-step grouping).
+struct LabelSetHash {
+  size_t operator()(const LabelSet& l) const { return static_cast<size_t>(l.Hash()); }
+};
+
 // Escapes a label value for exposition: backslash, double quote, newline.
 std::string EscapeLabelValue(std::string_view v);
 

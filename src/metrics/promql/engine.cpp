@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <unordered_map>
 
 #include "metrics/promql/engine_internal.h"
 
@@ -353,7 +354,7 @@ Result<QueryResult> RangeQuery(const Queryable& storage, Expr& expr, Timestamp s
                     "\" for range query, must be Scalar or instant Vector");
   }
   return Run(storage, expr, start, end, step_ms, options, [&](Evaluator& ev) {
-    std::map<LabelSet, size_t> index;
+    std::unordered_map<LabelSet, size_t, LabelSetHash> index;
     Value out;
     out.type = ValueType::kMatrix;
     for (Timestamp t = start; t <= end; t += step_ms) {

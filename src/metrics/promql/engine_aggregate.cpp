@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <unordered_map>
 
 #include "metrics/promql/engine_internal.h"
 #include "metrics/promql/range_functions.h"
@@ -96,7 +97,7 @@ void CountValues(const AggregateExpr& e, const std::string& label, const Vector&
                  Vector& out) {
   // The value label joins the grouping key (overwriting a label of that
   // name), so series of equal value fall into one output element.
-  std::map<LabelSet, size_t> at;
+  std::unordered_map<LabelSet, size_t, LabelSetHash> at;
   for (const VectorElement& el : in) {
     LabelSet key = GroupKey(el.labels, e);
     key.Set(label, el.h ? el.h->GoString() : FormatForLabel(el.v));
@@ -147,7 +148,7 @@ Value Evaluator::EvalAggregate(const AggregateExpr& e, Timestamp t) {
   std::string label;
   const double param = AggregateParam(e, t, label);
   // Groups in order of first appearance, as Prometheus returns them.
-  std::map<LabelSet, size_t> index;
+  std::unordered_map<LabelSet, size_t, LabelSetHash> index;
   std::vector<LabelSet> keys;
   std::vector<std::vector<VectorElement*>> groups;
   for (VectorElement& el : in) {

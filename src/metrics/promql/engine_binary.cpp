@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "metrics/promql/engine_internal.h"
 
@@ -98,7 +99,7 @@ Value VectorBinary(Evaluator& ev, const BinaryExpr& e, Vector lhs, Vector rhs) {
   const VectorMatching& m = *e.matching;
   const bool swap = m.card == Cardinality::kOneToMany;
   if (swap) std::swap(lhs, rhs);  // rhs is now always the "one" side
-  std::map<LabelSet, const VectorElement*> one;
+  std::unordered_map<LabelSet, const VectorElement*, LabelSetHash> one;
   for (const VectorElement& r : rhs) {
     auto [it, fresh] = one.try_emplace(MatchKey(r.labels, m), &r);
     if (!fresh) {

@@ -21,19 +21,8 @@ constexpr std::string_view kReserved[] = {
 };
 
 std::optional<BinaryOp> BinaryOpOf(const Token& t) {
+  if (auto op = ArithmeticOp(t.kind)) return op;
   switch (t.kind) {
-    case TokenKind::kAdd:
-      return BinaryOp::kAdd;
-    case TokenKind::kSub:
-      return BinaryOp::kSub;
-    case TokenKind::kMul:
-      return BinaryOp::kMul;
-    case TokenKind::kDiv:
-      return BinaryOp::kDiv;
-    case TokenKind::kMod:
-      return BinaryOp::kMod;
-    case TokenKind::kPow:
-      return BinaryOp::kPow;
     case TokenKind::kEql:
       return BinaryOp::kEql;
     case TokenKind::kNeq:
@@ -87,6 +76,25 @@ bool IsReserved(const Token& t) {
 }
 
 }  // namespace
+
+std::optional<BinaryOp> ArithmeticOp(TokenKind k) {
+  switch (k) {
+    case TokenKind::kAdd:
+      return BinaryOp::kAdd;
+    case TokenKind::kSub:
+      return BinaryOp::kSub;
+    case TokenKind::kMul:
+      return BinaryOp::kMul;
+    case TokenKind::kDiv:
+      return BinaryOp::kDiv;
+    case TokenKind::kMod:
+      return BinaryOp::kMod;
+    case TokenKind::kPow:
+      return BinaryOp::kPow;
+    default:
+      return std::nullopt;
+  }
+}
 
 bool IsKeyword(const Token& t, std::string_view kw) {
   if (t.kind != TokenKind::kIdentifier || t.text.size() != kw.size()) return false;

@@ -12,25 +12,6 @@ namespace {
 
 constexpr int kDurPowPrecedence = 3;
 
-std::optional<BinaryOp> ArithmeticOp(TokenKind k) {
-  switch (k) {
-    case TokenKind::kAdd:
-      return BinaryOp::kAdd;
-    case TokenKind::kSub:
-      return BinaryOp::kSub;
-    case TokenKind::kMul:
-      return BinaryOp::kMul;
-    case TokenKind::kDiv:
-      return BinaryOp::kDiv;
-    case TokenKind::kMod:
-      return BinaryOp::kMod;
-    case TokenKind::kPow:
-      return BinaryOp::kPow;
-    default:
-      return std::nullopt;
-  }
-}
-
 int DurPrecedence(BinaryOp op) {
   if (op == BinaryOp::kAdd || op == BinaryOp::kSub) return 1;
   if (op == BinaryOp::kPow) return kDurPowPrecedence;

@@ -87,4 +87,8 @@ class Parser {
 // Case-insensitive keyword test for an identifier token.
 bool IsKeyword(const Token& t, std::string_view kw);
 
+// + - * / % ^ as operators; nullopt for any other token. Shared by
+// expressions and duration expressions.
+std::optional<BinaryOp> ArithmeticOp(TokenKind k);
+
 }  // namespace fw::metrics::promql::internal

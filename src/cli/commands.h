@@ -24,5 +24,8 @@ void RegisterSim(CLI::App& app, ExitStatus& status);
 void RegisterDemo(CLI::App& app, ExitStatus& status);
 void RegisterPromql(CLI::App& app, ExitStatus& status);
 void RegisterServe(CLI::App& app, ExitStatus& status);
+void RegisterCheck(CLI::App& app, ExitStatus& status);
+void RegisterLogs(CLI::App& app, ExitStatus& status);
+void RegisterIncident(CLI::App& app, ExitStatus& status);
 
 }  // namespace fw::cli

@@ -18,8 +18,11 @@ int main(int argc, char** argv) {
   fw::cli::RegisterVersion(app, status);
   fw::cli::RegisterSim(app, status);
   fw::cli::RegisterServe(app, status);
+  fw::cli::RegisterCheck(app, status);
   fw::cli::RegisterPromql(app, status);
+  fw::cli::RegisterLogs(app, status);
   fw::cli::RegisterDemo(app, status);
+  fw::cli::RegisterIncident(app, status);
 
   try {
     app.parse(argc, argv);

@@ -5,10 +5,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.h"
 #include "common/duration.h"
 #include "metrics/ingest/file_import.h"
+#include "metrics/promql/db_storage.h"
 #include "metrics/promql/engine.h"
 #include "metrics/promql/head_storage.h"
 #include "metrics/promql/parser.h"
@@ -54,19 +56,49 @@ void PrintLabels(const LabelSet& l) {
   std::cout << name << (rest.empty() && !name.empty() ? "" : rest.ToString());
 }
 
-void Query(const QueryFlags& f, ExitStatus& status) {
-  auto expr = promql::ParseExpr(f.expr);
-  if (!expr) return ReportError(expr.error().WithContext("query"), status);
-  const std::string file = std::filesystem::is_directory(f.data) ? f.data + "/metrics.om" : f.data;
+// A firewatch data directory (what `serve` and `metrics import` write).
+bool IsStoreDir(const std::string& path) {
+  return std::filesystem::is_directory(path + "/wal") ||
+         std::filesystem::is_directory(path + "/blocks");
+}
+
+// Loads a sim run directory (its metrics.om) or an exposition file; returns
+// the newest sample's time.
+Result<Timestamp> LoadFile(const std::string& path, promql::HeadStorage& storage) {
+  const std::string file = std::filesystem::is_directory(path) ? path + "/metrics.om" : path;
   auto data = metrics::ingest::ImportFile(file);
-  if (!data) return ReportError(data.error(), status);
-  promql::HeadStorage storage;  // the TSDB head, as live ingestion will fill it
+  if (!data) return Fail(data.error());
   Timestamp last = 0;
   for (auto& s : data->series) {
     if (!s.samples.empty()) last = std::max(last, s.samples.back().t);
     if (auto ok = storage.Add(std::move(s.labels), std::move(s.samples)); !ok) {
-      return ReportError(ok.error().WithContext(file), status);
+      return Fail(ok.error().WithContext(file));
     }
+  }
+  return last;
+}
+
+void Query(const QueryFlags& f, ExitStatus& status) {
+  auto expr = promql::ParseExpr(f.expr);
+  if (!expr) return ReportError(expr.error().WithContext("query"), status);
+  promql::HeadStorage storage;  // a recorded file, loaded into a TSDB head
+  std::unique_ptr<metrics::tsdb::Db> db;
+  std::optional<promql::DbView> view;
+  const promql::Queryable* q = &storage;
+  Timestamp last = 0;
+  if (IsStoreDir(f.data)) {
+    metrics::tsdb::DbOptions o;
+    o.read_only = true;  // a server may be writing to it
+    auto opened = metrics::tsdb::Db::Open(f.data, o);
+    if (!opened) return ReportError(opened.error().WithContext(f.data), status);
+    db = std::move(*opened);
+    view.emplace(*db);
+    q = &*view;
+    last = std::max<Timestamp>(0, db->MaxTime());
+  } else if (auto loaded = LoadFile(f.data, storage); !loaded) {
+    return ReportError(loaded.error(), status);
+  } else {
+    last = *loaded;
   }
   Result<promql::QueryResult> r = Fail(ErrorCode::kInternal, "no query ran");
   if (!f.start.empty() || !f.end.empty()) {
@@ -85,11 +117,11 @@ void Query(const QueryFlags& f, ExitStatus& status) {
                                "--start must not be after --end, and at most 11000 steps"),
                          status);
     }
-    r = promql::RangeQuery(storage, **expr, *start, *end, *step);
+    r = promql::RangeQuery(*q, **expr, *start, *end, *step);
   } else {
     Result<Timestamp> at = f.time.empty() ? Result<Timestamp>(last) : ParseTime(f.time, "--time");
     if (!at) return ReportError(at.error(), status);
-    r = promql::InstantQuery(storage, **expr, *at);
+    r = promql::InstantQuery(*q, **expr, *at);
   }
   if (!r) return ReportError(r.error(), status);
   for (const std::string& w : r->warnings) std::cerr << "warning: " << w << "\n";
@@ -139,7 +171,10 @@ void RegisterPromql(CLI::App& app, ExitStatus& status) {
       "query", "Evaluate a PromQL expression over recorded metrics (e.g. a sim run's output)");
   static QueryFlags q;
   query->add_option("expr", q.expr, "The PromQL expression")->required();
-  query->add_option("--data", q.data, "A sim run directory (its metrics.om) or an exposition file")
+  query
+      ->add_option("--data", q.data,
+                   "A firewatch data directory (blocks + WAL), a sim run directory (its "
+                   "metrics.om) or an exposition file")
       ->required();
   query->add_option("--time", q.time,
                     "Instant query time: RFC 3339 or Unix seconds "

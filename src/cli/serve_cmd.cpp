@@ -6,8 +6,12 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/config_file.h"
+#include "cli/serve_scrape.h"
 #include "cli/server_common.h"
+#include "cli/storage_flags.h"
 #include "common/log.h"
+#include "logs/api/logs_api.h"
 #include "metrics/api/prom_api.h"
 #include "metrics/api/stats_api.h"
 #include "metrics/ingest/file_import.h"
@@ -23,16 +27,28 @@ struct ServeFlags {
   std::string bind = "127.0.0.1";
   int port = 9400;
   size_t max_body_bytes = 32 << 20;
+  std::string config;     // firewatch.yml; empty: no scraping
+  StorageFlags storage;   // block range, retention
+  bool data_set = false;  // --data given: it wins over storage.dir
 };
 
 void Serve(const ServeFlags& f, ExitStatus& status) {
   sigset_t stop_signals = BlockStopSignals();
+  ConfigFile config;
+  if (!f.config.empty()) {
+    auto loaded = LoadConfigFile(f.config);
+    if (!loaded) return ReportError(loaded.error(), status);
+    config = std::move(*loaded);
+  }
+  const std::string data = f.data_set || config.storage_dir.empty() ? f.data : config.storage_dir;
   RealClock clock;
   Logger log(clock, std::cerr);
-  auto db = metrics::tsdb::Db::Open(f.data);
+  auto db_options = ToDbOptions(f.storage, clock);
+  if (!db_options) return ReportError(db_options.error(), status);
+  auto db = metrics::tsdb::Db::Open(data, *db_options);
   if (!db) return ReportError(db.error(), status);
   const auto& opened = (*db)->open_stats();
-  log.Info("metrics store opened", {{"data", f.data},
+  log.Info("metrics store opened", {{"data", data},
                                     {"series", std::to_string(opened.series)},
                                     {"samples", std::to_string(opened.samples)},
                                     {"torn_tail_repaired", opened.torn_tail ? "true" : "false"}});
@@ -46,42 +62,44 @@ void Serve(const ServeFlags& f, ExitStatus& status) {
   server::HttpServer http(opts, clock, &log);
   metrics::api::RegisterPrometheusApi(http, **db, clock);
   metrics::api::RegisterStatsApi(http, **db, clock);
+  auto log_store = logs::store::LogStore::Open(data + "/logs", clock);  // docs/logs.md
+  if (!log_store) return ReportError(log_store.error(), status);
+  auto logs_api = logs::api::RegisterLogsApi(http, **log_store, clock);
   auto port = http.Start();
   if (!port) return ReportError(port.error(), status);
   if (token->generated) {
     std::cerr << "firewatch: no FIREWATCH_TOKEN set; admin token for this run: " << token->token
               << "\n";
   }
+  auto scraping = StartScraping(config, **db, clock, log, http.metrics());
   std::cout << "listening on http://" << DialableAddress(f.bind) << ":" << *port << std::endl;
   int sig = 0;
   sigwait(&stop_signals, &sig);
+  scraping->Stop();  // first: its stale markers go to the store
   http.Stop();
   log.Info("stopped");
 }
 
-void Import(const std::string& file, const std::string& data, ExitStatus& status) {
-  auto db = metrics::tsdb::Db::Open(data);
+// Historical data goes straight into blocks; only the newest block range
+// passes through the head and its write-ahead log.
+void Import(const std::string& file, const std::string& data, const StorageFlags& storage,
+            ExitStatus& status) {
+  RealClock clock;
+  auto db_options = ToDbOptions(storage, clock);
+  if (!db_options) return ReportError(db_options.error(), status);
+  auto db = metrics::tsdb::Db::Open(data, *db_options);
   if (!db) return ReportError(db.error(), status);
   auto imported = metrics::ingest::ImportFile(file);
   if (!imported) return ReportError(imported.error(), status);
-  std::vector<metrics::tsdb::LabeledSample> batch;
-  size_t accepted = 0, rejected = 0;
-  for (auto& s : imported->series) {
-    for (const metrics::Sample& x : s.samples) batch.push_back({s.labels, x});
-    if (batch.size() >= 100'000) {
-      auto st = (*db)->Append(batch);
-      if (!st) return ReportError(st.error(), status);
-      accepted += st->accepted;
-      rejected += st->rejected;
-      batch.clear();
-    }
-  }
-  auto st = (*db)->Append(batch);
+  const size_t num_series = imported->series.size();
+  std::vector<metrics::tsdb::SeriesSamples> series;
+  series.reserve(num_series);
+  for (auto& s : imported->series) series.push_back({std::move(s.labels), std::move(s.samples)});
+  imported->series.clear();
+  auto st = (*db)->Import(std::move(series));
   if (!st) return ReportError(st.error(), status);
-  accepted += st->accepted;
-  rejected += st->rejected;
-  std::cout << "imported " << accepted << " samples of " << imported->series.size()
-            << " series into " << data;
+  const size_t accepted = st->accepted, rejected = st->rejected;
+  std::cout << "imported " << accepted << " samples of " << num_series << " series into " << data;
   if (rejected) std::cout << " (" << rejected << " rejected: out of order or duplicate)";
   std::cout << "\n";
 }
@@ -109,9 +127,11 @@ void Stats(const StatsFlags& f, ExitStatus& status) {
   r.end = *end;
   r.period_ms = static_cast<int64_t>(f.period * 1000);
   r.statistics = metrics::api::SplitStatistics(f.statistics);
-  auto db = metrics::tsdb::Db::Open(f.data);
+  metrics::tsdb::DbOptions read_only;
+  read_only.read_only = true;  // a server may be writing to it
+  auto db = metrics::tsdb::Db::Open(f.data, read_only);
   if (!db) return ReportError(db.error(), status);
-  auto points = metrics::stats::ComputeStatistics((*db)->head(), r);
+  auto points = metrics::stats::ComputeStatistics(**db, r);
   if (!points) return ReportError(points.error(), status);
   std::printf("%-24s", "timestamp");
   for (const std::string& s : r.statistics) std::printf(" %14s", s.c_str());
@@ -134,10 +154,17 @@ void RegisterServe(CLI::App& app, ExitStatus& status) {
   serve->add_option("--port", f.port, "Port (0 = any free port)")->capture_default_str();
   serve->add_option("--max-body-bytes", f.max_body_bytes, "Largest request body accepted")
       ->capture_default_str();
+  AddStorageFlags(serve, f.storage);
+  serve->add_option("--config", f.config,
+                    "firewatch.yml: scrape_configs, storage.dir (check it with `firewatch check "
+                    "config FILE`)");
   serve->footer(
       "Reads are open on 127.0.0.1; remote write needs `Authorization: Bearer $FIREWATCH_TOKEN`.\n"
       "See docs/metrics.md.");
-  serve->callback([&status] { Serve(f, status); });
+  serve->callback([&status, serve] {
+    f.data_set = serve->count("--data") > 0;
+    Serve(f, status);
+  });
 
   auto* metrics = app.add_subcommand("metrics", "The metrics store");
   metrics->require_subcommand(1);
@@ -148,7 +175,9 @@ void RegisterServe(CLI::App& app, ExitStatus& status) {
       ->required()
       ->check(CLI::ExistingFile);
   import->add_option("--data", data, "Data directory")->capture_default_str();
-  import->callback([&status] { Import(file, data, status);
+  static StorageFlags import_storage;
+  AddStorageFlags(import, import_storage);
+  import->callback([&status] { Import(file, data, import_storage, status);
 });
 
 auto* stats = metrics->add_subcommand(

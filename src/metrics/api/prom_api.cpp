@@ -10,7 +10,7 @@
 
 #include "metrics/ingest/remote_write.h"
 #include "metrics/promql/engine.h"
-#include "metrics/promql/head_storage.h"
+#include "metrics/promql/db_storage.h"
 #include "metrics/promql/parser.h"
 
 namespace fw::metrics::api {
@@ -154,7 +154,7 @@ class Api {
       if (!parsed) return BadData(parsed.error().message());
       t = *parsed;
     }
-    promql::HeadView q(db_.head());
+    promql::DbView q(db_);
     auto r = promql::InstantQuery(q, **expr, t);
     if (!r) return Error(422, "execution", r.error().message());
     return Response::Json(200, Annotated(ResultJson(r->value, t), *r).dump());
@@ -180,7 +180,7 @@ class Api {
           "exceeded maximum resolution of 11,000 points per timeseries. Try "
           "decreasing the query resolution (?step=XX)");
     }
-    promql::HeadView q(db_.head());
+    promql::DbView q(db_);
     auto r = promql::RangeQuery(q, **expr, *start, *end, *step);
     if (!r) return Error(422, "execution", r.error().message());
     return Response::Json(200, Annotated(ResultJson(r->value, *end), *r).dump());
@@ -194,9 +194,9 @@ class Api {
     auto [mint, maxt] = Range(p);
     std::set<LabelSet> found;
     for (const auto& m : *sets) {
-      auto series = db_.head().Select(m, mint, maxt);
+      auto series = db_.SeriesLabels(m, mint, maxt);
       if (!series) return BadData(series.error().message());
-      for (const tsdb::Series& s : *series) found.insert(s.labels);
+      for (LabelSet& l : *series) found.insert(std::move(l));
     }
     json data = json::array();
     for (const LabelSet& l : found) data.push_back(Metric(l));
@@ -211,18 +211,19 @@ class Api {
     if (sets->empty()) sets->push_back({});
     for (const auto& m : *sets) {
       if (name.empty() && m.empty()) {
-        for (const std::string& n : db_.head().LabelNames()) out.insert(n);
+        for (const std::string& n : db_.LabelNames()) out.insert(n);
         continue;
       }
-      auto series = db_.head().Select(m, INT64_MIN / 2, INT64_MAX / 2);
+      if (!name.empty()) {
+        auto values = db_.LabelValues(name, m);
+        if (!values) return BadData(values.error().message());
+        out.insert(values->begin(), values->end());
+        continue;
+      }
+      auto series = db_.SeriesLabels(m, INT64_MIN / 2, INT64_MAX / 2);
       if (!series) return BadData(series.error().message());
-      for (const tsdb::Series& s : *series) {
-        for (const Label& l : s.labels.labels()) {
-          if (name.empty())
-            out.insert(l.name);
-          else if (l.name == name)
-            out.insert(l.value);
-        }
+      for (const LabelSet& s : *series) {
+        for (const Label& l : s.labels()) out.insert(l.name);
       }
     }
     return Response::Json(200, json({{"status", "success"}, {"data", out}}).dump());

@@ -67,7 +67,7 @@ void RegisterStatsApi(server::HttpServer& s, tsdb::Db& db, Clock& clock) {
              }
              r.period_ms = static_cast<int64_t>(secs * 1000);
              r.statistics = SplitStatistics(req.Param("statistics", "Average"));
-             auto points = stats::ComputeStatistics(db.head(), r);
+             auto points = stats::ComputeStatistics(db, r);
              if (!points) return Bad(points.error().message());
              json dps = json::array();
              for (const stats::Datapoint& d : *points) {

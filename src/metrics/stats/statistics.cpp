@@ -47,7 +47,9 @@ Result<void> ValidateStatistics(const std::vector<std::string>& names) {
   return {};
 }
 
-Result<std::vector<Datapoint>> ComputeStatistics(const tsdb::Head& head, const StatsRequest& r) {
+namespace {
+
+Result<void> CheckRequest(const StatsRequest& r) {
   if (auto ok = ValidateStatistics(r.statistics); !ok) return Fail(ok.error());
   if (r.period_ms <= 0 || r.end <= r.start) {
     return Fail(ErrorCode::kInvalidArgument, "needs period > 0 and start < end");
@@ -55,16 +57,16 @@ Result<std::vector<Datapoint>> ComputeStatistics(const tsdb::Head& head, const S
   if ((r.end - r.start) / r.period_ms > 100'000) {
     return Fail(ErrorCode::kInvalidArgument, "more than 100000 periods: use a longer period");
   }
-  auto series = head.Select(r.matchers, r.start, r.end - 1);
-  if (!series) return Fail(series.error());
-  std::map<Timestamp, std::vector<double>> periods;
-  for (tsdb::Series& s : *series) {
-    while (s.samples.Next()) {
-      const Sample x = s.samples.At();
-      if (x.t < r.start || x.t >= r.end || IsStaleNaN(x.v)) continue;
-      periods[r.start + (x.t - r.start) / r.period_ms * r.period_ms].push_back(x.v);
-    }
-  }
+  return {};
+}
+
+void Pool(const StatsRequest& r, Sample x, std::map<Timestamp, std::vector<double>>& periods) {
+  if (x.t < r.start || x.t >= r.end || IsStaleNaN(x.v)) return;
+  periods[r.start + (x.t - r.start) / r.period_ms * r.period_ms].push_back(x.v);
+}
+
+std::vector<Datapoint> Summarise(const StatsRequest& r,
+                                 std::map<Timestamp, std::vector<double>>& periods) {
   std::vector<Datapoint> out;
   for (auto& [t, values] : periods) {
     Datapoint d{t, {}};
@@ -72,6 +74,30 @@ Result<std::vector<Datapoint>> ComputeStatistics(const tsdb::Head& head, const S
     out.push_back(std::move(d));
   }
   return out;
+}
+
+}  // namespace
+
+Result<std::vector<Datapoint>> ComputeStatistics(const tsdb::Head& head, const StatsRequest& r) {
+  if (auto ok = CheckRequest(r); !ok) return Fail(ok.error());
+  auto series = head.Select(r.matchers, r.start, r.end - 1);
+  if (!series) return Fail(series.error());
+  std::map<Timestamp, std::vector<double>> periods;
+  for (tsdb::Series& s : *series) {
+    while (s.samples.Next()) Pool(r, s.samples.At(), periods);
+  }
+  return Summarise(r, periods);
+}
+
+Result<std::vector<Datapoint>> ComputeStatistics(const tsdb::Db& db, const StatsRequest& r) {
+  if (auto ok = CheckRequest(r); !ok) return Fail(ok.error());
+  auto series = db.Select(r.matchers, r.start, r.end - 1);
+  if (!series) return Fail(series.error());
+  std::map<Timestamp, std::vector<double>> periods;
+  for (const tsdb::SeriesSamples& s : *series) {
+    for (const Sample& x : s.samples) Pool(r, x, periods);
+  }
+  return Summarise(r, periods);
 }
 
 }  // namespace fw::metrics::stats

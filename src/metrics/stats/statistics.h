@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "metrics/tsdb/db.h"
 #include "metrics/tsdb/head.h"
 
 namespace fw::metrics::stats {
@@ -35,5 +36,7 @@ Result<void> ValidateStatistics(const std::vector<std::string>& names);
 // Datapoints in time order; periods without samples are left out, as
 // CloudWatch does. Staleness markers are not samples.
 Result<std::vector<Datapoint>> ComputeStatistics(const tsdb::Head& head, const StatsRequest& r);
+// The same over a whole store: on-disk blocks and head.
+Result<std::vector<Datapoint>> ComputeStatistics(const tsdb::Db& db, const StatsRequest& r);
 
 }  // namespace fw::metrics::stats

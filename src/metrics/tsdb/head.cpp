@@ -74,45 +74,60 @@ Head::Head() : Head(Options{}) {}
 Head::Head(Options options) : options_(options) {}
 Head::~Head() = default;
 
-Head::MemSeries* Head::Lookup(SeriesRef ref) const {
-  std::shared_lock lock(index_mu_);
-  return ref < series_.size() ? series_[ref].get() : nullptr;
-}
-
+// Appends hold the index lock shared: Truncate, which frees series, takes
+// it exclusively, so the MemSeries cannot go away mid-append (and no
+// reference count is paid per sample).
 Result<SeriesRef> Head::Append(const LabelSet& labels, Timestamp t, double v) {
   if (labels.empty()) {
     return Fail(ErrorCode::kInvalidArgument, "cannot append a sample to a series with no labels");
   }
-  std::optional<SeriesRef> ref;
-  {
-    std::shared_lock lock(index_mu_);
-    ref = index_.Find(labels);
-  }
-  if (!ref) {
+  for (;;) {
+    {
+      std::shared_lock lock(index_mu_);
+      if (std::optional<SeriesRef> ref = index_.Find(labels)) {
+        Result<void> r = AppendTo(*series_[*ref], t, v);
+        if (!r) return Fail(r.error().WithContext(labels.ToString()));
+        return *ref;
+      }
+    }
     std::unique_lock lock(index_mu_);
     bool created = false;
-    ref = index_.GetOrCreate(labels, &created);
-    if (created) series_.push_back(std::make_unique<MemSeries>(options_));
+    index_.GetOrCreate(labels, &created);
+    if (created) series_.push_back(std::make_shared<MemSeries>(options_));
   }
-  Result<void> r = AppendTo(*Lookup(*ref), t, v);
-  if (!r) return Fail(r.error().WithContext(labels.ToString()));
-  return *ref;
 }
 
 Result<void> Head::Append(SeriesRef ref, Timestamp t, double v) {
-  MemSeries* s = Lookup(ref);
-  if (s == nullptr) {
+  std::shared_lock lock(index_mu_);
+  if (ref >= series_.size() || !series_[ref]) {
     return Fail(ErrorCode::kNotFound, "unknown series ref " + std::to_string(ref) +
                                           "; append by label set to create the series");
   }
-  Result<void> r = AppendTo(*s, t, v);
+  Result<void> r = AppendTo(*series_[ref], t, v);
   if (!r) return Fail(r.error().WithContext("series ref " + std::to_string(ref)));
   return {};
+}
+
+void Head::NoteTime(Timestamp t) {
+  Timestamp lo = min_time_.load(std::memory_order_relaxed);
+  while (t < lo && !min_time_.compare_exchange_weak(lo, t, std::memory_order_relaxed)) {
+  }
+  Timestamp hi = max_time_.load(std::memory_order_relaxed);
+  while (t > hi && !max_time_.compare_exchange_weak(hi, t, std::memory_order_relaxed)) {
+  }
 }
 
 Result<void> Head::AppendTo(MemSeries& s, Timestamp t, double v) {
   const uint64_t bits = std::bit_cast<uint64_t>(v);
   std::lock_guard lock(s.mu);
+  if (const Timestamp floor = min_valid_.load(std::memory_order_relaxed); t < floor) {
+    out_of_order_total_.fetch_add(1, std::memory_order_relaxed);
+    return Fail(ErrorCode::kInvalidArgument,
+                "out-of-bounds sample at t=" + std::to_string(t) +
+                    ", before t=" + std::to_string(floor) +
+                    " where the in-memory head starts (older data is in "
+                    "on-disk blocks); import historical data with `firewatch metrics import`");
+  }
   if (s.closed_samples > 0 || !s.open.empty()) {
     if (t < s.last_t) {
       out_of_order_total_.fetch_add(1, std::memory_order_relaxed);
@@ -129,10 +144,10 @@ Result<void> Head::AppendTo(MemSeries& s, Timestamp t, double v) {
                       " with a different value; a series has one value per timestamp");
     }
   }
-  // WAL hook: log (and fsync) the sample here, before it becomes visible.
   s.open.Append(t, v);
   s.last_t = t;
   s.last_bits = bits;
+  NoteTime(t);
   if (s.open.Full()) {
     // Seal at once rather than on the next append: a full open chunk would
     // otherwise hold up to twice its size in vector capacity meanwhile.
@@ -143,11 +158,40 @@ Result<void> Head::AppendTo(MemSeries& s, Timestamp t, double v) {
   return {};
 }
 
+void Head::Truncate(Timestamp t) {
+  std::unique_lock lock(index_mu_);
+  if (t <= min_valid_.load(std::memory_order_relaxed)) return;
+  min_valid_.store(t, std::memory_order_relaxed);
+  Timestamp new_min = INT64_MAX;
+  for (size_t ref = 0; ref < series_.size(); ++ref) {
+    if (!series_[ref]) continue;
+    MemSeries& s = *series_[ref];
+    std::lock_guard series_lock(s.mu);
+    size_t drop = 0;
+    while (drop < s.closed.size() && s.closed[drop]->max_time() < t) {
+      s.closed_samples -= static_cast<size_t>(s.closed[drop]->num_samples());
+      ++drop;
+    }
+    s.closed.erase(s.closed.begin(), s.closed.begin() + static_cast<ptrdiff_t>(drop));
+    const bool open_live = !s.open.empty() && s.open.max_time() >= t;
+    if (s.closed.empty() && !open_live) {
+      index_.Remove(static_cast<SeriesRef>(ref));
+      series_[ref].reset();
+      continue;
+    }
+    // A chunk straddling t stays whole; Select hides its older samples.
+    const Timestamp first = s.closed.empty() ? s.open.min_time() : s.closed.front()->min_time();
+    new_min = std::min(new_min, std::max(first, t));
+  }
+  min_time_.store(new_min, std::memory_order_relaxed);
+}
+
 Result<std::vector<Series>> Head::Select(const std::vector<LabelMatcher>& matchers, Timestamp mint,
                                          Timestamp maxt) const {
   std::vector<Series> out;
+  mint = std::max(mint, min_valid_.load(std::memory_order_relaxed));  // older: in blocks
   if (mint > maxt) return out;
-  std::vector<MemSeries*> mem;
+  std::vector<std::shared_ptr<MemSeries>> mem;
   {
     std::shared_lock lock(index_mu_);
     Result<std::vector<SeriesRef>> refs = index_.Select(matchers);
@@ -156,7 +200,7 @@ Result<std::vector<Series>> Head::Select(const std::vector<LabelMatcher>& matche
     mem.reserve(refs->size());
     for (SeriesRef ref : *refs) {
       out.push_back(Series{ref, index_.Labels(ref), {}});
-      mem.push_back(series_[ref].get());
+      mem.push_back(series_[ref]);
     }
   }
   size_t kept = 0;
@@ -195,11 +239,13 @@ Result<std::vector<std::string>> Head::LabelValues(
 HeadStats Head::Stats() const {
   HeadStats st;
   std::shared_lock lock(index_mu_);
-  st.num_series = series_.size();
   st.series_bytes = index_.MemoryBytes() + series_.capacity() * sizeof(series_[0]);
   // make_shared puts the control block (two counts, a vtable) next to the chunk.
   constexpr size_t kSharedChunkBytes = sizeof(SealedChunk) + 16;
+  constexpr size_t kSharedSeriesOverhead = 16;
   for (const auto& sp : series_) {
+    if (!sp) continue;
+    ++st.num_series;
     const MemSeries& s = *sp;
     std::lock_guard series_lock(s.mu);
     st.num_samples += s.closed_samples + static_cast<size_t>(s.open.num_samples());
@@ -210,7 +256,8 @@ HeadStats Head::Stats() const {
       st.chunk_bytes += c->size_bytes();
       st.chunk_capacity_bytes += c->size_bytes();  // sealed: exactly sized
     }
-    st.series_bytes += sizeof(MemSeries) + s.closed.capacity() * sizeof(s.closed[0]) +
+    st.series_bytes += sizeof(MemSeries) + kSharedSeriesOverhead +
+                       s.closed.capacity() * sizeof(s.closed[0]) +
                        s.closed.size() * kSharedChunkBytes;
   }
   st.out_of_order_total = out_of_order_total_.load(std::memory_order_relaxed);

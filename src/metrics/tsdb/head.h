@@ -9,6 +9,8 @@
 //   t <  last t                  -> kInvalidArgument, counted out_of_order_total
 //   t == last t, other bits      -> kInvalidArgument, counted duplicate_total
 //   t == last t, identical bits  -> accepted and ignored (a re-sent sample)
+//   t <  MinValidTime()          -> kInvalidArgument, counted out_of_order_total
+//                                   (that time range is in on-disk blocks now)
 // Values are stored bit for bit, so staleness markers (StaleNaN) survive.
 //
 // Reading (what the PromQL engine uses):
@@ -21,16 +23,17 @@
 // however the head changes afterwards, and needs no lock while iterated.
 //
 // Thread safety: every method may be called concurrently. An index lock
-// (shared_mutex) guards the Index and the series table: shared for lookups
-// and Select, exclusive only to create a series. Each series has its own
+// (shared_mutex) guards the Index and the series table: shared for appends
+// and Select, exclusive to create a series or Truncate. Each series has its own
 // mutex guarding its chunks, held only for one append or one snapshot, so a
 // scrape thread appending and HTTP threads querying rarely contend.
 //
-// Durability: none yet. The write-ahead log will hook into Append: a series
-// creation and each sample must be written to the WAL and fsynced (or
-// group-committed) before Append returns success, since success is the
-// acknowledgement the caller relies on. Out-of-order and duplicate rejections
-// happen before that point and are never logged.
+// Truncation: once the Db has written [.., t) to a block, Truncate(t) raises
+// MinValidTime() to t, hides older samples from Select, frees the chunks that
+// end before t and removes series left without samples (their refs are never
+// reused; appending to one by ref then fails with kNotFound).
+//
+// Durability is the Db's business (db.h): it logs what Append accepted.
 
 #include <atomic>
 #include <cstddef>
@@ -131,16 +134,30 @@ class Head {
   // O(series); takes every series lock briefly.
   HeadStats Stats() const;
 
+  // Oldest and newest sample times appended since the last Truncate (the
+  // oldest is at least MinValidTime()); INT64_MAX / INT64_MIN when empty.
+  Timestamp MinTime() const { return min_time_.load(std::memory_order_relaxed); }
+  Timestamp MaxTime() const { return max_time_.load(std::memory_order_relaxed); }
+  Timestamp MinValidTime() const { return min_valid_.load(std::memory_order_relaxed); }
+
+  // Drops everything before `t` (see above). A no-op if t <= MinValidTime().
+  void Truncate(Timestamp t);
+
  private:
   struct MemSeries;
 
-  MemSeries* Lookup(SeriesRef ref) const;
   Result<void> AppendTo(MemSeries& s, Timestamp t, double v);
+  void NoteTime(Timestamp t);
 
   const Options options_;
   mutable std::shared_mutex index_mu_;  // guards index_ and series_
   Index index_;
-  std::vector<std::unique_ptr<MemSeries>> series_;  // by ref; a MemSeries never moves
+  // By ref; null once removed by Truncate. Shared so that Select, which
+  // reads series after releasing index_mu_, keeps them alive meanwhile.
+  std::vector<std::shared_ptr<MemSeries>> series_;
+  std::atomic<Timestamp> min_valid_{INT64_MIN};
+  std::atomic<Timestamp> min_time_{INT64_MAX};
+  std::atomic<Timestamp> max_time_{INT64_MIN};
   std::atomic<uint64_t> out_of_order_total_{0};
   std::atomic<uint64_t> duplicate_total_{0};
 };

@@ -115,6 +115,38 @@ SeriesRef Index::GetOrCreate(const LabelSet& labels, bool* created) {
   return ref;
 }
 
+void Index::Remove(SeriesRef ref) {
+  if (ref >= series_.size() || series_[ref].empty()) return;
+  const LabelSet& labels = series_[ref];
+  const uint64_t h = hash_(labels);
+  auto clash = clashes_.find(h);
+  auto first = by_hash_.find(h);
+  if (first != by_hash_.end() && first->second == ref) {
+    if (clash == clashes_.end()) {
+      by_hash_.erase(first);
+    } else {  // promote the oldest colliding series
+      first->second = clash->second.front();
+      clash->second.erase(clash->second.begin());
+      if (clash->second.empty()) clashes_.erase(clash);
+    }
+  } else if (clash != clashes_.end()) {
+    std::erase(clash->second, ref);
+    if (clash->second.empty()) clashes_.erase(clash);
+  }
+  for (const Label& l : labels.labels()) {
+    auto name_it = postings_.find(l.name);
+    if (name_it == postings_.end()) continue;
+    auto value_it = name_it->second.find(l.value);
+    if (value_it == name_it->second.end()) continue;
+    Postings& p = value_it->second;
+    auto pos = std::lower_bound(p.begin(), p.end(), ref);
+    if (pos != p.end() && *pos == ref) p.erase(pos);
+    if (p.empty()) name_it->second.erase(value_it);
+    if (name_it->second.empty()) postings_.erase(name_it);
+  }
+  series_[ref] = LabelSet();
+}
+
 void Index::AddPostings(const LabelSet& labels, SeriesRef ref) {
   for (const Label& l : labels.labels()) {
     auto name_it = postings_.find(l.name);
@@ -161,8 +193,11 @@ Result<std::vector<SeriesRef>> Index::Select(const std::vector<LabelMatcher>& ma
     if (acc->empty()) return Postings{};
   }
   if (!acc) {
-    acc.emplace(series_.size());
-    for (size_t i = 0; i < series_.size(); ++i) (*acc)[i] = static_cast<SeriesRef>(i);
+    acc.emplace();
+    acc->reserve(series_.size());
+    for (size_t i = 0; i < series_.size(); ++i) {
+      if (!series_[i].empty()) acc->push_back(static_cast<SeriesRef>(i));  // skip removed
+    }
   }
   // Matchers that accept "" also accept series lacking the label, so they
   // can only remove series whose (present) value does not match.

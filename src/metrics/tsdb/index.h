@@ -2,9 +2,10 @@
 // The series registry and inverted index of the head.
 //
 // Each distinct label set gets a dense SeriesRef (0, 1, 2, ... in creation
-// order). Lookup is by label-set hash with full comparison, so colliding
-// hashes still yield distinct series. For every label name=value the index
-// keeps a postings list: the sorted refs of series carrying that pair. Since
+// order). Remove() retires a ref for good: its slot stays (empty labels) so
+// later refs keep their numbers, and a re-created label set gets a new ref. Lookup is by label-set
+// hash with full comparison, so colliding hashes still yield distinct series. For every label
+// name=value the index keeps a postings list: the sorted refs of series carrying that pair. Since
 // refs only grow, appending keeps each list sorted.
 //
 // Matcher semantics follow Prometheus: regexes are fully anchored and "."
@@ -44,9 +45,12 @@ class Index {
   // REQUIRES: !labels.empty().
   SeriesRef GetOrCreate(const LabelSet& labels, bool* created = nullptr);
   std::optional<SeriesRef> Find(const LabelSet& labels) const;
-  // REQUIRES: ref < NumSeries().
+  // REQUIRES: ref < NumSeries(). Empty for a removed ref.
   const LabelSet& Labels(SeriesRef ref) const { return series_[ref]; }
+  // Refs handed out so far, removed ones included.
   size_t NumSeries() const { return series_.size(); }
+  // Forgets a series: lookups, postings and Select no longer see it.
+  void Remove(SeriesRef ref);
 
   // Sorted refs of the series matching all matchers; every series when
   // `matchers` is empty. Fails with kInvalidArgument on a bad regex.

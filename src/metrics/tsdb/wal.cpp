@@ -6,17 +6,21 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <bit>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+
+#include "metrics/tsdb/encoding.h"
+#include "metrics/tsdb/fileutil.h"
 
 namespace fw::metrics::tsdb {
 namespace {
 
 constexpr uint8_t kSeriesRecord = 1;
 constexpr uint8_t kSamplesRecord = 2;
+constexpr uint8_t kChunkRecord = 3;
+constexpr uint8_t kFloorRecord = 4;
 constexpr size_t kHeader = 9;  // length, crc, type
 
 Error IoError(const std::string& what) {
@@ -44,56 +48,51 @@ std::vector<uint32_t> ListSegments(const std::string& dir) {
   return out;
 }
 
-void PutVarint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out += static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  out += static_cast<char>(v);
+constexpr std::string_view kCheckpointPrefix = "checkpoint.";
+
+std::string CheckpointName(const std::string& dir, uint32_t n) {
+  char name[32];
+  std::snprintf(name, sizeof name, "checkpoint.%08u", n);
+  return dir + "/" + name;
 }
 
-void PutString(std::string& out, std::string_view s) {
-  PutVarint(out, s.size());
-  out += s;
-}
-
-void PutFixed(std::string& out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out += static_cast<char>(v >> (8 * i));
-}
-
-class Decoder {
- public:
-  explicit Decoder(std::string_view d) : d_(d) {}
-  bool done() const { return pos_ == d_.size(); }
-  bool Varint(uint64_t& v) {
-    v = 0;
-    for (int shift = 0; shift < 64 && pos_ < d_.size(); shift += 7) {
-      const uint8_t b = static_cast<uint8_t>(d_[pos_++]);
-      v |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if (!(b & 0x80)) return true;
+// Complete checkpoints (sorted) and the names of torn ones (".tmp").
+std::vector<uint32_t> ListCheckpoints(const std::string& dir, std::vector<std::string>* torn) {
+  std::vector<uint32_t> out;
+  DIR* d = opendir(dir.c_str());
+  if (!d) return out;
+  while (dirent* e = readdir(d)) {
+    const std::string n = e->d_name;
+    if (!n.starts_with(kCheckpointPrefix)) continue;
+    const std::string num = n.substr(kCheckpointPrefix.size());
+    if (num.size() == 8 && std::all_of(num.begin(), num.end(), ::isdigit)) {
+      out.push_back(static_cast<uint32_t>(std::stoul(num)));
+    } else if (torn) {
+      torn->push_back(dir + "/" + n);
     }
+  }
+  closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool DecodeChunk(Decoder& d, WalHandler& h, WalReplayStats& st) {
+  uint64_t ref, n, bits;
+  std::string_view bytes;
+  if (!d.Varint(ref) || !d.Varint(n) || !d.Varint(bits) || !d.Bytes((bits + 7) / 8, bytes) ||
+      !d.done() || n > (1u << 20)) {
     return false;
   }
-  bool String(std::string_view& s) {
-    uint64_t n;
-    if (!Varint(n) || n > d_.size() - pos_) return false;
-    s = d_.substr(pos_, n);
-    pos_ += n;
-    return true;
-  }
-  bool Fixed(uint64_t& v) {
-    if (d_.size() - pos_ < 8) return false;
-    v = 0;
-    for (int i = 0; i < 8; ++i)
-      v |= static_cast<uint64_t>(static_cast<uint8_t>(d_[pos_ + i])) << (8 * i);
-    pos_ += 8;
-    return true;
-  }
-
- private:
-  std::string_view d_;
-  size_t pos_ = 0;
-};
+  std::vector<WalSample> batch;
+  batch.reserve(n);
+  XorIterator it(std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), bits,
+                 static_cast<int>(n));
+  while (it.Next()) batch.push_back({ref, it.At().t, it.At().v});
+  if (it.corrupt() || batch.size() != n) return false;
+  h.OnSamples(batch);
+  st.samples += batch.size();
+  return true;
+}
 
 bool DecodeRecord(uint8_t type, std::string_view payload, WalHandler& h, WalReplayStats& st) {
   Decoder d(payload);
@@ -118,12 +117,19 @@ bool DecodeRecord(uint8_t type, std::string_view payload, WalHandler& h, WalRepl
       WalSample s;
       uint64_t t, v;
       if (!d.Varint(s.ref) || !d.Varint(t) || !d.Fixed(v)) return false;
-      s.t = static_cast<Timestamp>((t >> 1) ^ (~(t & 1) + 1));  // zigzag
+      s.t = Unzigzag(t);
       s.v = std::bit_cast<double>(v);
       batch.push_back(s);
     }
     h.OnSamples(batch);
     st.samples += batch.size();
+    return true;
+  }
+  if (type == kChunkRecord) return DecodeChunk(d, h, st);
+  if (type == kFloorRecord) {
+    uint64_t f;
+    if (!d.Fixed(f) || !d.done()) return false;
+    h.OnFloor(static_cast<Timestamp>(f));
     return true;
   }
   return false;
@@ -162,22 +168,6 @@ size_t ReplaySegment(const std::string& path, WalHandler& h, WalReplayStats& st,
 
 }  // namespace
 
-uint32_t Crc32c(const void* data, size_t n, uint32_t crc) {
-  static const std::array<uint32_t, 256> kTable = [] {
-    std::array<uint32_t, 256> t{};
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  crc = ~crc;
-  const auto* p = static_cast<const uint8_t*>(data);
-  for (size_t i = 0; i < n; ++i) crc = kTable[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
-  return ~crc;
-}
-
 Wal::Wal(std::string dir, WalOptions options) : dir_(std::move(dir)), options_(options) {}
 
 Wal::~Wal() {
@@ -189,9 +179,21 @@ Result<std::unique_ptr<Wal>> Wal::Open(const std::string& dir, WalOptions option
     return Fail(IoError("cannot create WAL directory " + dir));
   }
   std::unique_ptr<Wal> wal(new Wal(dir, options));
+  // Finish what a crash interrupted: torn checkpoints go, and so do the
+  // segments and checkpoints that the newest complete checkpoint replaces.
+  std::vector<std::string> torn;
+  const std::vector<uint32_t> checkpoints = ListCheckpoints(dir, &torn);
+  for (const std::string& t : torn) {
+    if (auto r = RemoveTree(t); !r) return Fail(r.error());
+  }
+  const uint32_t covered = checkpoints.empty() ? 0 : checkpoints.back();
+  if (covered > 0) {
+    if (auto r = wal->RemoveCovered(covered); !r) return Fail(r.error());
+  }
   const std::vector<uint32_t> segments = ListSegments(dir);
   if (segments.empty()) {
-    if (auto r = wal->OpenSegment(1, true); !r) return Fail(r.error());
+    if (auto r = wal->OpenSegment(covered + 1, true); !r) return Fail(r.error());
+    if (auto r = wal->Sync(); !r) return Fail(r.error());
     return wal;
   }
   // Cut a torn tail off the newest segment so new records follow good ones.
@@ -207,6 +209,20 @@ Result<std::unique_ptr<Wal>> Wal::Open(const std::string& dir, WalOptions option
   }
   if (auto r = wal->OpenSegment(segments.back(), false); !r) return Fail(r.error());
   return wal;
+}
+
+Result<void> Wal::RemoveCovered(uint32_t upto) {
+  for (uint32_t n : ListSegments(dir_)) {
+    if (n <= upto && ::unlink(SegmentName(dir_, n).c_str()) != 0 && errno != ENOENT) {
+      return Fail(IoError("cannot remove WAL segment " + SegmentName(dir_, n)));
+    }
+  }
+  for (uint32_t n : ListCheckpoints(dir_, nullptr)) {
+    if (n < upto) {
+      if (auto r = RemoveTree(CheckpointName(dir_, n)); !r) return r;
+    }
+  }
+  return SyncDir(dir_);
 }
 
 Result<void> Wal::OpenSegment(uint32_t n, bool create) {
@@ -265,7 +281,7 @@ Result<void> Wal::LogSamples(std::span<const WalSample> samples) {
   p.reserve(samples.size() * 14);
   for (const WalSample& s : samples) {
     PutVarint(p, s.ref);
-    PutVarint(p, (static_cast<uint64_t>(s.t) << 1) ^ static_cast<uint64_t>(s.t >> 63));
+    PutVarint(p, Zigzag(s.t));
     PutFixed(p, std::bit_cast<uint64_t>(s.v));
   }
   return Append(kSamplesRecord, p);
@@ -285,9 +301,59 @@ Result<void> Wal::Sync() {
   return {};
 }
 
+Result<uint32_t> Wal::Rotate() {
+  // The finished segment must be durable before records go to the next.
+  if (::fsync(fd_) != 0) return Fail(IoError("cannot sync WAL segment"));
+  const uint32_t closed = segment_;
+  if (auto r = OpenSegment(segment_ + 1, true); !r) return Fail(r.error());
+  if (auto r = Sync(); !r) return Fail(r.error());
+  return closed;
+}
+
+Result<void> Wal::Checkpoint(uint32_t upto, const std::function<Result<void>(Wal&)>& fill) {
+  const std::string final_dir = CheckpointName(dir_, upto);
+  const std::string tmp = final_dir + ".tmp";
+  if (auto r = RemoveTree(tmp); !r) return r;
+  {
+    auto cp = Wal::Open(tmp, WalOptions{SIZE_MAX});
+    if (!cp) return Fail(cp.error());
+    if (auto r = fill(**cp); !r) return r;
+    if (auto r = (*cp)->Sync(); !r) return r;
+  }
+  if (auto r = SyncDir(tmp); !r) return r;
+  if (auto r = RenameSynced(tmp, final_dir, dir_); !r) return r;
+  return RemoveCovered(upto);
+}
+
+Result<void> Wal::LogChunk(uint64_t ref, const XorChunk& chunk) {
+  std::string p;
+  PutVarint(p, ref);
+  PutVarint(p, static_cast<uint64_t>(chunk.num_samples()));
+  PutVarint(p, chunk.bit_count());
+  p.append(reinterpret_cast<const char*>(chunk.bytes().data()), chunk.bytes().size());
+  return Append(kChunkRecord, p);
+}
+
+Result<void> Wal::LogFloor(Timestamp floor) {
+  std::string p;
+  PutFixed(p, static_cast<uint64_t>(floor));
+  return Append(kFloorRecord, p);
+}
+
 Result<WalReplayStats> Wal::Replay(const std::string& dir, WalHandler& handler) {
   WalReplayStats st;
-  const std::vector<uint32_t> segments = ListSegments(dir);
+  const std::vector<uint32_t> checkpoints = ListCheckpoints(dir, nullptr);
+  if (!checkpoints.empty()) {
+    st.checkpoint = checkpoints.back();
+    const std::string cp = CheckpointName(dir, st.checkpoint);
+    for (uint32_t n : ListSegments(cp)) {
+      // A checkpoint was fsynced before its rename: any damage is corruption.
+      ReplaySegment(SegmentName(cp, n), handler, st, false);
+      if (!st.corruption.empty()) return st;
+    }
+  }
+  std::vector<uint32_t> segments = ListSegments(dir);
+  std::erase_if(segments, [&](uint32_t n) { return n <= st.checkpoint; });
   for (size_t i = 0; i < segments.size(); ++i) {
     ++st.segments;
     const bool last = i + 1 == segments.size();

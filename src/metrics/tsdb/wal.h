@@ -8,16 +8,24 @@
 // rotation); a writer acknowledges samples to its caller only after Sync()
 // returned, so everything acknowledged is on disk.
 //
-// Replay reads every segment in order and hands intact records to a
-// WalHandler. A crash can leave the last record half-written: replay stops
-// at the first record that is truncated or fails its checksum, reports it,
-// and Open() cuts that segment back to the last good record so appends never
-// follow garbage.
+// Checkpoints bound the log (see db.h for when): Rotate() starts a new
+// segment, then Checkpoint(K, fill) writes what the head still needs from
+// segments <= K (a floor, the live series, their samples as chunks) into
+// checkpoint.K.tmp/, fsyncs it, renames it to checkpoint.K/ and only then
+// deletes segments <= K and older checkpoints. A crash at any step leaves
+// either the old segments or the complete checkpoint; Open() finishes the
+// cleanup (torn .tmp directories, segments a checkpoint covers).
+//
+// Replay reads the newest checkpoint, then every segment after it in order,
+// and hands intact records to a WalHandler. A crash can leave the last record half-written: replay
+// stops at the first record that is truncated or fails its checksum, reports it, and Open() cuts
+// that segment back to the last good record so appends never follow garbage.
 //
 // Not thread-safe: one writer, serialised by the caller (the head's append
 // path).
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -26,6 +34,8 @@
 #include "common/error.h"
 #include "common/labels.h"
 #include "metrics/model.h"
+#include "metrics/tsdb/chunk.h"
+#include "metrics/tsdb/crc32c.h"
 
 namespace fw::metrics::tsdb {
 
@@ -45,6 +55,9 @@ class WalHandler {
   virtual ~WalHandler() = default;
   virtual void OnSeries(const WalSeries& s) = 0;
   virtual void OnSamples(std::span<const WalSample> samples) = 0;
+  // A checkpoint's floor: samples before it live in blocks, not the head.
+  // Comes before the checkpoint's series and samples.
+  virtual void OnFloor(Timestamp floor) { (void)floor; }
 };
 
 struct WalOptions {
@@ -56,8 +69,9 @@ struct WalReplayStats {
   size_t records = 0;
   size_t series = 0;
   size_t samples = 0;
-  bool torn_tail = false;  // the newest segment ended in a partial record
-  std::string corruption;  // where replay stopped early, if it did
+  bool torn_tail = false;   // the newest segment ended in a partial record
+  std::string corruption;   // where replay stopped early, if it did
+  uint32_t checkpoint = 0;  // the segment the replayed checkpoint covers; 0 if none
 };
 
 class Wal {
@@ -70,8 +84,18 @@ class Wal {
 
   Result<void> LogSeries(std::span<const WalSeries> series);
   Result<void> LogSamples(std::span<const WalSample> samples);
+  // The samples of one chunk (a checkpoint's compact form of samples).
+  Result<void> LogChunk(uint64_t ref, const XorChunk& chunk);
+  Result<void> LogFloor(Timestamp floor);
   // Makes everything logged so far durable.
   Result<void> Sync();
+
+  // Syncs and closes the current segment and starts the next; returns the
+  // number of the closed one.
+  Result<uint32_t> Rotate();
+  // Writes checkpoint `upto` (see above): `fill` logs its records into a
+  // fresh log. REQUIRES: upto < current_segment().
+  Result<void> Checkpoint(uint32_t upto, const std::function<Result<void>(Wal&)>& fill);
 
   // Reads the log in `dir` without modifying it.
   static Result<WalReplayStats> Replay(const std::string& dir, WalHandler& handler);
@@ -82,6 +106,7 @@ class Wal {
   Wal(std::string dir, WalOptions options);
   Result<void> Append(uint8_t type, const std::string& payload);
   Result<void> OpenSegment(uint32_t n, bool create);
+  Result<void> RemoveCovered(uint32_t upto);
 
   std::string dir_;
   WalOptions options_;
@@ -90,8 +115,5 @@ class Wal {
   size_t segment_size_ = 0;
   bool dir_dirty_ = false;  // a segment was created since the last Sync
 };
-
-// CRC-32C (Castagnoli), as the Prometheus WAL uses.
-uint32_t Crc32c(const void* data, size_t n, uint32_t crc = 0);
 
 }  // namespace fw::metrics::tsdb

@@ -204,5 +204,100 @@ TEST(HeadConcurrencyTest, AppendWhileQuerying) {
   EXPECT_EQ(h.Stats().num_samples, static_cast<size_t>(kSeries * kSteps));
 }
 
+// What a head cut relies on: older data hidden and freed, emptied series
+// removed, older samples refused.
+TEST(HeadTest, TruncateDropsOldDataAndRejectsOlderSamples) {
+  Head h(Head::Options{.max_samples_per_chunk = 10});
+  const LabelSet old_only{{"__name__", "gone"}};
+  ASSERT_TRUE(h.Append(old_only, 500, 1));
+  Result<SeriesRef> ref = h.Append(kUp, 0, 0);
+  ASSERT_TRUE(ref);
+  for (Timestamp t = 1000; t < 50'000; t += 1000) ASSERT_TRUE(h.Append(*ref, t, double(t)));
+  EXPECT_EQ(h.MinTime(), 0);
+  EXPECT_EQ(h.MaxTime(), 49'000);
+  const size_t chunks_before = h.Stats().num_chunks;
+
+  h.Truncate(25'000);
+  EXPECT_EQ(h.MinValidTime(), 25'000);
+  EXPECT_EQ(h.MinTime(), 25'000);
+  EXPECT_LT(h.Stats().num_chunks, chunks_before);
+  EXPECT_EQ(h.Stats().num_series, 1u);
+  EXPECT_TRUE(All(h, old_only).empty());
+  const std::vector<Sample> rest = All(h, kUp);
+  ASSERT_EQ(rest.size(), 25u);  // 25 s .. 49 s: the straddling chunk's older part is hidden
+  EXPECT_EQ(rest.front().t, 25'000);
+  EXPECT_EQ(h.LabelValues("__name__")->size(), 1u);
+
+  Result<SeriesRef> late = h.Append(kUp, 24'000, 1);
+  ASSERT_FALSE(late);
+  EXPECT_NE(late.error().message().find("out-of-bounds"), std::string::npos);
+  EXPECT_EQ(h.Stats().out_of_order_total, 1u);
+  // A removed series comes back under a new ref.
+  Result<SeriesRef> again = h.Append(old_only, 60'000, 2);
+  ASSERT_TRUE(again);
+  EXPECT_NE(*again, SeriesRef{0});
+  EXPECT_EQ(h.Append(SeriesRef{0}, 61'000, 1).error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(All(h, old_only).size(), 1u);
+}
+
+// Truncate frees chunks and series while appenders and readers run: readers
+// keep what they selected, appenders never lose a sample at or after the
+// truncation point, and series that stop getting samples are removed.
+TEST(HeadConcurrencyTest, TruncateWhileAppendingAndQuerying) {
+  Head h(Head::Options{.max_samples_per_chunk = 8});
+  constexpr int kSteps = 600;
+  std::atomic<int> step_done{-1};
+  std::thread writer([&] {
+    for (int step = 0; step < kSteps; ++step) {
+      for (int s = 0; s < 10; ++s) {
+        // Series "s" >= 5 stop at step 100 and get truncated away.
+        if (s >= 5 && step > 100) continue;
+        ASSERT_TRUE(h.Append({{"__name__", "m"}, {"s", std::to_string(s)}}, step * 1000, step));
+      }
+      step_done = step;
+      // Let truncation catch up now and then, so the three really overlap.
+      if (step % 100 == 0 && step >= 200) {
+        while (h.MinValidTime() < (step - 150) * 1000) std::this_thread::yield();
+      }
+    }
+  });
+  std::thread truncater([&] {
+    while (step_done.load() < kSteps - 1) {
+      const int upto = step_done.load() - 50;
+      if (upto > 0) h.Truncate(upto * 1000);
+      std::this_thread::yield();
+    }
+  });
+  std::thread reader([&] {
+    while (step_done.load() < kSteps - 1) {
+      auto r = h.Select({}, 0, kSteps * 1000);
+      ASSERT_TRUE(r);
+      for (Series& s : *r) {
+        Timestamp last = -1;
+        while (s.samples.Next()) {
+          ASSERT_GT(s.samples.At().t, last);
+          last = s.samples.At().t;
+        }
+      }
+    }
+  });
+  writer.join();
+  truncater.join();
+  reader.join();
+  const Timestamp floor = h.MinValidTime();
+  ASSERT_GT(floor, 100'000);
+  auto r = h.Select({}, INT64_MIN, INT64_MAX);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->size(), 5u);  // s=5..9 ended before the floor
+  for (Series& s : *r) {
+    Timestamp want = floor;
+    while (s.samples.Next()) {
+      ASSERT_EQ(s.samples.At().t, want);
+      want += 1000;
+    }
+    EXPECT_EQ(want, kSteps * 1000);
+  }
+}
+
 }  // namespace
 }  // namespace fw::metrics::tsdb

@@ -61,6 +61,24 @@ TEST(IndexCollisionTest, EqualHashesStillGiveDistinctSeries) {
   EXPECT_EQ(idx.NumSeries(), 3u);
 }
 
+TEST(IndexCollisionTest, RemoveKeepsCollidingSeriesFindable) {
+  Index idx([](const LabelSet&) { return uint64_t{42}; });
+  const SeriesRef a = idx.GetOrCreate({{"a", "1"}});
+  const SeriesRef b = idx.GetOrCreate({{"a", "2"}});
+  const SeriesRef c = idx.GetOrCreate({{"b", "1"}});
+  idx.Remove(a);  // the first of the hash: a colliding one takes its place
+  EXPECT_FALSE(idx.Find({{"a", "1"}}).has_value());
+  EXPECT_EQ(idx.Find({{"a", "2"}}), b);
+  EXPECT_EQ(idx.Find({{"b", "1"}}), c);
+  idx.Remove(c);
+  EXPECT_EQ(idx.Find({{"a", "2"}}), b);
+  EXPECT_EQ(idx.Select({}).value(), Refs{b});
+  EXPECT_EQ(idx.LabelNames(), std::vector<std::string>{"a"});
+  const SeriesRef again = idx.GetOrCreate({{"a", "1"}});
+  EXPECT_EQ(again, 3u);  // refs are never reused
+  EXPECT_EQ(idx.Select({{MatchType::kEqual, "a", "1"}}).value(), Refs{again});
+}
+
 struct MatcherCase {
   const char* what;
   std::vector<LabelMatcher> matchers;

@@ -1,0 +1,239 @@
+// `firewatch incident ...`: incidents in a local database file (--db):
+// list, show with the timeline, declare, and the lifecycle steps.
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.h"
+#include "incident/service.h"
+#include "incident/sqlite_store.h"
+
+namespace fw::cli {
+namespace {
+
+namespace inc = fw::incident;
+
+struct IncidentFlags {
+  std::string db = "data/incidents.db";
+  std::string actor;
+  std::string id, text, severity, reason, state, service, role, person;
+  std::vector<std::string> services;
+  size_t limit = 50;
+  bool open_only = false;
+};
+
+std::string DefaultActor() {
+  const char* user = std::getenv("USER");
+  return user && *user ? user : "cli";
+}
+
+// Opens the store; only `open` may create a database, so that a mistyped
+// --db does not silently show an empty, new one.
+Result<std::unique_ptr<inc::SqliteStore>> OpenStore(const std::string& path, bool create) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    if (!create) {
+      return Fail(ErrorCode::kNotFound, "no incident database at " + path +
+                                            " (give --db, or declare one with "
+                                            "`firewatch incident open TITLE`)");
+    }
+    const auto dir = std::filesystem::path(path).parent_path();
+    if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+    if (ec) return Fail(ErrorCode::kIo, "cannot create " + dir.string() + ": " + ec.message());
+  }
+  return inc::SqliteStore::Open(path);
+}
+
+std::string Time(std::optional<Timestamp> t) { return t ? FormatRfc3339Millis(*t) : "-"; }
+
+std::string Join(const std::vector<std::string>& v, std::string_view sep) {
+  std::string out;
+  for (const std::string& s : v) out += (out.empty() ? "" : std::string(sep)) + s;
+  return out;
+}
+
+// Prints rows as left-aligned columns; the last column is not padded.
+void PrintTable(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width;
+  for (const auto& row : rows) {
+    width.resize(std::max(width.size(), row.size()));
+    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t c = 0; c < row.size(); ++c) {
+      line += row[c];
+      if (c + 1 < row.size()) line += std::string(width[c] - row[c].size() + 2, ' ');
+    }
+    std::cout << line << "\n";
+  }
+}
+
+Result<void> List(const IncidentFlags& f, const inc::IncidentService& service) {
+  inc::IncidentFilter filter;
+  if (!f.state.empty()) {
+    auto s = inc::ParseState(f.state);
+    if (!s) return Fail(s.error().WithContext("--state"));
+    filter.state = *s;
+  }
+  if (!f.severity.empty()) {
+    auto s = inc::ParseSeverity(f.severity);
+    if (!s) return Fail(s.error().WithContext("--severity"));
+    filter.severity = *s;
+  }
+  filter.service = f.service;
+  filter.open_only = f.open_only;
+  filter.limit = f.limit;
+  auto incidents = service.List(filter);
+  if (!incidents) return Fail(incidents.error());
+  std::vector<std::vector<std::string>> rows = {
+      {"ID", "SEVERITY", "STATE", "CREATED", "SERVICES", "TITLE"}};
+  for (const inc::Incident& i : *incidents) {
+    rows.push_back({i.id, std::string(inc::SeverityName(i.severity)),
+                    std::string(inc::StateName(i.state)), Time(i.created_at),
+                    i.services.empty() ? "-" : Join(i.services, ","), i.title});
+  }
+  if (incidents->empty()) {
+    std::cout << "no incidents\n";
+  } else {
+    PrintTable(rows);
+  }
+  return {};
+}
+
+Result<void> Show(const std::string& id, const inc::IncidentService& service) {
+  auto i = service.Get(id);
+  if (!i) return Fail(i.error());
+  auto timeline = service.Timeline(id);
+  if (!timeline) return Fail(timeline.error());
+  std::vector<std::string> roles;
+  for (const auto& [role, person] : i->roles)
+    roles.push_back(std::string(inc::RoleName(role)) + "=" + person);
+  PrintTable({{"id", i->id},
+              {"title", i->title},
+              {"state", std::string(inc::StateName(i->state))},
+              {"severity", std::string(inc::SeverityName(i->severity))},
+              {"services", i->services.empty() ? "-" : Join(i->services, ", ")},
+              {"group key", i->group_key},
+              {"roles", roles.empty() ? "-" : Join(roles, ", ")},
+              {"created", Time(i->created_at)},
+              {"acknowledged", Time(i->acknowledged_at)},
+              {"mitigated", Time(i->mitigated_at)},
+              {"resolved", Time(i->resolved_at)},
+              {"closed", Time(i->closed_at)}});
+  if (!i->alerts.empty()) {
+    std::cout << "\nalerts:\n";
+    for (const inc::LinkedAlert& a : i->alerts) {
+      std::cout << "  " << a.fingerprint << "  " << (a.firing ? "firing  " : "resolved") << "  "
+                << a.labels.ToString() << "\n";
+    }
+  }
+  std::cout << "\ntimeline:\n";
+  std::vector<std::vector<std::string>> rows = {{"  TIME", "ACTOR", "SOURCE", "KIND", "TEXT"}};
+  for (const inc::TimelineEntry& e : *timeline) {
+    rows.push_back(
+        {"  " + Time(e.time), e.actor, e.source, std::string(inc::EntryKindName(e.kind)), e.text});
+  }
+  PrintTable(rows);
+  return {};
+}
+
+// A one-line confirmation of a change.
+Result<void> Done(const Result<inc::Incident>& r) {
+  if (!r) return Fail(r.error());
+  std::cout << r->id << " " << inc::StateName(r->state) << " " << inc::SeverityName(r->severity)
+            << " " << r->title << "\n";
+  return {};
+}
+
+Result<void> Run(const std::string& verb, const IncidentFlags& f) {
+  auto store = OpenStore(f.db, verb == "open");
+  if (!store) return Fail(store.error());
+  RealClock clock;
+  inc::IncidentService service(**store, clock);
+  const inc::Who who{f.actor.empty() ? DefaultActor() : f.actor, "cli"};
+  if (verb == "list") return List(f, service);
+  if (verb == "show") return Show(f.id, service);
+  if (verb == "ack") return Done(service.Acknowledge(f.id, who));
+  if (verb == "mitigate") return Done(service.Mitigate(f.id, who));
+  if (verb == "resolve") return Done(service.Resolve(f.id, who));
+  if (verb == "close") return Done(service.Close(f.id, who));
+  if (verb == "reopen") return Done(service.Reopen(f.id, f.reason, who));
+  if (verb == "note") return Done(service.AddNote(f.id, f.text, who));
+  if (verb == "status") return Done(service.PostStatusUpdate(f.id, f.text, who));
+  if (verb == "role") {
+    auto role = inc::ParseRole(f.role);
+    if (!role) return Fail(role.error());
+    return Done(service.AssignRole(f.id, *role, f.person, who));
+  }
+  auto severity = inc::ParseSeverity(f.severity.empty() ? "P3" : f.severity);
+  if (!severity) return Fail(severity.error());
+  if (verb == "severity") return Done(service.SetSeverity(f.id, *severity, f.reason, who));
+  return Done(service.Declare({f.text, f.services, *severity, ""}, who));  // open
+}
+
+CLI::App* Verb(CLI::App* parent, const std::string& name, const std::string& help, IncidentFlags& f,
+               ExitStatus& status) {
+  auto* cmd = parent->add_subcommand(name, help);
+  cmd->add_option("--db", f.db, "The incident database file")->capture_default_str();
+  cmd->add_option("--actor", f.actor, "Who is acting (default: $USER)");
+  cmd->callback([name, &f, &status] {
+    if (auto r = Run(name, f); !r) {
+      ReportError(r.error(), status);
+      // This command family promises 1 for "no such incident or database",
+      // so scripts can tell it from bad input (2).
+      if (r.error().code() == ErrorCode::kNotFound) status.code = 1;
+    }
+  });
+  return cmd;
+}
+
+}  // namespace
+
+void RegisterIncident(CLI::App& app, ExitStatus& status) {
+  auto* cmd = app.add_subcommand("incident", "Incidents: list, show, acknowledge, resolve, ...");
+  cmd->require_subcommand(1);
+  static IncidentFlags f;
+  auto* list = Verb(cmd, "list", "List incidents, newest first", f, status);
+  list->add_option("--state", f.state, "Only incidents in this state (triggered, ...)");
+  list->add_flag("--open", f.open_only, "Only open incidents (not resolved or closed)");
+  list->add_option("--service", f.service, "Only incidents touching this service");
+  list->add_option("--severity", f.severity, "Only incidents of this severity (P1..P4)");
+  list->add_option("--limit", f.limit, "At most this many")->capture_default_str();
+  Verb(cmd, "show", "Show an incident and its timeline", f, status)
+      ->add_option("id", f.id, "Incident id, e.g. INC-42")
+      ->required();
+  for (const auto& [verb, help] : {std::pair{"ack", "Acknowledge an incident"},
+                                   {"mitigate", "Mark an incident mitigated"},
+                                   {"resolve", "Resolve an incident"},
+                                   {"close", "Close a resolved incident"}}) {
+    Verb(cmd, verb, help, f, status)->add_option("id", f.id, "Incident id")->required();
+  }
+  auto* reopen = Verb(cmd, "reopen", "Reopen a resolved or closed incident", f, status);
+  reopen->add_option("id", f.id, "Incident id")->required();
+  reopen->add_option("--reason", f.reason, "Why it is reopened");
+  for (const auto& [verb, help] : {std::pair{"note", "Add a note to the timeline"},
+                                   {"status", "Post a status update for stakeholders"}}) {
+    auto* c = Verb(cmd, verb, help, f, status);
+    c->add_option("id", f.id, "Incident id")->required();
+    c->add_option("text", f.text, "The text")->required();
+  }
+  auto* sev = Verb(cmd, "severity", "Change an incident's severity (needs --reason)", f, status);
+  sev->add_option("id", f.id, "Incident id")->required();
+  sev->add_option("severity", f.severity, "P1 (worst) to P4")->required();
+  sev->add_option("--reason", f.reason, "Why the severity changes")->required();
+  auto* role = Verb(cmd, "role", "Assign a role (commander, scribe, communications)", f, status);
+  role->add_option("id", f.id, "Incident id")->required();
+  role->add_option("role", f.role, "commander, scribe or communications")->required();
+  role->add_option("person", f.person, "Who takes it (\"\" clears the role)")->required();
+  auto* open = Verb(cmd, "open", "Declare an incident (creates the database if needed)", f, status);
+  open->add_option("title", f.text, "What is wrong")->required();
+  open->add_option("--service", f.services, "An affected service (repeatable)");
+  open->add_option("--severity", f.severity, "P1 (worst) to P4; default P3");
+}
+
+}  // namespace fw::cli

@@ -1,0 +1,164 @@
+// IncidentService: alerts opening, joining, reopening and resolving incidents.
+
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "incident/service.h"
+
+namespace fw::incident {
+namespace {
+
+using nlohmann::json;
+
+json AlertDetails(const AlertEvent& a, const std::string& fingerprint) {
+  json labels = json::object();
+  for (const Label& l : a.labels.labels()) labels[l.name] = l.value;
+  return {{"fingerprint", fingerprint}, {"labels", labels}};
+}
+
+std::string AlertName(const AlertEvent& a) {
+  const std::string_view name = a.labels.Get("alertname");
+  return name.empty() ? a.labels.ToString() : std::string(name);
+}
+
+// Adds the alert's service (label `service`) to the incident's sorted list.
+void AddService(Incident& i, const AlertEvent& a) {
+  const std::string service(a.labels.Get("service"));
+  if (service.empty()) return;
+  auto it = std::ranges::lower_bound(i.services, service);
+  if (it == i.services.end() || *it != service) i.services.insert(it, service);
+}
+
+// Links the alert or updates its link. Returns whether it was news: not
+// linked before, or linked but not firing.
+bool Link(Incident& i, const AlertEvent& a, const std::string& fingerprint, Timestamp now) {
+  auto it = std::ranges::find(i.alerts, fingerprint, &LinkedAlert::fingerprint);
+  if (it == i.alerts.end()) {
+    i.alerts.push_back({fingerprint, a.labels, a.firing, now, now});
+    return true;
+  }
+  const bool news = it->firing != a.firing;
+  it->firing = a.firing;
+  it->labels = a.labels;
+  it->last_seen = now;
+  return news;
+}
+
+}  // namespace
+
+std::string IncidentService::GroupKeyOf(const AlertEvent& alert) const {
+  if (!alert.group_key.empty()) return alert.group_key;
+  LabelSet key;
+  for (const std::string& name : policy_.group_by) key.Set(name, alert.labels.Get(name));
+  return key.ToString();
+}
+
+std::string IncidentService::FingerprintOf(const AlertEvent& alert) const {
+  if (!alert.fingerprint.empty()) return alert.fingerprint;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(alert.labels.Hash()));
+  return buf;
+}
+
+Result<Incident> IncidentService::OpenOrUpdateFromAlert(const AlertEvent& alert) {
+  if (alert.labels.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "an alert needs at least one label");
+  }
+  const std::string key = GroupKeyOf(alert);
+  std::lock_guard lock(mu_);
+  if (!alert.firing) return ResolveAlert(alert, key);
+  auto open = store_.FindOpen(key);
+  if (!open) return Fail(open.error());
+  if (*open) return UpdateOpen(std::move(**open), alert);
+  const Timestamp since = clock_.Now() - policy_.reopen_window.count();
+  auto recent = store_.FindResolvedSince(key, since);
+  if (!recent) return Fail(recent.error());
+  if (*recent) return ReopenFromAlert(std::move(**recent), alert);
+  return CreateFromAlert(alert, key);
+}
+
+Result<Incident> IncidentService::UpdateOpen(Incident incident, const AlertEvent& alert) {
+  const std::string fp = FingerprintOf(alert);
+  if (!Link(incident, alert, fp, clock_.Now())) return incident;  // a repeat: nothing new
+  AddService(incident, alert);
+  const Who system{std::string(kSystemActor), alert.source};
+  std::vector<TimelineEntry> entries = {Entry(system, EntryKind::kAlertFiring,
+                                              AlertName(alert) + " firing",
+                                              AlertDetails(alert, fp).dump())};
+  // A worse alert raises the incident's severity; lowering stays a human call.
+  const Severity wanted = policy_.severity.For(alert.labels);
+  if (wanted < incident.severity) {
+    const std::string reason =
+        "alert " + AlertName(alert) + " maps to " + std::string(SeverityName(wanted));
+    json details = {{"from", SeverityName(incident.severity)},
+                    {"to", SeverityName(wanted)},
+                    {"reason", reason}};
+    entries.push_back(Entry(system, EntryKind::kSeverityChange,
+                            std::string(SeverityName(incident.severity)) + " -> " +
+                                std::string(SeverityName(wanted)) + ": " + reason,
+                            details.dump()));
+    incident.severity = wanted;
+  }
+  return store_.Update(incident, entries);
+}
+
+Result<Incident> IncidentService::ReopenFromAlert(Incident incident, const AlertEvent& alert) {
+  const std::string fp = FingerprintOf(alert);
+  const Who system{std::string(kSystemActor), alert.source};
+  const std::string reason = AlertName(alert) + " fired again within the reopen window";
+  json details = {{"from", StateName(incident.state)}, {"to", "triggered"}, {"reason", reason}};
+  std::vector<TimelineEntry> entries = {
+      Entry(system, EntryKind::kStateChange,
+            std::string(StateName(incident.state)) + " -> triggered: " + reason, details.dump()),
+      Entry(system, EntryKind::kAlertFiring, AlertName(alert) + " firing",
+            AlertDetails(alert, fp).dump())};
+  ApplyTransition(incident, State::kTriggered, clock_.Now());
+  Link(incident, alert, fp, clock_.Now());
+  AddService(incident, alert);
+  auto stored = store_.Update(incident, entries);
+  if (stored) LogEvent("incident reopened", *stored);
+  return stored;
+}
+
+Result<Incident> IncidentService::CreateFromAlert(const AlertEvent& alert, const std::string& key) {
+  const std::string fp = FingerprintOf(alert);
+  Incident incident;
+  incident.severity = policy_.severity.For(alert.labels);
+  incident.group_key = key;
+  incident.created_at = clock_.Now();
+  incident.title = std::string(alert.annotations.Get("summary"));
+  if (incident.title.empty()) {
+    const std::string_view service = alert.labels.Get("service");
+    incident.title = AlertName(alert) + (service.empty() ? "" : " on " + std::string(service));
+  }
+  Link(incident, alert, fp, clock_.Now());
+  AddService(incident, alert);
+  const Who system{std::string(kSystemActor), alert.source};
+  std::vector<TimelineEntry> entries = {
+      Entry(system, EntryKind::kStateChange, "opened by " + AlertName(alert),
+            json{{"from", nullptr}, {"to", "triggered"}, {"group_key", key}}.dump()),
+      Entry(system, EntryKind::kAlertFiring, AlertName(alert) + " firing",
+            AlertDetails(alert, fp).dump())};
+  auto stored = store_.Create(incident, entries);
+  if (stored) LogEvent("incident opened", *stored);
+  return stored;
+}
+
+Result<Incident> IncidentService::ResolveAlert(const AlertEvent& alert, const std::string& key) {
+  auto open = store_.FindOpen(key);
+  if (!open) return Fail(open.error());
+  if (!*open) {
+    return Fail(ErrorCode::kNotFound, "no open incident for the resolved alert " +
+                                          AlertName(alert) + " (group key " + key + ")");
+  }
+  Incident incident = std::move(**open);
+  const std::string fp = FingerprintOf(alert);
+  if (!Link(incident, alert, fp, clock_.Now())) return incident;  // already resolved
+  const Who system{std::string(kSystemActor), alert.source};
+  return store_.Update(incident,
+                       {Entry(system, EntryKind::kAlertResolved, AlertName(alert) + " resolved",
+                              AlertDetails(alert, fp).dump())});
+}
+
+}  // namespace fw::incident

@@ -1,0 +1,214 @@
+#include "logs/api/logs_api.h"
+
+#include <atomic>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "logs/ingest/line_ingest.h"
+#include "logs/insights/executor.h"
+#include "logs/insights/parser.h"
+
+namespace fw::logs::api {
+namespace {
+
+using nlohmann::json;
+using server::Request;
+using server::Response;
+
+Response Bad(const std::string& why) { return Response::ErrorJson(400, "invalid_argument", why); }
+
+struct QueryState {
+  std::string status = "Running";  // Running | Complete | Failed
+  json results = json::array();
+  json statistics = {{"recordsMatched", 0}, {"recordsScanned", 0}, {"bytesScanned", 0}};
+  std::string error;
+};
+
+struct StartRequest {
+  insights::Query query;
+  TimeRange range;
+  std::vector<std::string> groups;
+};
+
+// A time in a StartQuery body: epoch seconds (CloudWatch's form) or any
+// form ParseTimestamp takes.
+Result<std::optional<Timestamp>> TimeField(const json& body, const char* a, const char* b) {
+  const json* v = body.contains(a) ? &body[a] : body.contains(b) ? &body[b] : nullptr;
+  if (!v || v->is_null()) return std::optional<Timestamp>();
+  if (v->is_number())
+    return std::optional<Timestamp>(static_cast<Timestamp>(v->get<double>() * 1000));
+  if (!v->is_string())
+    return Fail(ErrorCode::kInvalidArgument, std::string(a) + ": expected a time");
+  auto t = ParseTimestamp(v->get<std::string>());
+  if (!t) return Fail(t.error().WithContext(a));
+  return std::optional<Timestamp>(*t);
+}
+
+Result<StartRequest> ParseStart(const std::string& text) {
+  json body = json::parse(text, nullptr, false);
+  if (!body.is_object()) return Fail(ErrorCode::kInvalidArgument, "body: expected a JSON object");
+  const json* q = body.contains("queryString") ? &body["queryString"]
+                  : body.contains("query")     ? &body["query"]
+                                               : nullptr;
+  if (!q || !q->is_string()) return Fail(ErrorCode::kInvalidArgument, "missing \"queryString\"");
+  auto query = insights::ParseQuery(q->get<std::string>());
+  if (!query) return Fail(query.error());
+  StartRequest r{std::move(*query), {}, {}};
+  auto start = TimeField(body, "startTime", "start");
+  if (!start) return Fail(start.error());
+  auto end = TimeField(body, "endTime", "end");
+  if (!end) return Fail(end.error());
+  r.range.start = *start;
+  r.range.end = *end;
+  const json* groups = body.contains("logGroupNames") ? &body["logGroupNames"]
+                       : body.contains("groups")      ? &body["groups"]
+                                                      : nullptr;
+  if (groups && groups->is_array()) {
+    for (const json& g : *groups) {
+      if (g.is_string()) r.groups.push_back(g.get<std::string>());
+    }
+  }
+  return r;
+}
+
+class LogsApiImpl final : public LogsApi {
+ public:
+  LogsApiImpl(store::LogStore& store, Clock& clock, LogsApiOptions options)
+      : store_(store), clock_(clock), options_(options) {}
+  ~LogsApiImpl() override {
+    std::map<std::string, std::jthread> threads;
+    {
+      std::lock_guard lock(mu_);
+      threads.swap(threads_);
+    }
+    // Joined here, without the lock their queries take to finish; a query
+    // stops at its timeout at the latest.
+  }
+
+  Response Push(const Request& req) {
+    ingest::LineIngestOptions o;
+    o.group = req.Param("group", "default");
+    o.stream = req.Param("stream", "default");
+    o.max_line_bytes = options_.max_line_bytes;
+    auto ct = req.headers.find("content-type");
+    o.expect_json = ct == req.headers.end() || !ct->second.starts_with("text/plain");
+    ingest::LineIngester in(store_, clock_, o);
+    auto r = in.Feed(req.body);
+    if (r) r = in.Finish();
+    if (!r) return Response::FromError(r.error());
+    const auto& c = in.counts();
+    return Response::Json(
+        200,
+        json({{"accepted", c.accepted}, {"malformed", c.malformed}, {"oversized", c.oversized}})
+            .dump());
+  }
+
+  Response Start(const Request& req) {
+    auto start = ParseStart(req.body);
+    if (!start) return Bad(start.error().ToString());
+    std::lock_guard lock(mu_);
+    if (running_ >= options_.max_running) {
+      return Response::ErrorJson(429, "too_many_queries",
+                                 "too many queries running; poll them and retry later");
+    }
+    const std::string id = std::to_string(++next_id_);
+    auto state = std::make_shared<QueryState>();
+    states_[id] = state;
+    order_.push_back(id);
+    ++running_;
+    Forget();
+    threads_.emplace(id,
+                     std::jthread([this, state, req = std::move(*start)] { Run(req, *state); }));
+    return Response::Json(200, json({{"queryId", id}}).dump());
+  }
+
+  Response Results(const Request& req) {
+    std::lock_guard lock(mu_);
+    auto it = states_.find(req.path_params.at("id"));
+    if (it == states_.end()) {
+      return Response::ErrorJson(404, "not_found",
+                                 "no such query (finished ones are kept a while)");
+    }
+    const QueryState& s = *it->second;
+    json out = {{"status", s.status}, {"results", s.results}, {"statistics", s.statistics}};
+    if (!s.error.empty()) out["error"] = s.error;
+    return Response::Json(200, out.dump());
+  }
+
+ private:
+  void Run(const StartRequest& r, QueryState& state) {
+    store::StoreEventSource source(store_, r.groups);
+    insights::QueryLimits limits;
+    limits.timeout_ms = options_.query_timeout_ms;
+    auto result = insights::Execute(r.query, source, r.range, clock_, limits);
+    json rows = json::array();
+    if (result) {
+      for (const auto& row : result->rows) {
+        json cells = json::array();
+        for (size_t i = 0; i < row.size() && i < result->columns.size(); ++i) {
+          if (row[i].is_null()) continue;
+          cells.push_back({{"field", result->columns[i]}, {"value", row[i].ToString()}});
+        }
+        rows.push_back(std::move(cells));
+      }
+    }
+    std::lock_guard lock(mu_);
+    --running_;
+    if (!result) {
+      state.status = "Failed";
+      state.error = result.error().ToString();
+      return;
+    }
+    state.status = "Complete";
+    state.results = std::move(rows);
+    state.statistics = {{"recordsMatched", result->records_matched},
+                        {"recordsScanned", result->records_scanned},
+                        {"bytesScanned", source.stats().bytes_read}};
+  }
+
+  // Drops the oldest finished queries beyond max_kept. Their threads have
+  // left Run (status is set last), so joining them here cannot wait on mu_.
+  // REQUIRES: mu_ held.
+  void Forget() {
+    for (auto it = order_.begin(); order_.size() > options_.max_kept && it != order_.end();) {
+      auto s = states_.find(*it);
+      if (s != states_.end() && s->second->status == "Running") {
+        ++it;
+        continue;
+      }
+      states_.erase(*it);
+      threads_.erase(*it);
+      it = order_.erase(it);
+    }
+  }
+
+  store::LogStore& store_;
+  Clock& clock_;
+  LogsApiOptions options_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<QueryState>> states_;
+  std::deque<std::string> order_;
+  int running_ = 0;
+  uint64_t next_id_ = 0;
+  std::map<std::string, std::jthread> threads_;
+};
+
+}  // namespace
+
+std::unique_ptr<LogsApi> RegisterLogsApi(server::HttpServer& server, store::LogStore& store,
+                                         Clock& clock, LogsApiOptions options) {
+  auto api = std::make_unique<LogsApiImpl>(store, clock, options);
+  LogsApiImpl* p = api.get();
+  server.Handle("POST", "/api/v1/logs/push", server::Role::kResponder,
+                [p](const Request& r) { return p->Push(r); });
+  server.HandleReadOnly("POST", "/api/v1/logs/queries",
+                        [p](const Request& r) { return p->Start(r); });
+  server.Handle("GET", "/api/v1/logs/queries/:id", server::Role::kViewer,
+                [p](const Request& r) { return p->Results(r); });
+  return api;
+}
+
+}  // namespace fw::logs::api

@@ -1,0 +1,47 @@
+#pragma once
+// Where a query reads events from. The query executor sees only this
+// interface, so the same query runs over files (ndjson_reader.h) and over
+// the segment store (store/log_store.h, which uses the time range to skip
+// whole blocks).
+
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "common/error.h"
+#include "logs/record.h"
+
+namespace fw::logs {
+
+// [start, end) in ms; an absent bound is open.
+struct TimeRange {
+  std::optional<Timestamp> start, end;
+  bool Contains(Timestamp t) const { return (!start || t >= *start) && (!end || t < *end); }
+};
+
+class EventSource {
+ public:
+  virtual ~EventSource() = default;
+  // Calls `fn` for each event whose @timestamp lies in `range`, in source
+  // order. Stops early, without error, when `fn` returns false.
+  virtual Result<void> Scan(const TimeRange& range,
+                            const std::function<bool(const LogEvent&)>& fn) = 0;
+};
+
+// Events held in memory; for tests and small inputs.
+class VectorEventSource final : public EventSource {
+ public:
+  explicit VectorEventSource(std::vector<LogEvent> events) : events_(std::move(events)) {}
+  Result<void> Scan(const TimeRange& range,
+                    const std::function<bool(const LogEvent&)>& fn) override {
+    for (const LogEvent& e : events_) {
+      if (range.Contains(e.timestamp) && !fn(e)) break;
+    }
+    return {};
+  }
+
+ private:
+  std::vector<LogEvent> events_;
+};
+
+}  // namespace fw::logs

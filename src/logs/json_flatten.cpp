@@ -1,0 +1,284 @@
+#include "logs/json_flatten.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
+namespace fw::logs {
+namespace {
+
+constexpr int kMaxDepth = 64;
+
+class Flattener {
+ public:
+  Flattener(std::string_view s, std::vector<std::pair<std::string, Value>>& out)
+      : s_(s), out_(out), first_field_(out.size()) {}
+
+  bool Run() {
+    SkipSpace();
+    if (!Peek('{')) return false;
+    std::string path;
+    if (!ParseValue(path, 0)) return false;
+    SkipSpace();
+    return i_ == s_.size();
+  }
+
+ private:
+  bool Peek(char c) const { return i_ < s_.size() && s_[i_] == c; }
+  void SkipSpace() {
+    while (i_ < s_.size() &&
+           (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) {
+      ++i_;
+    }
+  }
+  bool Literal(std::string_view word) {
+    if (s_.substr(i_, word.size()) != word) return false;
+    i_ += word.size();
+    return true;
+  }
+
+  void Emit(const std::string& path, Value v) {
+    for (size_t k = first_field_; k < out_.size(); ++k) {
+      if (out_[k].first == path) {  // a repeated key: the last one wins
+        out_[k].second = std::move(v);
+        return;
+      }
+    }
+    out_.emplace_back(path, std::move(v));
+  }
+
+  bool ParseValue(std::string& path, int depth) {
+    SkipSpace();
+    if (i_ >= s_.size()) return false;
+    const char c = s_[i_];
+    if ((c == '{' || c == '[') && depth >= kMaxDepth) {
+      const size_t start = i_;
+      if (!SkipComposite()) return false;
+      Emit(path, Value::String(std::string(s_.substr(start, i_ - start))));
+      return true;
+    }
+    if (c == '{') return ParseObject(path, depth);
+    if (c == '[') return ParseArray(path, depth);
+    if (c == '"') {
+      std::string str;
+      if (!ParseString(str)) return false;
+      Emit(path, Value::String(std::move(str)));
+      return true;
+    }
+    if (Literal("true")) return Emit(path, Value::Bool(true)), true;
+    if (Literal("false")) return Emit(path, Value::Bool(false)), true;
+    if (Literal("null")) return true;
+    double d;
+    if (!ParseNumber(d)) return false;
+    Emit(path, Value::Number(d));
+    return true;
+  }
+
+  bool ParseObject(std::string& path, int depth) {
+    ++i_;  // {
+    SkipSpace();
+    if (Peek('}')) return ++i_, true;
+    const size_t base = path.size();
+    while (true) {
+      SkipSpace();
+      std::string key;
+      if (!Peek('"') || !ParseString(key)) return false;
+      SkipSpace();
+      if (!Peek(':')) return false;
+      ++i_;
+      if (base > 0) path += '.';
+      path += key;
+      if (!ParseValue(path, depth + 1)) return false;
+      path.resize(base);
+      SkipSpace();
+      if (Peek(',')) {
+        ++i_;
+        continue;
+      }
+      if (Peek('}')) return ++i_, true;
+      return false;
+    }
+  }
+
+  bool ParseArray(std::string& path, int depth) {
+    ++i_;  // [
+    SkipSpace();
+    if (Peek(']')) return ++i_, true;
+    const size_t base = path.size();
+    for (size_t n = 0;; ++n) {
+      if (base > 0) path += '.';
+      path += std::to_string(n);
+      if (!ParseValue(path, depth + 1)) return false;
+      path.resize(base);
+      SkipSpace();
+      if (Peek(',')) {
+        ++i_;
+        continue;
+      }
+      if (Peek(']')) return ++i_, true;
+      return false;
+    }
+  }
+
+  // Skips a nested object or array, checking only that brackets and strings balance.
+  bool SkipComposite() {
+    int level = 0;
+    while (i_ < s_.size()) {
+      const char c = s_[i_];
+      if (c == '"') {
+        std::string ignored;
+        if (!ParseString(ignored)) return false;
+        continue;
+      }
+      ++i_;
+      if (c == '{' || c == '[') ++level;
+      if ((c == '}' || c == ']') && --level == 0) return true;
+    }
+    return false;
+  }
+
+  static int Hex(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  }
+
+  bool Hex4(uint32_t& cp) {
+    if (i_ + 4 > s_.size()) return false;
+    cp = 0;
+    for (int k = 0; k < 4; ++k) {
+      const int h = Hex(s_[i_ + k]);
+      if (h < 0) return false;
+      cp = cp * 16 + static_cast<uint32_t>(h);
+    }
+    i_ += 4;
+    return true;
+  }
+
+  static void AppendUtf8(std::string& out, uint32_t cp) {
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (cp >> 18));
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  }
+
+  bool Escape(std::string& out) {
+    if (i_ >= s_.size()) return false;
+    const char e = s_[i_++];
+    switch (e) {
+      case '"':
+      case '\\':
+      case '/':
+        out += e;
+        return true;
+      case 'b':
+        out += '\b';
+        return true;
+      case 'f':
+        out += '\f';
+        return true;
+      case 'n':
+        out += '\n';
+        return true;
+      case 'r':
+        out += '\r';
+        return true;
+      case 't':
+        out += '\t';
+        return true;
+      case 'u':
+        break;
+      default:
+        return false;
+    }
+    uint32_t cp;
+    if (!Hex4(cp)) return false;
+    if (cp >= 0xDC00 && cp <= 0xDFFF) return false;  // a lone low surrogate
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+      uint32_t low;
+      if (!Literal("\\u") || !Hex4(low) || low < 0xDC00 || low > 0xDFFF) return false;
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+    }
+    AppendUtf8(out, cp);
+    return true;
+  }
+
+  bool ParseString(std::string& out) {
+    ++i_;  // "
+    while (i_ < s_.size()) {
+      // Copy the run up to the next quote, backslash or control character at once.
+      size_t j = i_;
+      while (j < s_.size() && s_[j] != '"' && s_[j] != '\\' &&
+             static_cast<unsigned char>(s_[j]) >= 0x20) {
+        ++j;
+      }
+      out.append(s_.data() + i_, j - i_);
+      i_ = j;
+      if (i_ >= s_.size()) return false;
+      const char c = s_[i_++];
+      if (c == '"') return true;
+      if (c != '\\' || !Escape(out)) return false;
+    }
+    return false;
+  }
+
+  bool ParseNumber(double& d) {
+    const size_t start = i_;
+    if (Peek('-')) ++i_;
+    auto digits = [&] {
+      const size_t from = i_;
+      while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') ++i_;
+      return i_ - from;
+    };
+    if (Peek('0')) {
+      ++i_;
+    } else if (digits() == 0) {
+      return false;
+    }
+    if (Peek('.')) {
+      ++i_;
+      if (digits() == 0) return false;
+    }
+    if (Peek('e') || Peek('E')) {
+      ++i_;
+      if (Peek('+') || Peek('-')) ++i_;
+      if (digits() == 0) return false;
+    }
+    const auto [end, ec] = std::from_chars(s_.data() + start, s_.data() + i_, d);
+    // Too small for a double is 0; too large is not a number we can hold,
+    // and the line is kept as plain text (nlohmann-json agrees on both).
+    if (ec == std::errc::result_out_of_range) {
+      d = std::strtod(std::string(s_.substr(start, i_ - start)).c_str(), nullptr);
+      return !std::isinf(d);
+    }
+    return ec == std::errc() && end == s_.data() + i_;
+  }
+
+  std::string_view s_;
+  size_t i_ = 0;
+  std::vector<std::pair<std::string, Value>>& out_;
+  size_t first_field_;
+};
+
+}  // namespace
+
+bool FlattenJsonObject(std::string_view line, std::vector<std::pair<std::string, Value>>& out) {
+  const size_t before = out.size();
+  if (Flattener(line, out).Run()) return true;
+  out.resize(before);
+  return false;
+}
+
+}  // namespace fw::logs

@@ -166,6 +166,12 @@ Matrix Evaluator::SelectRange(const MatrixSelector& m, Timestamp t) {
 Matrix Evaluator::EvalSubquery(const SubqueryExpr& s, Timestamp t) {
   const Timestamp ref = RefTime(s.at, s.offset_ms, t);
   const int64_t step = s.step_ms > 0 ? s.step_ms : options_.default_subquery_step_ms;
+  // Steps inside a subquery are not the query's steps.
+  struct DepthGuard {
+    int& depth;
+    explicit DepthGuard(int& d) : depth(d) { ++depth; }
+    ~DepthGuard() { --depth; }
+  } guard(subquery_depth_);
   std::map<LabelSet, MatrixSeries> series;
   for (Timestamp ts = AlignedSubqueryStart(ref - s.range_ms, step); ts <= ref; ts += step) {
     Value v = Eval(*s.expr, ts);

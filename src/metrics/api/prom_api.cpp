@@ -27,19 +27,7 @@ Response Error(int status, const char* type, const std::string& message) {
 
 Response BadData(const std::string& message) { return Error(400, "bad_data", message); }
 
-// Go's strconv.FormatFloat(v, 'f', -1, 64), as the API writes sample values.
-std::string ValueString(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[400];
-  for (int prec = 0; prec <= 340; ++prec) {
-    std::snprintf(buf, sizeof buf, "%.*f", prec, v);
-    if (std::strtod(buf, nullptr) == v) break;
-  }
-  return buf;
-}
-
-json Point(Timestamp t, double v) { return json::array({t / 1000.0, ValueString(v)}); }
+json Point(Timestamp t, double v) { return json::array({t / 1000.0, promql::FormatFloatFixed(v)}); }
 
 json Metric(const LabelSet& l) {
   json m = json::object();

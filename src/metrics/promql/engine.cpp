@@ -308,18 +308,6 @@ void FinishMatrix(Matrix& m) {
   }
 }
 
-std::string FormatForLabel(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  // Shortest decimal (no exponent) that round-trips, as Go's 'f', -1.
-  for (int prec = 0; prec <= 340; ++prec) {
-    char buf[400];
-    std::snprintf(buf, sizeof buf, "%.*f", prec, v);
-    if (std::strtod(buf, nullptr) == v) return buf;
-  }
-  return std::to_string(v);
-}
-
 namespace {
 
 template <typename Fn>

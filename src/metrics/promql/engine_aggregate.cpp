@@ -100,7 +100,7 @@ void CountValues(const AggregateExpr& e, const std::string& label, const Vector&
   std::unordered_map<LabelSet, size_t, LabelSetHash> at;
   for (const VectorElement& el : in) {
     LabelSet key = GroupKey(el.labels, e);
-    key.Set(label, el.h ? el.h->GoString() : FormatForLabel(el.v));
+    key.Set(label, el.h ? el.h->GoString() : FormatFloatFixed(el.v));
     auto [it, fresh] = at.try_emplace(key, out.size());
     if (fresh) out.push_back({std::move(key), 0, t, false, nullptr});
     out[it->second].v += 1;

@@ -182,7 +182,6 @@ std::string PromString(const LabelSet& l);
 // elements then have the same labels.
 void FinishVector(Vector& v);
 void FinishMatrix(Matrix& m);
-std::string FormatForLabel(double v);  // Go's strconv.FormatFloat(v, 'f', -1, 64)
 
 // engine_histograms.cpp
 HistogramPtr Scaled(const FloatHistogram& h, double f);

@@ -1,10 +1,9 @@
 #include "metrics/ingest/file_import.h"
 
 #include <gtest/gtest.h>
-
-#include <filesystem>
 #include <stdlib.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "sim/builtin_scenarios.h"

@@ -33,6 +33,9 @@ class LabelSet {
   LabelSet() = default;
   // Later duplicates of a name override earlier ones.
   LabelSet(std::initializer_list<Label> labels);
+  // From pairs in any order; pairs with empty values are left out, and of
+  // two pairs with one name the later wins. One allocation for the set.
+  explicit LabelSet(std::vector<Label> labels);
 
   // Sets name=value, replacing any existing value. An empty value removes the
   // label (Prometheus treats empty and absent alike).

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "metrics/promql/engine_internal.h"
+#include "metrics/promql/prometheus_hash.h"
 #include "metrics/promql/range_functions.h"
 
 namespace fw::metrics::promql {
@@ -189,7 +190,8 @@ Value Evaluator::EvalAggregate(const AggregateExpr& e, Timestamp t) {
         continue;
       case AggregateOp::kLimitRatio:
         for (VectorElement* m : members) {
-          const double ratio = static_cast<double>(m->labels.Hash()) / 18446744073709551615.0;
+          const double ratio =
+              static_cast<double>(PrometheusHash(m->labels)) / 18446744073709551615.0;
           if ((param >= 0 && ratio < param) || (param < 0 && ratio >= 1 + param)) {
             out.vector.push_back(std::move(*m));
           }

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   fw::cli::RegisterServe(app, status);
   fw::cli::RegisterPromql(app, status);
   fw::cli::RegisterDemo(app, status);
+  fw::cli::RegisterTest(app, status);
 
   try {
     app.parse(argc, argv);

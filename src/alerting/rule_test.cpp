@@ -31,8 +31,8 @@ class TestStorage final : public RuleStorage, public promql::Queryable {
     for (const OutputSample& s : samples) Add(s.labels, s.sample);
     return {};
   }
-  std::vector<promql::StoredSeries> Select(std::span<const metrics::LabelMatcher> matchers, Timestamp mint,
-                                           Timestamp maxt) const override {
+  std::vector<promql::StoredSeries> Select(std::span<const metrics::LabelMatcher> matchers,
+                                           Timestamp mint, Timestamp maxt) const override {
     std::vector<promql::StoredSeries> out;
     auto compiled = promql::CompiledMatchers::Compile(matchers);
     if (!compiled) return out;

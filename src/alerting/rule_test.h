@@ -32,9 +32,9 @@
 namespace fw::alerting {
 
 struct RuleTestReport {
-  size_t tests = 0;      // test groups run
-  size_t checks = 0;     // alert and expression checks
-  size_t failures = 0;   // failed checks
+  size_t tests = 0;                   // test groups run
+  size_t checks = 0;                  // alert and expression checks
+  size_t failures = 0;                // failed checks
   std::vector<std::string> messages;  // one per failure, readable
 };
 

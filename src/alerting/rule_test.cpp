@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 
+#include "alerting/memory_rule_storage.h"
 #include "alerting/rule_eval.h"
 #include "common/yaml_reader.h"
 #include "metrics/promql/engine.h"
@@ -17,39 +18,6 @@ namespace fw::alerting {
 namespace {
 
 namespace promql = metrics::promql;
-
-// Series held in memory; rule output appends to them.
-class TestStorage final : public RuleStorage, public promql::Queryable {
- public:
-  void Add(const LabelSet& labels, metrics::Sample s) {
-    auto& samples = series_[labels];
-    if (!samples.empty() && samples.back().t >= s.t) return;  // as the store: in order only
-    samples.push_back(s);
-  }
-  const promql::Queryable& queryable() const override { return *this; }
-  Result<void> Append(const std::vector<OutputSample>& samples) override {
-    for (const OutputSample& s : samples) Add(s.labels, s.sample);
-    return {};
-  }
-  std::vector<promql::StoredSeries> Select(std::span<const metrics::LabelMatcher> matchers,
-                                           Timestamp mint, Timestamp maxt) const override {
-    std::vector<promql::StoredSeries> out;
-    auto compiled = promql::CompiledMatchers::Compile(matchers);
-    if (!compiled) return out;
-    for (const auto& [labels, samples] : series_) {
-      if (!compiled->Matches(labels)) continue;
-      promql::StoredSeries s{labels, {}, {}};
-      for (const metrics::Sample& x : samples) {
-        if (x.t >= mint && x.t <= maxt) s.samples.push_back(x);
-      }
-      if (!s.samples.empty()) out.push_back(std::move(s));
-    }
-    return out;
-  }
-
- private:
-  std::map<LabelSet, std::vector<metrics::Sample>> series_;
-};
 
 struct AlertCheck {
   Millis at{0};
@@ -132,7 +100,7 @@ class TestFileRunner {
     r_.Str(t, path, "name", name);
     Millis step = eval_interval;
     r_.Dur(t, path, "interval", step);
-    TestStorage storage;
+    MemoryRuleStorage storage;
     LoadSeries(t, path, step, storage);
     std::vector<AlertCheck> alerts = AlertChecks(t, path);
     std::vector<ExprCheck> exprs = ExprChecks(t, path);
@@ -164,7 +132,8 @@ class TestFileRunner {
     return {};
   }
 
-  void LoadSeries(const YAML::Node& t, const std::string& path, Millis step, TestStorage& storage) {
+  void LoadSeries(const YAML::Node& t, const std::string& path, Millis step,
+                  MemoryRuleStorage& storage) {
     const YAML::Node list = YamlChild(t, "input_series");
     for (size_t i = 0; list.IsSequence() && i < list.size(); ++i) {
       const std::string here = YamlReader::Index(path + ".input_series", i);
@@ -278,7 +247,7 @@ class TestFileRunner {
                               "\n    got: " + Show(got));
   }
 
-  void CheckExpr(const ExprCheck& c, const TestStorage& storage, const std::string& label,
+  void CheckExpr(const ExprCheck& c, const MemoryRuleStorage& storage, const std::string& label,
                  RuleTestReport& report) {
     ++report.checks;
     auto fail = [&](const std::string& why) {

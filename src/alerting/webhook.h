@@ -27,7 +27,7 @@ struct PagerDutyEvent {
   std::string routing_key;
   std::string dedup_key;  // generated for a trigger without one
   std::string summary, source, severity, component, group, event_class;
-  Timestamp timestamp = 0;  // 0 when not given
+  Timestamp timestamp = 0;          // 0 when not given
   std::string custom_details_json;  // as sent, "{}" when absent
 };
 

@@ -20,7 +20,7 @@ done
 [ "$n" -ge 3 ] || fail "only $n test files found in $DATA"
 echo "ok: $n rule test files pass in promtool and firewatch"
 
-for r in "$DATA"/*_rules.yml; do
+for r in "$DATA"/*_rules.yml "$DATA"/../../../config/rules/*.yml; do
   promtool check rules "$r" >/dev/null 2>&1 || fail "promtool check rules: $r"
   "$FIREWATCH" check rules "$r" >/dev/null || fail "firewatch check rules: $r"
 done

@@ -60,7 +60,15 @@ void ParseRoute(YamlReader& r, const YAML::Node& n, const std::string& path, con
     out.group_by_all = out.group_by.size() == 1 && out.group_by[0] == "...";
     if (out.group_by_all) out.group_by.clear();
   }
-  r.Dur(n, path, "group_wait", out.group_wait);
+  // group_wait may be 0 (notify at once); the example config uses it.
+  if (const YAML::Node w = YamlChild(n, "group_wait"); w.IsDefined() && w.IsScalar()) {
+    auto d = ParseDuration(w.Scalar());
+    if (d) {
+      out.group_wait = *d;
+    } else {
+      r.Fail(w, path + ".group_wait", d.error().message());
+    }
+  }
   r.Dur(n, path, "group_interval", out.group_interval);
   r.Dur(n, path, "repeat_interval", out.repeat_interval);
   out.matchers = Matchers(r, n, path, "matchers", "match", "match_re");

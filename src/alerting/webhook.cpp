@@ -138,6 +138,31 @@ Result<std::vector<RoutedAlert>> ParseAlertmanagerPayload(std::string_view body)
   return out;
 }
 
+Result<std::vector<RoutedAlert>> ParseAlertmanagerApiAlerts(std::string_view body, Timestamp now) {
+  json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return Bad("body is not valid JSON");
+  if (!doc.is_array()) return Bad("body must be a JSON array of alerts");
+  std::vector<RoutedAlert> out;
+  for (size_t i = 0; i < doc.size(); ++i) {
+    const std::string where = "[" + std::to_string(i) + "].";
+    const json& a = doc[i];
+    if (!a.is_object()) return Bad(where + ": expected an object");
+    auto labels = StringMap(a, "labels", true);
+    if (!labels) return Fail(labels.error().WithContext(where));
+    if (labels->empty()) return Bad(where + "labels: an alert needs at least one label");
+    auto annotations = StringMap(a, "annotations", false);
+    if (!annotations) return Fail(annotations.error().WithContext(where));
+    auto starts = TimeField(a, "startsAt", now);
+    auto ends = TimeField(a, "endsAt", 0);
+    if (!starts) return Fail(starts.error().WithContext(where));
+    if (!ends) return Fail(ends.error().WithContext(where));
+    RoutedAlert r{*labels, {}, *starts ? *starts : now, *ends, Str(a, "generatorURL")};
+    for (const Label& l : annotations->labels()) r.annotations.push_back({l.name, l.value});
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 Result<PagerDutyEvent> ParsePagerDutyEvent(std::string_view body, Timestamp now) {
   auto doc = ParseObject(body);
   if (!doc) return Fail(doc.error());

@@ -52,3 +52,13 @@ Result<ChangeEvent> ParsePagerDutyChange(std::string_view body, Timestamp now);
 RoutedAlert ToRoutedAlert(const PagerDutyEvent& e, Timestamp now);
 
 }  // namespace fw::alerting
+
+namespace fw::alerting {
+
+// Alerts as Prometheus posts them to Alertmanager's API v2 (POST
+// /api/v2/alerts): a JSON array of {labels, annotations, startsAt, endsAt,
+// generatorURL}. endsAt is a lease: the alert resolves when it passes
+// without being re-sent.
+Result<std::vector<RoutedAlert>> ParseAlertmanagerApiAlerts(std::string_view body, Timestamp now);
+
+}  // namespace fw::alerting

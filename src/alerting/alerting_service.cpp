@@ -81,6 +81,11 @@ Explanation AlertingService::Explain(const LabelSet& labels) const {
   return router_.Explain(labels, clock_.Now());
 }
 
+std::vector<std::pair<RoutedAlert, Explanation>> AlertingService::Alerts() const {
+  std::lock_guard lock(mu_);
+  return router_.Snapshot(clock_.Now());
+}
+
 void AlertingService::Loop(std::stop_token stop) {
   while (!stop.stop_requested()) {
     std::vector<Notification> out;

@@ -47,6 +47,7 @@ class AlertingService {
   bool ExpireSilence(const std::string& id);
   std::vector<Silence> Silences() const;
   Explanation Explain(const LabelSet& labels) const;
+  std::vector<std::pair<RoutedAlert, Explanation>> Alerts() const;
 
   const Notifier& notifier() const { return notifier_; }
 

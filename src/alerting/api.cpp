@@ -236,7 +236,44 @@ Response Change(IntakeState& st, const Request& req, Timestamp now) {
   return Response::Json(202, Dump({{"status", "success"}, {"message", "Change event processed"}}));
 }
 
+json ExplanationJson(const Explanation& e) {
+  return {{"known", e.known},         {"routes", e.routes},         {"groups", e.groups},
+          {"silencedBy", e.silences}, {"inhibitedBy", e.inhibited}, {"text", e.ToString()}};
+}
+
+// Alertmanager's GET /api/v2/alerts shape.
+Response ListAlerts(AlertingService& svc, Timestamp now) {
+  json list = json::array();
+  for (const auto& [a, why] : svc.Alerts()) {
+    const bool suppressed = !why.silences.empty() || !why.inhibited.empty();
+    list.push_back({{"labels", LabelsJson(a.labels)},
+                    {"annotations", PairsJson(a.annotations)},
+                    {"startsAt", Time(a.starts_at)},
+                    {"endsAt", a.ends_at ? Time(a.ends_at) : "0001-01-01T00:00:00Z"},
+                    {"generatorURL", a.generator_url},
+                    {"fingerprint", Fingerprint(a.labels)},
+                    {"status",
+                     {{"state", a.resolved(now) ? "resolved"
+                                : suppressed    ? "suppressed"
+                                                : "active"},
+                      {"silencedBy", why.silences},
+                      {"inhibitedBy", why.inhibited}}},
+                    {"routes", why.routes}});
+  }
+  return Response::Json(200, Dump(list));
+}
+
 Response Explain(AlertingService& svc, const Request& req) {
+  if (const std::string fp = req.Param("fingerprint"); !fp.empty()) {
+    for (const auto& [a, why] : svc.Alerts()) {
+      if (Fingerprint(a.labels) == fp) {
+        json data = ExplanationJson(why);
+        data["labels"] = LabelsJson(a.labels);
+        return Ok(data);
+      }
+    }
+    return Response::ErrorJson(404, "not_found", "no alert with fingerprint " + fp);
+  }
   json labels = json::parse(req.Param("alert"), nullptr, false);
   if (!labels.is_object()) return Bad("alert: give the alert's labels as a JSON object");
   std::vector<Label> pairs;
@@ -244,13 +281,7 @@ Response Explain(AlertingService& svc, const Request& req) {
     if (!v.is_string()) return Bad("alert: label values must be strings");
     pairs.push_back({k, v.get<std::string>()});
   }
-  const Explanation e = svc.Explain(LabelSet(std::move(pairs)));
-  return Ok({{"known", e.known},
-             {"routes", e.routes},
-             {"groups", e.groups},
-             {"silencedBy", e.silences},
-             {"inhibitedBy", e.inhibited},
-             {"text", e.ToString()}});
+  return Ok(ExplanationJson(svc.Explain(LabelSet(std::move(pairs)))));
 }
 
 }  // namespace
@@ -277,6 +308,8 @@ void RegisterAlertingApi(server::HttpServer& http, AlertingService& svc, RuleMan
     svc.Put(*alerts);
     return Response::Json(200, Dump({{"status", "success"}, {"alerts", alerts->size()}}));
   });
+  http.Handle("GET", "/api/v2/alerts", Role::kViewer,
+              [&svc, &clock](const Request&) { return ListAlerts(svc, clock.Now()); });
   http.Handle("GET", "/api/v2/silences", Role::kViewer,
               [&svc, &clock](const Request&) { return Silences(svc, clock.Now()); });
   http.Handle("POST", "/api/v2/silences", Role::kResponder,

@@ -8,7 +8,9 @@
 //   POST /api/v1/intake/alertmanager         an Alertmanager webhook (v4)
 //   POST /v2/enqueue, /v2/change/enqueue     PagerDuty Events API v2
 //   GET  /api/v1/changes                     change events received
-//   GET  /api/v1/alerts/explain?alert=...    why an alert is (not) notified
+//   GET  /api/v2/alerts                      the router's alerts (Alertmanager shape)
+//   GET  /api/v1/alerts/explain?fingerprint=F or ?alert={labels JSON}
+//                                            why an alert is (not) notified
 // Writes need the responder role. Intake is idempotent: re-sending the same
 // alert (labels) or PagerDuty dedup_key updates instead of duplicating.
 

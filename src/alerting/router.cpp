@@ -175,6 +175,14 @@ std::optional<Timestamp> Router::NextFlush() const {
   return next;
 }
 
+std::vector<std::pair<RoutedAlert, Explanation>> Router::Snapshot(Timestamp now) const {
+  std::vector<std::pair<RoutedAlert, Explanation>> out;
+  for (const auto& [fp, a] : alerts_) out.push_back({a, Explain(a.labels, now)});
+  std::sort(out.begin(), out.end(),
+            [](const auto& x, const auto& y) { return x.first.labels < y.first.labels; });
+  return out;
+}
+
 Explanation Router::Explain(const LabelSet& labels, Timestamp now) const {
   Explanation e;
   const std::string fp = Fingerprint(labels);

@@ -88,6 +88,8 @@ class Router {
   std::optional<Timestamp> NextFlush() const;
 
   Explanation Explain(const LabelSet& labels, Timestamp now) const;
+  // Every alert the router holds with why it is (not) notified.
+  std::vector<std::pair<RoutedAlert, Explanation>> Snapshot(Timestamp now) const;
   const RoutingConfig& config() const { return config_; }
   size_t alert_count() const { return alerts_.size(); }
 

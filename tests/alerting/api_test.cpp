@@ -73,6 +73,11 @@ TEST_F(AlertingApiTest, IntakeSilencesAndExplain) {
   const json explain = Get(R"(/api/v1/alerts/explain?alert={"alertname":"Down","instance":"a"})");
   EXPECT_EQ(explain["data"]["known"], true);
   EXPECT_EQ(explain["data"]["routes"][0], "route -> receiver oncall");
+  const json listed = Get("/api/v2/alerts");
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["status"]["state"], "active");
+  const std::string fp = listed[0]["fingerprint"];
+  EXPECT_EQ(Get("/api/v1/alerts/explain?fingerprint=" + fp)["data"]["labels"]["instance"], "a");
 
   const json created = Post("/api/v2/silences",
                             R"({"matchers":[{"name":"alertname","value":"Down","isRegex":false}],
@@ -84,6 +89,7 @@ TEST_F(AlertingApiTest, IntakeSilencesAndExplain) {
                                                                                           .size(),
             1u);
   EXPECT_EQ(Get("/api/v2/silences")[0]["status"]["state"], "active");
+  EXPECT_EQ(Get("/api/v2/alerts")[0]["status"]["state"], "suppressed");
   auto del = client_->Delete("/api/v2/silence/" + id);
   ASSERT_TRUE(del);
   EXPECT_EQ(del->status, 200);

@@ -25,6 +25,7 @@ void RegisterDemo(CLI::App& app, ExitStatus& status);
 void RegisterPromql(CLI::App& app, ExitStatus& status);
 void RegisterServe(CLI::App& app, ExitStatus& status);
 void RegisterTest(CLI::App& app, ExitStatus& status);
+void RegisterAlerts(CLI::App& app, ExitStatus& status);
 // Adds `rules` under the `check` command.
 void AddCheckRules(CLI::App& check, ExitStatus& status);
 

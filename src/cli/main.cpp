@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   fw::cli::RegisterPromql(app, status);
   fw::cli::RegisterDemo(app, status);
   fw::cli::RegisterTest(app, status);
+  fw::cli::RegisterAlerts(app, status);
 
   try {
     app.parse(argc, argv);

@@ -144,6 +144,8 @@ void RegisterAlerts(CLI::App& app, ExitStatus& status) {
   auto* expire = alerts->add_subcommand("expire", "End a silence now");
   expire->add_option("id", f.id, "Silence id")->required();
   expire->callback([&status] { Expire(f, status); });
+  // --server may follow the subcommand too.
+  for (CLI::App* sub : {list, explain, silence, expire}) sub->fallthrough();
 }
 
 }  // namespace fw::cli

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -20,6 +21,22 @@ void RealClock::SleepUntil(Timestamp t) {
   if (t > now) std::this_thread::sleep_for(std::chrono::milliseconds(t - now));
 }
 
+bool Clock::SleepUntil(Timestamp t, std::stop_token stop) {
+  if (stop.stop_requested()) return false;
+  SleepUntil(t);
+  return !stop.stop_requested();
+}
+
+bool RealClock::SleepUntil(Timestamp t, std::stop_token stop) {
+  // A condition variable that nobody notifies: the stop token wakes it.
+  std::mutex mu;
+  std::condition_variable_any cv;
+  std::unique_lock<std::mutex> lock(mu);
+  const std::chrono::system_clock::time_point deadline{std::chrono::milliseconds(t)};
+  cv.wait_until(lock, stop, deadline, [] { return false; });
+  return !stop.stop_requested() && Now() >= t;
+}
+
 Timestamp ManualClock::Now() const {
   std::lock_guard<std::mutex> lock(mu_);
   return now_;
@@ -28,6 +45,12 @@ Timestamp ManualClock::Now() const {
 void ManualClock::SleepUntil(Timestamp t) {
   std::lock_guard<std::mutex> lock(mu_);
   if (t > now_) now_ = t;
+}
+
+bool ManualClock::SleepUntil(Timestamp t, std::stop_token stop) {
+  if (stop.stop_requested()) return false;
+  SleepUntil(t);
+  return true;
 }
 
 void ManualClock::Advance(std::chrono::milliseconds d) {
@@ -53,6 +76,13 @@ void ScaledClock::SleepUntil(Timestamp t) {
   if (t <= now) return;
   const double real_wait = static_cast<double>(t - now) / speed_;
   base_.SleepUntil(base_.Now() + static_cast<Timestamp>(real_wait + 0.5));
+}
+
+bool ScaledClock::SleepUntil(Timestamp t, std::stop_token stop) {
+  const Timestamp now = Now();
+  if (t <= now) return !stop.stop_requested();
+  const double real_wait = static_cast<double>(t - now) / speed_;
+  return base_.SleepUntil(base_.Now() + static_cast<Timestamp>(real_wait + 0.5), stop);
 }
 
 Result<Timestamp> ParseTimestamp(std::string_view text) {

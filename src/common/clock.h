@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <stop_token>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,11 @@ class Clock {
   virtual Timestamp Now() const = 0;
   // Returns once Now() >= t. Real clocks block; a manual clock jumps to t.
   virtual void SleepUntil(Timestamp t) = 0;
+  // Like SleepUntil, but returns early once `stop` is requested, so that a
+  // loop waiting for its next turn can be stopped promptly. Returns true when
+  // Now() >= t was reached, false when stopped. The default is not prompt
+  // (it sleeps the whole way); the clocks below override it.
+  virtual bool SleepUntil(Timestamp t, std::stop_token stop);
 };
 
 // Wall-clock time. The only place the system clock is read.
@@ -29,6 +35,7 @@ class RealClock final : public Clock {
  public:
   Timestamp Now() const override;
   void SleepUntil(Timestamp t) override;
+  bool SleepUntil(Timestamp t, std::stop_token stop) override;
 };
 
 // Time that moves only when told to. Thread-safe. For tests and for batch
@@ -38,6 +45,7 @@ class ManualClock final : public Clock {
   explicit ManualClock(Timestamp start = 0) : now_(start) {}
   Timestamp Now() const override;
   void SleepUntil(Timestamp t) override;  // jumps forward to t
+  bool SleepUntil(Timestamp t, std::stop_token stop) override;
   void Advance(std::chrono::milliseconds d);
   void Set(Timestamp t);
 
@@ -55,6 +63,7 @@ class ScaledClock final : public Clock {
   ScaledClock(Clock& base, Timestamp start, double speed);
   Timestamp Now() const override;
   void SleepUntil(Timestamp t) override;
+  bool SleepUntil(Timestamp t, std::stop_token stop) override;
   double speed() const { return speed_; }
 
  private:

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 namespace fw {
 namespace {
 
@@ -52,6 +54,41 @@ TEST(ClockTest, ParsesTimestampsAsUsersWriteThem) {
     ASSERT_FALSE(t) << bad;
     EXPECT_NE(t.error().message().find("RFC 3339"), std::string::npos);
   }
+}
+
+}  // namespace
+}  // namespace fw
+
+namespace fw {
+namespace {
+
+TEST(ClockTest, StoppableSleepOnAManualClockJumpsUnlessStopped) {
+  ManualClock clock(1000);
+  std::stop_source stop;
+  EXPECT_TRUE(clock.SleepUntil(5000, stop.get_token()));
+  EXPECT_EQ(clock.Now(), 5000);
+  stop.request_stop();
+  EXPECT_FALSE(clock.SleepUntil(9000, stop.get_token()));
+  EXPECT_EQ(clock.Now(), 5000) << "a stopped sleep does not move time";
+}
+
+TEST(ClockTest, StoppableSleepOnRealAndScaledClocksWakesAtStop) {
+  RealClock real;
+  ScaledClock scaled(real, 0, 10);
+  for (Clock* clock : {static_cast<Clock*>(&real), static_cast<Clock*>(&scaled)}) {
+    std::stop_source stop;
+    std::jthread stopper([&] {
+      real.SleepUntil(real.Now() + 50);
+      stop.request_stop();
+    });
+    const Timestamp start = real.Now();
+    EXPECT_FALSE(clock->SleepUntil(clock->Now() + 600'000, stop.get_token()));
+    EXPECT_LT(real.Now() - start, 5'000) << "woke at the stop, not after 10 minutes";
+  }
+  std::stop_source never;
+  const Timestamp t = real.Now() + 20;
+  EXPECT_TRUE(real.SleepUntil(t, never.get_token()));
+  EXPECT_GE(real.Now(), t);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "common/clock.h"
 #include "metrics/ingest/remote_write.h"
 #include "subprocess.h"
 
@@ -54,9 +55,7 @@ TEST(AlertingE2eTest, ThresholdToWebhookToIncident) {
   httplib::Client c("127.0.0.1", port);
   c.set_bearer_token_auth("e2e");
 
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const Timestamp now = RealClock().Now();
   std::vector<metrics::ingest::SeriesSamples> series{
       {LabelSet{{"__name__", "shop_error_ratio"}, {"job", "shop"}}, {{now, 0.45}}}};
   auto r = c.Post("/api/v1/write",

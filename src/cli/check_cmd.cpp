@@ -31,6 +31,7 @@ void RegisterCheck(CLI::App& app, ExitStatus& status) {
   static std::string file;
   config->add_option("file", file, "The config file")->required();
   config->callback([&status] { CheckConfig(file, status); });
+  AddCheckRules(*check, status);
 }
 
 }  // namespace fw::cli

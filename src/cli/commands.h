@@ -27,5 +27,9 @@ void RegisterServe(CLI::App& app, ExitStatus& status);
 void RegisterCheck(CLI::App& app, ExitStatus& status);
 void RegisterLogs(CLI::App& app, ExitStatus& status);
 void RegisterIncident(CLI::App& app, ExitStatus& status);
+void RegisterTest(CLI::App& app, ExitStatus& status);
+void RegisterAlerts(CLI::App& app, ExitStatus& status);
+// Adds `rules` under the `check` command.
+void AddCheckRules(CLI::App& check, ExitStatus& status);
 
 }  // namespace fw::cli

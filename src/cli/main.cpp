@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   fw::cli::RegisterLogs(app, status);
   fw::cli::RegisterDemo(app, status);
   fw::cli::RegisterIncident(app, status);
+  fw::cli::RegisterTest(app, status);
+  fw::cli::RegisterAlerts(app, status);
 
   try {
     app.parse(argc, argv);

@@ -1,10 +1,19 @@
 #pragma once
 // A label set: name/value pairs kept sorted by name, names unique. This is the
 // identity of a time series (with __name__ for the metric name), as in
-// Prometheus. Cheap to compare and hash; rendered in exposition syntax.
+// Prometheus. Rendered in exposition syntax.
+//
+// Copies are cheap: the pairs live in a shared, immutable representation
+// and a copy takes a reference (the PromQL engine copies a series' labels
+// into every step's result). Set() copies the pairs first when they are
+// shared. The hash is computed once per representation and cached. Like a
+// std::string, one LabelSet object must not be written by one thread while
+// another reads it; distinct copies may be used freely across threads.
 
+#include <atomic>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -24,6 +33,9 @@ class LabelSet {
   LabelSet() = default;
   // Later duplicates of a name override earlier ones.
   LabelSet(std::initializer_list<Label> labels);
+  // From pairs in any order; pairs with empty values are left out, and of
+  // two pairs with one name the later wins. One allocation for the set.
+  explicit LabelSet(std::vector<Label> labels);
 
   // Sets name=value, replacing any existing value. An empty value removes the
   // label (Prometheus treats empty and absent alike).
@@ -32,19 +44,35 @@ class LabelSet {
   std::string_view Get(std::string_view name) const;
   bool Has(std::string_view name) const;
 
-  const std::vector<Label>& labels() const { return labels_; }
-  size_t size() const { return labels_.size(); }
-  bool empty() const { return labels_.empty(); }
+  const std::vector<Label>& labels() const { return rep_ ? rep_->labels : Empty(); }
+  size_t size() const { return rep_ ? rep_->labels.size() : 0; }
+  bool empty() const { return size() == 0; }
   uint64_t Hash() const;
+  // Equal identities mean equal label sets (copies share one); unequal ones
+  // mean nothing. Valid while any copy is alive. For memoizing per series.
+  const void* identity() const { return rep_.get(); }
 
   // {a="1",b="x\"y"}; "{}" when empty. __name__ is rendered like any label.
   std::string ToString() const;
 
-  bool operator==(const LabelSet&) const = default;
-  auto operator<=>(const LabelSet&) const = default;
+  bool operator==(const LabelSet& o) const {
+    return rep_ == o.rep_ || (Hash() == o.Hash() && labels() == o.labels());
+  }
+  std::strong_ordering operator<=>(const LabelSet& o) const {
+    if (rep_ == o.rep_) return std::strong_ordering::equal;
+    return labels() <=> o.labels();
+  }
 
  private:
-  std::vector<Label> labels_;
+  struct Rep {
+    std::vector<Label> labels;
+    mutable std::atomic<uint64_t> hash{0};  // 0: not computed yet
+  };
+  static const std::vector<Label>& Empty();
+  // The pairs, unshared and with the cached hash cleared, for writing.
+  std::vector<Label>& Mutable();
+
+  std::shared_ptr<Rep> rep_;  // null: empty
 };
 
 // For hash containers keyed by label sets (std::map's ordered compares are

@@ -9,6 +9,8 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <mutex>
 #include <stdexcept>
 #include <utility>
 
@@ -44,12 +46,36 @@ int ExitCode(int status) {
   return -1;
 }
 
+// Directories MakeTempDir handed out, removed at exit.
+class TempDirs {
+ public:
+  void Add(const std::string& dir) {
+    std::lock_guard lock(mu_);
+    dirs_.push_back(dir);
+  }
+  ~TempDirs() {
+    if (std::getenv("FIREWATCH_KEEP_TEST_DIRS")) return;
+    std::error_code ignored;
+    for (const std::string& d : dirs_) std::filesystem::remove_all(d, ignored);
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> dirs_;
+};
+
+TempDirs& Registered() {
+  static TempDirs dirs;
+  return dirs;
+}
+
 }  // namespace
 
 std::string MakeTempDir() {
   const char* base = std::getenv("TMPDIR");
   std::string tmpl = std::string(base && *base ? base : "/tmp") + "/firewatch-test-XXXXXX";
   if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  Registered().Add(tmpl);
   return tmpl;
 }
 

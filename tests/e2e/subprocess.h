@@ -15,7 +15,9 @@ struct RunResult {
 };
 
 // A new empty directory under $TMPDIR (or /tmp), unique to this call, so
-// that test runs on one machine never share files.
+// that test runs on one machine never share files. Removed with its contents
+// when the test program exits, unless FIREWATCH_KEEP_TEST_DIRS is set (to
+// look at what a failing test left).
 std::string MakeTempDir();
 
 // Runs argv (argv[0] is the program) to completion. Extra environment

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "metrics/api/query_json.h"
 #include "metrics/ingest/remote_write.h"
 #include "metrics/promql/engine.h"
 #include "metrics/promql/db_storage.h"
@@ -26,20 +27,6 @@ Response Error(int status, const char* type, const std::string& message) {
 }
 
 Response BadData(const std::string& message) { return Error(400, "bad_data", message); }
-
-// Go's strconv.FormatFloat(v, 'f', -1, 64), as the API writes sample values.
-std::string ValueString(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[400];
-  for (int prec = 0; prec <= 340; ++prec) {
-    std::snprintf(buf, sizeof buf, "%.*f", prec, v);
-    if (std::strtod(buf, nullptr) == v) break;
-  }
-  return buf;
-}
-
-json Point(Timestamp t, double v) { return json::array({t / 1000.0, ValueString(v)}); }
 
 json Metric(const LabelSet& l) {
   json m = json::object();
@@ -111,35 +98,6 @@ Result<std::vector<std::vector<LabelMatcher>>> Matchers(
   return out;
 }
 
-json Annotated(json data, const promql::QueryResult& r) {
-  json out = {{"status", "success"}, {"data", std::move(data)}};
-  if (!r.warnings.empty()) out["warnings"] = r.warnings;
-  if (!r.infos.empty()) out["infos"] = r.infos;
-  return out;
-}
-
-json ResultJson(const promql::Value& v, Timestamp t) {
-  json result = json::array();
-  switch (v.type) {
-    case promql::ValueType::kScalar:
-      return {{"resultType", "scalar"}, {"result", Point(t, v.scalar)}};
-    case promql::ValueType::kString:
-      return {{"resultType", "string"}, {"result", json::array({t / 1000.0, v.str})}};
-    case promql::ValueType::kVector:
-      for (const promql::VectorElement& e : v.vector) {
-        result.push_back({{"metric", Metric(e.labels)}, {"value", Point(t, e.v)}});
-      }
-      return {{"resultType", "vector"}, {"result", result}};
-    default:
-      for (const promql::MatrixSeries& m : v.matrix) {
-        json values = json::array();
-        for (const Sample& s : m.samples) values.push_back(Point(s.t, s.v));
-        result.push_back({{"metric", Metric(m.labels)}, {"values", values}});
-      }
-      return {{"resultType", "matrix"}, {"result", result}};
-  }
-}
-
 class Api {
  public:
   Api(tsdb::Db& db, Clock& clock, ApiOptions o) : db_(db), clock_(clock), options_(o) {}
@@ -157,7 +115,7 @@ class Api {
     promql::DbView q(db_);
     auto r = promql::InstantQuery(q, **expr, t);
     if (!r) return Error(422, "execution", r.error().message());
-    return Response::Json(200, Annotated(ResultJson(r->value, t), *r).dump());
+    return Response::Json(200, QueryResultJson(*r, t));
   }
 
   Response QueryRange(const Request& req) {
@@ -183,7 +141,7 @@ class Api {
     promql::DbView q(db_);
     auto r = promql::RangeQuery(q, **expr, *start, *end, *step);
     if (!r) return Error(422, "execution", r.error().message());
-    return Response::Json(200, Annotated(ResultJson(r->value, *end), *r).dump());
+    return Response::Json(200, QueryResultJson(*r, *end));
   }
 
   Response Series(const Request& req) {

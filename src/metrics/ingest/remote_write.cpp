@@ -2,6 +2,7 @@
 
 #include <snappy.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -72,7 +73,8 @@ Error Malformed(size_t offset, const std::string& what) {
                "malformed remote-write request at byte " + std::to_string(offset) + ": " + what);
 }
 
-Result<void> ReadLabel(std::string_view msg, size_t base, LabelSet& labels) {
+// Appends the label to `pairs`; names are checked once the series is read.
+Result<void> ReadLabel(std::string_view msg, size_t base, std::vector<Label>& pairs) {
   Reader r(msg, base);
   std::string_view name, value;
   while (!r.done()) {
@@ -89,10 +91,7 @@ Result<void> ReadLabel(std::string_view msg, size_t base, LabelSet& labels) {
     }
   }
   if (name.empty()) return Fail(Malformed(base, "label with an empty name"));
-  if (labels.Has(name)) {
-    return Fail(Malformed(base, "duplicate label name \"" + std::string(name) + "\""));
-  }
-  labels.Set(name, value);
+  pairs.push_back({std::string(name), std::string(value)});
   return {};
 }
 
@@ -116,14 +115,18 @@ Result<Sample> ReadSample(std::string_view msg, size_t base) {
   return s;
 }
 
+// A series of the request; its samples are [first, first + count) of the
+// request's one sample buffer, which saves an allocation per series.
 struct DecodedSeries {
   LabelSet labels;
-  std::vector<Sample> samples;
+  size_t first = 0, count = 0;
 };
 
-Result<void> ReadSeries(std::string_view msg, size_t base, DecodedSeries& out,
-                        RemoteWriteStats& stats) {
+Result<void> ReadSeries(std::string_view msg, size_t base, std::vector<Label>& pairs,
+                        std::vector<Sample>& samples, DecodedSeries& out, RemoteWriteStats& stats) {
   Reader r(msg, base);
+  pairs.clear();
+  out.first = samples.size();
   while (!r.done()) {
     uint64_t key;
     if (!r.Varint(key)) return Fail(Malformed(r.offset(), "bad field key in TimeSeries"));
@@ -133,11 +136,11 @@ Result<void> ReadSeries(std::string_view msg, size_t base, DecodedSeries& out,
     if ((field == 1 || field == 2 || field == 4) && wire == kLengthDelimited) {
       if (!r.Bytes(sub, sub_base)) return Fail(Malformed(r.offset(), "truncated TimeSeries"));
       if (field == 1) {
-        if (auto ok = ReadLabel(sub, sub_base, out.labels); !ok) return ok;
+        if (auto ok = ReadLabel(sub, sub_base, pairs); !ok) return ok;
       } else if (field == 2) {
         auto s = ReadSample(sub, sub_base);
         if (!s) return Fail(s.error());
-        out.samples.push_back(*s);
+        samples.push_back(*s);
       } else {
         ++stats.skipped_histograms;
       }
@@ -145,6 +148,16 @@ Result<void> ReadSeries(std::string_view msg, size_t base, DecodedSeries& out,
       return Fail(Malformed(r.offset(), "bad field in TimeSeries"));
     }
   }
+  out.count = samples.size() - out.first;
+  std::sort(pairs.begin(), pairs.end(),
+            [](const Label& a, const Label& b) { return a.name < b.name; });
+  for (size_t i = 1; i < pairs.size(); ++i) {
+    if (pairs[i].name == pairs[i - 1].name) {
+      return Fail(Malformed(base, "duplicate label name \"" + pairs[i].name + "\""));
+    }
+  }
+  out.labels = LabelSet(std::move(pairs));
+  pairs = {};  // moved from: make it valid to reuse
   if (!out.labels.Has(kMetricNameLabel)) {
     return Fail(Malformed(base, "series " + out.labels.ToString() + " has no __name__"));
   }
@@ -185,6 +198,8 @@ Result<RemoteWriteStats> DecodeRemoteWrite(std::string_view body, RemoteWriteHan
   }
   // Decode everything first: a request is accepted whole or not at all.
   std::vector<DecodedSeries> series;
+  std::vector<Sample> samples;
+  std::vector<Label> pairs;
   RemoteWriteStats stats;
   Reader r(raw, 0);
   while (!r.done()) {
@@ -196,15 +211,17 @@ Result<RemoteWriteStats> DecodeRemoteWrite(std::string_view body, RemoteWriteHan
       size_t base;
       if (!r.Bytes(msg, base)) return Fail(Malformed(r.offset(), "truncated TimeSeries"));
       series.emplace_back();
-      if (auto ok = ReadSeries(msg, base, series.back(), stats); !ok) return Fail(ok.error());
+      if (auto ok = ReadSeries(msg, base, pairs, samples, series.back(), stats); !ok) {
+        return Fail(ok.error());
+      }
     } else if (!r.Skip(wire)) {
       return Fail(Malformed(r.offset(), "bad field in WriteRequest"));
     }
   }
   for (const DecodedSeries& s : series) {
-    out.OnSeries(s.labels, s.samples);
+    out.OnSeries(s.labels, std::span<const Sample>(samples).subspan(s.first, s.count));
     ++stats.series;
-    stats.samples += s.samples.size();
+    stats.samples += s.count;
   }
   return stats;
 }

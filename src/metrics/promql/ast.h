@@ -255,6 +255,11 @@ std::string Format(const Expr& e);
 // Go's fmt %v of a float: 1, 0.5, 1e+06, +Inf, NaN.
 std::string FormatFloat(double v);
 
+// Go's strconv.FormatFloat(v, 'f', -1, 64): the shortest round-tripping
+// decimal without exponent (how the API writes sample values and
+// count_values its labels): 0.1, 1000000, NaN, +Inf.
+std::string FormatFloatFixed(double v);
+
 // Go's strconv.Quote: "a\"b\n", invalid UTF-8 as \x.. .
 std::string QuoteString(std::string_view s);
 

@@ -166,6 +166,12 @@ Matrix Evaluator::SelectRange(const MatrixSelector& m, Timestamp t) {
 Matrix Evaluator::EvalSubquery(const SubqueryExpr& s, Timestamp t) {
   const Timestamp ref = RefTime(s.at, s.offset_ms, t);
   const int64_t step = s.step_ms > 0 ? s.step_ms : options_.default_subquery_step_ms;
+  // Steps inside a subquery are not the query's steps.
+  struct DepthGuard {
+    int& depth;
+    explicit DepthGuard(int& d) : depth(d) { ++depth; }
+    ~DepthGuard() { --depth; }
+  } guard(subquery_depth_);
   std::map<LabelSet, MatrixSeries> series;
   for (Timestamp ts = AlignedSubqueryStart(ref - s.range_ms, step); ts <= ref; ts += step) {
     Value v = Eval(*s.expr, ts);
@@ -300,18 +306,6 @@ void FinishMatrix(Matrix& m) {
       s.drop_name = false;
     }
   }
-}
-
-std::string FormatForLabel(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  // Shortest decimal (no exponent) that round-trips, as Go's 'f', -1.
-  for (int prec = 0; prec <= 340; ++prec) {
-    char buf[400];
-    std::snprintf(buf, sizeof buf, "%.*f", prec, v);
-    if (std::strtod(buf, nullptr) == v) return buf;
-  }
-  return std::to_string(v);
 }
 
 namespace {

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "metrics/promql/engine_internal.h"
+#include "metrics/promql/prometheus_hash.h"
 #include "metrics/promql/range_functions.h"
 
 namespace fw::metrics::promql {
@@ -100,7 +101,7 @@ void CountValues(const AggregateExpr& e, const std::string& label, const Vector&
   std::unordered_map<LabelSet, size_t, LabelSetHash> at;
   for (const VectorElement& el : in) {
     LabelSet key = GroupKey(el.labels, e);
-    key.Set(label, el.h ? el.h->GoString() : FormatForLabel(el.v));
+    key.Set(label, el.h ? el.h->GoString() : FormatFloatFixed(el.v));
     auto [it, fresh] = at.try_emplace(key, out.size());
     if (fresh) out.push_back({std::move(key), 0, t, false, nullptr});
     out[it->second].v += 1;
@@ -142,7 +143,22 @@ double Evaluator::AggregateParam(const AggregateExpr& e, Timestamp t, std::strin
   return param;
 }
 
+const LabelSet& Evaluator::GroupKeyOf(const AggregateExpr& e, const LabelSet& labels) {
+  // Bounded: expressions that make new label sets at every step (say
+  // label_replace underneath) would otherwise grow the memo with each step.
+  constexpr size_t kMaxMemo = 1 << 18;
+  auto& memo = group_keys_[&e];
+  auto it = memo.find(labels.identity());
+  if (it != memo.end()) return it->second.key;
+  if (memo.size() >= kMaxMemo) memo.clear();
+  MemoKey entry{labels, GroupKey(labels, e)};
+  return memo.emplace(labels.identity(), std::move(entry)).first->second.key;
+}
+
 Value Evaluator::EvalAggregate(const AggregateExpr& e, Timestamp t) {
+  Value out;
+  out.type = ValueType::kVector;
+  if (AggregateAllSteps(e, t, out.vector)) return out;
   Vector in = EvalVector(*e.expr, t);
   FilterAggregateInput(e.op, in);
   std::string label;
@@ -152,16 +168,14 @@ Value Evaluator::EvalAggregate(const AggregateExpr& e, Timestamp t) {
   std::vector<LabelSet> keys;
   std::vector<std::vector<VectorElement*>> groups;
   for (VectorElement& el : in) {
-    LabelSet key = GroupKey(el.labels, e);
+    const LabelSet& key = GroupKeyOf(e, el.labels);
     auto [it, fresh] = index.try_emplace(key, groups.size());
     if (fresh) {
-      keys.push_back(std::move(key));
+      keys.push_back(key);
       groups.emplace_back();
     }
     groups[it->second].push_back(&el);
   }
-  Value out;
-  out.type = ValueType::kVector;
   if (e.op == AggregateOp::kCountValues) {
     CountValues(e, label, in, t, out.vector);
     return out;
@@ -176,7 +190,8 @@ Value Evaluator::EvalAggregate(const AggregateExpr& e, Timestamp t) {
         continue;
       case AggregateOp::kLimitRatio:
         for (VectorElement* m : members) {
-          const double ratio = static_cast<double>(m->labels.Hash()) / 18446744073709551615.0;
+          const double ratio =
+              static_cast<double>(PrometheusHash(m->labels)) / 18446744073709551615.0;
           if ((param >= 0 && ratio < param) || (param < 0 && ratio >= 1 + param)) {
             out.vector.push_back(std::move(*m));
           }

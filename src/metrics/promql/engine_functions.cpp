@@ -186,15 +186,6 @@ double GoMin(double a, double b) { return std::isnan(a) || std::isnan(b) ? NAN :
 double GoMax(double a, double b) { return std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b); }
 
 // Time (s) of the last sample holding the minimum or maximum; NaN loses.
-double TimeOfExtreme(std::span<const Sample> s, bool max) {
-  size_t best = 0;
-  for (size_t i = 1; i < s.size(); ++i) {
-    const double v = s[i].v, b = s[best].v;
-    if (std::isnan(b) || (!std::isnan(v) && (max ? v >= b : v <= b))) best = i;
-  }
-  return s[best].t / 1000.0;
-}
-
 std::string GoFloat(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%g", v);
@@ -407,18 +398,11 @@ Value Evaluator::EvalCall(const Call& c, Timestamp t) {
     range_end = RefTime(s.at, s.offset_ms, t);
     range_ms = s.range_ms;
   }
+  if (RangeFunctionAllSteps(c, t, out.vector)) return out;
   const bool keeps_name = fn == "last_over_time" || fn == "first_over_time";
   RangeFn f;
-  if (fn == "rate" || fn == "increase" || fn == "delta") {
-    const bool counter = fn != "delta", rate = fn == "rate";
-    f = [=](std::span<const Sample> s) {
-      return ExtrapolatedRate(s, range_end - range_ms, range_end, counter, rate);
-    };
-  } else if (fn == "irate" || fn == "idelta") {
-    const bool rate = fn == "irate";
-    f = [=](std::span<const Sample> s) { return InstantRate(s, rate); };
-  } else if (fn == "deriv") {
-    f = [](std::span<const Sample> s) { return Deriv(s); };
+  if (RangeKernel kernel = SimpleRangeKernel(fn)) {
+    f = [=](std::span<const Sample> s) { return kernel(s, range_end - range_ms, range_end); };
   } else if (fn == "predict_linear") {
     const double secs = scalar_arg(1, 0);
     f = [=](std::span<const Sample> s) { return PredictLinear(s, secs, t); };
@@ -441,32 +425,7 @@ Value Evaluator::EvalCall(const Call& c, Timestamp t) {
     arg = c.args[1].get();
     f = [=](std::span<const Sample> s) { return QuantileOverTime(phi, s); };
   } else {
-    static const std::map<std::string_view, double (*)(std::span<const Sample>)> kOverTime = {
-        {"sum_over_time", SumOverTime},
-        {"avg_over_time", AvgOverTime},
-        {"min_over_time", MinOverTime},
-        {"max_over_time", MaxOverTime},
-        {"stddev_over_time", StddevOverTime},
-        {"stdvar_over_time", StdvarOverTime},
-        {"mad_over_time", MadOverTime},
-        {"changes", Changes},
-        {"resets", Resets},
-        {"count_over_time", [](std::span<const Sample> s) { return double(s.size()); }},
-        {"present_over_time", [](std::span<const Sample>) { return 1.0; }},
-        {"last_over_time", [](std::span<const Sample> s) { return s.back().v; }},
-        {"first_over_time", [](std::span<const Sample> s) { return s.front().v; }},
-        {"ts_of_last_over_time", [](std::span<const Sample> s) { return s.back().t / 1000.0; }},
-        {"ts_of_first_over_time", [](std::span<const Sample> s) { return s.front().t / 1000.0; }},
-        {"ts_of_min_over_time", [](std::span<const Sample> s) { return TimeOfExtreme(s, false); }},
-        {"ts_of_max_over_time", [](std::span<const Sample> s) { return TimeOfExtreme(s, true); }},
-    };
-    auto it = kOverTime.find(fn);
-    if (it == kOverTime.end()) {
-      Throw(ErrorCode::kInvalidArgument,
-            "function \"" + std::string(fn) + "\" is not supported yet");
-    }
-    auto g = it->second;
-    f = [g](std::span<const Sample> s) { return std::optional<double>(g(s)); };
+    Throw(ErrorCode::kInvalidArgument, "function \"" + std::string(fn) + "\" is not supported yet");
   }
   const Matrix m = EvalMatrix(*arg, t);
   const bool counter_fn = fn == "rate" || fn == "increase" || fn == "irate";
@@ -476,16 +435,7 @@ Value Evaluator::EvalCall(const Call& c, Timestamp t) {
       continue;
     }
     if (s.samples.empty()) continue;
-    if (counter_fn && arg->kind == NodeKind::kMatrixSelector) {
-      const std::string_view name = s.labels.Get(kMetricNameLabel);
-      if (!name.empty() && !name.ends_with("_total") && !name.ends_with("_sum") &&
-          !name.ends_with("_count") && !name.ends_with("_bucket")) {
-        Info(
-            "PromQL info: metric might not be a counter, name does not end in "
-            "_total/_sum/_count/_bucket: \"" +
-            std::string(name) + "\"");
-      }
-    }
+    if (counter_fn && arg->kind == NodeKind::kMatrixSelector) WarnIfNotCounter(s.labels);
     std::optional<double> v = f(s.samples);
     if (!v) continue;
     out.vector.push_back({s.labels, *v, t, keeps_name ? s.drop_name : true});

@@ -452,7 +452,7 @@ void Evaluator::EvalHistogramFunction(const Call& c, Timestamp t, Value& out) {
     for (size_t i = 2; i < c.args.size(); ++i) {
       const double q = EvalScalar(*c.args[i], t);
       check_phi(q);
-      std::string text = FormatForLabel(q);
+      std::string text = FormatFloatFixed(q);
       if (text.find_first_of(".eIN") == std::string::npos) text += ".0";
       for (VectorElement& e : Quantiles(q, in, t)) {
         e.labels.Set(label, text);

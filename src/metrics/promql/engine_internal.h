@@ -10,6 +10,8 @@
 // into Result at the public entry points; they never escape.
 
 #include <map>
+#include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -28,6 +30,14 @@ struct EvalError {
 [[noreturn]] inline void Throw(ErrorCode code, std::string message) {
   throw EvalError{Error(code, std::move(message))};
 }
+
+// The core of a range function that needs no argument besides the range
+// vector: the value over one window (start, end] of one series' float
+// samples, or nullopt to drop the series at that step.
+using RangeKernel = std::optional<double> (*)(std::span<const Sample>, Timestamp window_start,
+                                              Timestamp window_end);
+// nullptr for functions with more arguments or none of that kind.
+RangeKernel SimpleRangeKernel(std::string_view fn);
 
 class Evaluator {
  public:
@@ -54,6 +64,17 @@ class Evaluator {
   double AggregateParam(const AggregateExpr& e, Timestamp t, std::string& label);
   // engine_functions.cpp
   Value EvalCall(const Call& e, Timestamp t);
+
+  // engine_range_steps.cpp: a range function of a matrix selector, when
+  // evaluated at a step of a range query, is computed for all steps at once
+  // (one pass over each series) and each step's result handed out once.
+  // False when the call does not qualify: evaluate it at t as usual.
+  bool RangeFunctionAllSteps(const Call& c, Timestamp t, Vector& out);
+  // Likewise sum/count of such a call, accumulated without building each
+  // step's input vector.
+  bool AggregateAllSteps(const AggregateExpr& e, Timestamp t, Vector& out);
+  // The "might not be a counter" info for rate/increase/irate of `labels`.
+  void WarnIfNotCounter(const LabelSet& labels);
 
   // Samples of a matrix selector at t: (ref - range, ref], no stale markers.
   Matrix SelectRange(const MatrixSelector& m, Timestamp t);
@@ -108,6 +129,17 @@ class Evaluator {
   Timestamp RefTime(const AtModifier& at, int64_t offset, Timestamp t) const;
   Vector SelectInstant(const VectorSelector& vs, Timestamp t);
   void CountSamples(size_t n);
+  // engine_range_steps.cpp: results by query step; a step's entry is
+  // emptied once handed out.
+  using StepResults = std::vector<std::optional<Vector>>;
+  // The matrix selector of a call eligible for all-steps evaluation at t.
+  const MatrixSelector* AllStepsSelector(const Call& c, Timestamp t) const;
+  // The selector's series, or null if any holds native histograms.
+  const std::vector<StoredSeries>* FloatSeriesOf(const MatrixSelector& m);
+  std::vector<Timestamp> StepRefs(const VectorSelector& vs) const;
+  bool TakeStep(StepResults& steps, Timestamp t, Vector& out) const;
+  StepResults AggregateWindows(const AggregateExpr& e, const Call& c, const MatrixSelector& m,
+                               const std::vector<StoredSeries>& series);
   static void AddUnique(std::vector<std::string>& list, std::string s);
 
   const Queryable& storage_;
@@ -117,6 +149,22 @@ class Evaluator {
   std::unordered_map<const VectorSelector*, std::vector<StoredSeries>> cache_;
   std::unordered_map<const VectorSelector*, std::pair<Timestamp, Timestamp>> extents_;
   size_t samples_loaded_ = 0;
+  std::unordered_map<const Call*, StepResults> call_steps_;
+  std::unordered_map<const AggregateExpr*, StepResults> aggregate_steps_;
+  int subquery_depth_ = 0;  // > 0 while evaluating inside a subquery
+  // Grouping keys by aggregation and input labels' identity: a range query
+  // groups the same series at every step. Holds the input labels so that
+  // their identity is not reused.
+  struct MemoKey {
+    LabelSet input, key;
+  };
+  std::unordered_map<const AggregateExpr*, std::unordered_map<const void*, MemoKey>> group_keys_;
+
+ public:
+  // The grouping key of `labels` under `e` (by / without), memoized.
+  const LabelSet& GroupKeyOf(const AggregateExpr& e, const LabelSet& labels);
+
+ private:
   std::vector<std::string> warnings_, infos_;
 
   friend class ExtentsVisitor;
@@ -134,7 +182,6 @@ std::string PromString(const LabelSet& l);
 // elements then have the same labels.
 void FinishVector(Vector& v);
 void FinishMatrix(Matrix& m);
-std::string FormatForLabel(double v);  // Go's strconv.FormatFloat(v, 'f', -1, 64)
 
 // engine_histograms.cpp
 HistogramPtr Scaled(const FloatHistogram& h, double f);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "sim/builtin_scenarios.h"
@@ -30,6 +31,7 @@ TEST(FileImportTest, LoadsASimulatorRunPerSeries) {
     ASSERT_EQ(s.samples.size(), 12u) << s.labels.ToString();
     EXPECT_EQ(s.samples[1].t - s.samples[0].t, 15'000);
   }
+  std::filesystem::remove_all(dir);
 }
 
 TEST(FileImportTest, ErrorsNameTheFileAndLine) {
@@ -41,6 +43,7 @@ TEST(FileImportTest, ErrorsNameTheFileAndLine) {
   EXPECT_EQ(r.error().where().file, dir + "/bad.prom");
   EXPECT_EQ(r.error().where().line, 2);
   EXPECT_EQ(ImportFile(dir + "/missing.om").error().code(), ErrorCode::kNotFound);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

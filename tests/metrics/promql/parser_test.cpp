@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace fw::metrics::promql {
 namespace {
 
@@ -226,6 +228,21 @@ TEST(ParserTest, FormatFloatMatchesGo) {
   EXPECT_EQ(FormatFloat(0.00001234), "1.234e-05");
   EXPECT_EQ(FormatFloat(-2.5), "-2.5");
   EXPECT_EQ(FormatFloat(1e100), "1e+100");
+}
+
+TEST(ParserTest, FormatFloatFixedMatchesGoF) {
+  EXPECT_EQ(FormatFloatFixed(1), "1");
+  EXPECT_EQ(FormatFloatFixed(0.1), "0.1");
+  EXPECT_EQ(FormatFloatFixed(1e6), "1000000");
+  EXPECT_EQ(FormatFloatFixed(0.00001234), "0.00001234");
+  EXPECT_EQ(FormatFloatFixed(-2.5), "-2.5");
+  EXPECT_EQ(FormatFloatFixed(1.0 / 3), "0.3333333333333333");
+  EXPECT_EQ(FormatFloatFixed(1e21), "1000000000000000000000");
+  EXPECT_EQ(FormatFloatFixed(5e-324), "0." + std::string(323, '0') + "5");
+  EXPECT_EQ(FormatFloatFixed(-0.0), "-0");
+  EXPECT_EQ(FormatFloatFixed(std::numeric_limits<double>::quiet_NaN()), "NaN");
+  EXPECT_EQ(FormatFloatFixed(-std::numeric_limits<double>::infinity()), "-Inf");
+  EXPECT_EQ(FormatFloatFixed(std::numeric_limits<double>::max()).size(), 309u);
 }
 
 }  // namespace

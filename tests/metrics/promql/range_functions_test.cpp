@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "metrics/promql/bucket_quantile.h"
+#include "metrics/promql/prometheus_hash.h"
 
 namespace fw::metrics::promql {
 namespace {
@@ -133,6 +134,19 @@ TEST(AlmostEqualTest, RelativeWithNaN) {
   EXPECT_TRUE(AlmostEqual(1e9, 1e9 + 1, 1e-6));
   EXPECT_FALSE(AlmostEqual(1, 1.001, 1e-6));
   EXPECT_FALSE(AlmostEqual(0, 1e-300, 1e-6));
+}
+
+// Reference values of XXH64 (seed 0), and the label-set framing Prometheus
+// hashes for limit_ratio.
+TEST(PrometheusHashTest, MatchesXxh64AndPrometheusFraming) {
+  EXPECT_EQ(Xxh64(""), 0xEF46DB3751D8E999ULL);
+  EXPECT_EQ(Xxh64("a"), 0xD24EC4F1A98C6E5BULL);
+  EXPECT_EQ(Xxh64("abc"), 0x44BC2CF5AD770999ULL);
+  EXPECT_EQ(Xxh64("Nobody inspects the spammish repetition"), 0xFBCEA83C8A378BF1ULL);
+  EXPECT_EQ(PrometheusHash(LabelSet{{"b", "2"}, {"a", "1"}}), Xxh64("a\xff"
+                                                                    "1\xff"
+                                                                    "b\xff"
+                                                                    "2\xff"));
 }
 
 }  // namespace

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Remote-write ingest, firewatch vs Debian's Prometheus, same workload, same
+# run. bench/remote_write_load (built with `make`) pre-encodes 10,000 series
+# x 120 points (1.2 M samples, 2,000 series per request) and sends them to
+#   firewatch serve            POST /api/v1/write   (fsynced before the 204)
+#   prometheus --web.enable-remote-write-receiver   (WAL written, not fsynced
+#                                                    per request)
+# each on a fresh data directory, 3 runs each. Reported per run: the
+# receiver's CPU time (utime + stime from /proc) and wall time; the summary
+# gives medians and samples per CPU-second, which is samples/s/core.
+# Usage: bench/ingest_vs_prometheus.sh [build-dir]   (about a minute)
+set -euo pipefail
+BUILD=${1:-build}
+FW=$BUILD/firewatch
+LOAD=$BUILD/bench/remote_write_load
+SERIES=10000 POINTS=120 BATCH=2000
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+  for _ in $(seq 20); do
+    p=$((20000 + RANDOM % 12000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+  exit 1
+}
+wait_ready() {  # url
+  for _ in $(seq 100); do curl -sf "$1" >/dev/null && return; sleep 0.2; done
+  echo "not ready: $1" >&2
+  exit 1
+}
+cpu_ms() { awk '{print ($14 + $15) * 10}' "/proc/$1/stat"; }  # 100 Hz ticks
+
+# run NAME: starts the receiver, sends the load, prints "name cpu_ms wall_ms".
+run() {
+  local name=$1 port pid dir out before after
+  port=$(free_port)
+  dir="$work/$name-$RANDOM"
+  mkdir -p "$dir"
+  if [ "$name" = firewatch ]; then
+    FIREWATCH_TOKEN=bench "$FW" serve --data "$dir" --port "$port" >"$dir.log" 2>&1 &
+    pid=$!
+    wait_ready "http://127.0.0.1:$port/healthz"
+  else
+    echo "global: {}" >"$dir.yml"
+    prometheus --config.file="$dir.yml" --storage.tsdb.path="$dir" \
+      --web.listen-address="127.0.0.1:$port" --web.enable-remote-write-receiver \
+      >"$dir.log" 2>&1 &
+    pid=$!
+    wait_ready "http://127.0.0.1:$port/-/ready"
+  fi
+  pids+=("$pid")
+  sleep 1
+  before=$(cpu_ms "$pid")
+  out=$("$LOAD" --url "http://127.0.0.1:$port/api/v1/write" --series $SERIES --points $POINTS \
+    --batch $BATCH --token bench)
+  after=$(cpu_ms "$pid")
+  kill "$pid"
+  wait "$pid" 2>/dev/null || true
+  echo "$name $((after - before)) $(echo "$out" | sed -E 's/.* in ([0-9]+) ms.*/\1/') # $out"
+}
+
+results="$work/results"
+for _ in 1 2 3; do
+  run firewatch | tee -a "$results"
+  run prometheus | tee -a "$results"
+done
+samples=$((SERIES * POINTS))
+echo
+for name in firewatch prometheus; do
+  cpu=$(grep "^$name " "$results" | awk '{print $2}' | sort -n | sed -n 2p)
+  wall=$(grep "^$name " "$results" | awk '{print $3}' | sort -n | sed -n 2p)
+  echo "$name: median CPU $cpu ms, wall $wall ms for $samples samples:" \
+    "$(awk -v s=$samples -v c="$cpu" 'BEGIN{printf "%.2f", s / c / 1000}') M samples/CPU-s," \
+    "$(awk -v s=$samples -v w="$wall" 'BEGIN{printf "%.2f", s / w / 1000}') M samples/s wall"
+done

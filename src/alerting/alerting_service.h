@@ -1,0 +1,69 @@
+#pragma once
+// AlertingService joins the alerting stage together: alert changes from
+// rule evaluation and alerts from outside (Alertmanager / PagerDuty intake)
+// go into the router; a dispatcher thread flushes the router when a group
+// is due and hands each notification to the observers (incidents) and,
+// as Alertmanager v4 webhook payloads, to the durable notifier. Only firing
+// and resolved alerts are routed, as Prometheus sends them; pending ones
+// stay in the rule manager. Thread-safe.
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <stop_token>
+#include <thread>
+#include <vector>
+
+#include "alerting/notifier.h"
+#include "alerting/router.h"
+#include "alerting/rule_eval.h"
+
+namespace fw::alerting {
+
+class AlertingService {
+ public:
+  struct Options {
+    std::string external_url = "http://127.0.0.1:9400";
+    Notifier::Options delivery;
+  };
+  using Observer = std::function<void(const Notification&)>;
+
+  // REQUIRES: outbox and clock outlive the service; log may be null.
+  AlertingService(RoutingConfig routing, Outbox& outbox, Clock& clock, Logger* log,
+                  Options options);
+  ~AlertingService();
+
+  void Start();
+  void Stop();
+  // Called for every notification before it is delivered (incidents).
+  void AddObserver(Observer o);
+
+  // The rule manager's sink.
+  void OnRuleResult(const GroupResult& r);
+  // Intake: alerts from an Alertmanager payload or PagerDuty events.
+  void Put(const std::vector<RoutedAlert>& alerts);
+
+  Result<std::string> AddSilence(Silence s);
+  bool ExpireSilence(const std::string& id);
+  std::vector<Silence> Silences() const;
+  Explanation Explain(const LabelSet& labels) const;
+  std::vector<std::pair<RoutedAlert, Explanation>> Alerts() const;
+
+  const Notifier& notifier() const { return notifier_; }
+
+ private:
+  void Loop(std::stop_token stop);
+  void Wake();
+
+  Clock& clock_;
+  Logger* log_;
+  Options options_;
+  mutable std::mutex mu_;  // guards router_, observers_, wake_
+  Router router_;
+  std::vector<Observer> observers_;
+  Notifier notifier_;
+  std::stop_source wake_;
+  std::jthread thread_;
+};
+
+}  // namespace fw::alerting

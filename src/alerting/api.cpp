@@ -1,0 +1,336 @@
+#include "alerting/api.h"
+
+#include <deque>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "alerting/webhook.h"
+#include "metrics/promql/ast.h"
+
+namespace fw::alerting {
+namespace {
+
+using nlohmann::json;
+using server::Request;
+using server::Response;
+using server::Role;
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+Response Ok(const json& data) {
+  return Response::Json(200, Dump({{"status", "success"}, {"data", data}}));
+}
+Response Bad(const std::string& why) { return Response::ErrorJson(400, "invalid_argument", why); }
+
+json LabelsJson(const LabelSet& l) {
+  json out = json::object();
+  for (const Label& x : l.labels()) out[x.name] = x.value;
+  return out;
+}
+json PairsJson(const std::vector<std::pair<std::string, std::string>>& p) {
+  json out = json::object();
+  for (const auto& [k, v] : p) out[k] = v;
+  return out;
+}
+json TemplatedJson(const std::vector<TemplatedLabel>& l) {
+  json out = json::object();
+  for (const TemplatedLabel& x : l) out[x.name] = x.text;
+  return out;
+}
+std::string Time(Timestamp t) { return FormatRfc3339Millis(t); }
+
+json AlertJson(const Alert& a) {
+  return {{"labels", LabelsJson(a.labels)},
+          {"annotations", PairsJson(a.annotations)},
+          {"state", ToString(a.state)},
+          {"activeAt", Time(a.active_at)},
+          {"value", metrics::promql::FormatFloat(a.value)}};
+}
+
+// Shared state of the intake endpoints: PagerDuty dedup keys to the alert
+// they raised, and the change events received.
+struct IntakeState {
+  std::mutex mu;
+  std::map<std::string, RoutedAlert> by_dedup_key;
+  std::deque<json> changes;  // newest last, bounded
+};
+
+json RulesJson(RuleManager* rules) {
+  json groups = json::array();
+  if (!rules) return {{"status", "success"}, {"data", {{"groups", groups}}}};
+  std::map<std::string, std::vector<Alert>> alerts_by_rule;
+  for (const RuleAlerts& ra : rules->Alerts()) {
+    alerts_by_rule[ra.group + "/" + ra.rule->name] = ra.alerts;
+  }
+  for (const GroupStatus& g : rules->Status()) {
+    json list = json::array();
+    for (const RuleResult& r : g.rules) {
+      json rule = {{"name", r.rule},
+                   {"health", r.error.empty() ? "ok" : "err"},
+                   {"lastError", r.error},
+                   {"lastEvaluation", Time(g.last_eval)}};
+      auto it = alerts_by_rule.find(g.name + "/" + r.rule);
+      rule["type"] = it == alerts_by_rule.end() ? "recording" : "alerting";
+      if (it != alerts_by_rule.end()) {
+        json alerts = json::array();
+        std::string state = "inactive";
+        for (const Alert& a : it->second) {
+          if (a.state == AlertState::kInactive) continue;
+          alerts.push_back(AlertJson(a));
+          if (a.state == AlertState::kFiring || state == "inactive") state = ToString(a.state);
+        }
+        rule["alerts"] = alerts;
+        rule["state"] = state;
+      }
+      list.push_back(rule);
+    }
+    groups.push_back({{"name", g.name},
+                      {"file", g.file},
+                      {"interval", g.interval.count() / 1000.0},
+                      {"lastEvaluation", Time(g.last_eval)},
+                      {"evaluationTime", g.last_duration_us / 1e6},
+                      {"rules", list}});
+  }
+  return {{"status", "success"}, {"data", {{"groups", groups}}}};
+}
+
+// Rule definitions (query, for, labels) joined in from the rule list.
+void AddRuleDefinitions(RuleManager* rules, json& body) {
+  if (!rules) return;
+  std::map<std::string, const Rule*> defs;
+  for (const RuleAlerts& ra : rules->Alerts()) defs[ra.group + "/" + ra.rule->name] = ra.rule;
+  for (json& g : body["data"]["groups"]) {
+    for (json& r : g["rules"]) {
+      auto it = defs.find(g["name"].get<std::string>() + "/" + r["name"].get<std::string>());
+      if (it == defs.end()) continue;
+      r["query"] = it->second->expr_text;
+      r["duration"] = it->second->for_duration.count() / 1000.0;
+      r["keepFiringFor"] = it->second->keep_firing_for.count() / 1000.0;
+      r["labels"] = TemplatedJson(it->second->labels);
+      r["annotations"] = TemplatedJson(it->second->annotations);
+    }
+  }
+}
+
+Response Alerts(RuleManager* rules) {
+  json list = json::array();
+  if (rules) {
+    for (const RuleAlerts& ra : rules->Alerts()) {
+      for (const Alert& a : ra.alerts) {
+        if (a.state != AlertState::kInactive) list.push_back(AlertJson(a));
+      }
+    }
+  }
+  return Ok({{"alerts", list}});
+}
+
+Result<std::vector<Matcher>> SilenceMatchers(const json& body) {
+  if (!body.contains("matchers") || !body["matchers"].is_array() || body["matchers"].empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "matchers: at least one is required");
+  }
+  std::vector<Matcher> out;
+  for (const json& m : body["matchers"]) {
+    if (!m.is_object() || !m.contains("name") || !m.contains("value")) {
+      return Fail(ErrorCode::kInvalidArgument, "matchers: each needs name and value");
+    }
+    const bool regex = m.value("isRegex", false), equal = m.value("isEqual", true);
+    const Matcher::Op op = regex ? (equal ? Matcher::Op::kRegex : Matcher::Op::kNotRegex)
+                                 : (equal ? Matcher::Op::kEqual : Matcher::Op::kNotEqual);
+    auto matcher = Matcher::Make(m["name"].get<std::string>(), op, m["value"].get<std::string>());
+    if (!matcher) return Fail(matcher.error());
+    out.push_back(std::move(*matcher));
+  }
+  return out;
+}
+
+Response PostSilence(AlertingService& svc, const Request& req, Timestamp now) {
+  json body = json::parse(req.body, nullptr, false);
+  if (!body.is_object()) return Bad("body must be a JSON silence");
+  auto matchers = SilenceMatchers(body);
+  if (!matchers) return Bad(matchers.error().message());
+  Silence s;
+  s.matchers = std::move(*matchers);
+  auto start = ParseTimestamp(body.value("startsAt", ""));
+  auto end = ParseTimestamp(body.value("endsAt", ""));
+  if (!end) return Bad("endsAt: an RFC 3339 time is required");
+  s.starts_at = start ? *start : now;
+  s.ends_at = *end;
+  s.created_by = body.value("createdBy", req.principal);
+  s.comment = body.value("comment", "");
+  if (s.comment.empty()) return Bad("comment: say why this is silenced");
+  auto id = svc.AddSilence(std::move(s));
+  if (!id) return Bad(id.error().message());
+  return Response::Json(200, Dump({{"silenceID", *id}}));
+}
+
+Response Silences(AlertingService& svc, Timestamp now) {
+  json list = json::array();
+  for (const Silence& s : svc.Silences()) {
+    json matchers = json::array();
+    for (const Matcher& m : s.matchers) {
+      const bool regex = m.op() == Matcher::Op::kRegex || m.op() == Matcher::Op::kNotRegex;
+      const bool equal = m.op() == Matcher::Op::kEqual || m.op() == Matcher::Op::kRegex;
+      matchers.push_back(
+          {{"name", m.name()}, {"value", m.value()}, {"isRegex", regex}, {"isEqual", equal}});
+    }
+    const char* state = s.active(now) ? "active" : s.starts_at > now ? "pending" : "expired";
+    list.push_back({{"id", s.id},
+                    {"matchers", matchers},
+                    {"startsAt", Time(s.starts_at)},
+                    {"endsAt", Time(s.ends_at)},
+                    {"createdBy", s.created_by},
+                    {"comment", s.comment},
+                    {"status", {{"state", state}}}});
+  }
+  return Response::Json(200, Dump(list));
+}
+
+Response PagerDuty(AlertingService& svc, IntakeState& st, const Request& req, Timestamp now) {
+  auto e = ParsePagerDutyEvent(req.body, now);
+  if (!e) {
+    return Response::Json(400, Dump({{"status", "invalid event"},
+                                     {"message", "Event object is invalid"},
+                                     {"errors", json::array({e.error().message()})}}));
+  }
+  std::lock_guard lock(st.mu);
+  if (e->action == PagerDutyEvent::Action::kTrigger) {
+    RoutedAlert a = ToRoutedAlert(*e, now);
+    auto old = st.by_dedup_key.find(e->dedup_key);
+    if (old != st.by_dedup_key.end() && !(old->second.labels == a.labels)) {
+      RoutedAlert gone = old->second;  // re-triggered with other labels: replace
+      gone.ends_at = now;
+      svc.Put({gone});
+    }
+    st.by_dedup_key[e->dedup_key] = a;
+    svc.Put({a});
+  } else if (e->action == PagerDutyEvent::Action::kResolve) {
+    auto it = st.by_dedup_key.find(e->dedup_key);
+    if (it != st.by_dedup_key.end()) {
+      it->second.ends_at = now;
+      svc.Put({it->second});
+      st.by_dedup_key.erase(it);
+    }
+  }
+  // acknowledge: nothing to route; incidents record it (a later stage).
+  return Response::Json(
+      202,
+      Dump({{"status", "success"}, {"message", "Event processed"}, {"dedup_key", e->dedup_key}}));
+}
+
+Response Change(IntakeState& st, const Request& req, Timestamp now) {
+  auto c = ParsePagerDutyChange(req.body, now);
+  if (!c) {
+    return Response::Json(400, Dump({{"status", "invalid event"},
+                                     {"message", "Event object is invalid"},
+                                     {"errors", json::array({c.error().message()})}}));
+  }
+  json entry = {{"summary", c->summary},
+                {"source", c->source},
+                {"timestamp", Time(c->timestamp)},
+                {"received", Time(now)},
+                {"links", c->links},
+                {"custom_details", json::parse(c->custom_details_json, nullptr, false)}};
+  std::lock_guard lock(st.mu);
+  st.changes.push_back(std::move(entry));
+  while (st.changes.size() > 10'000) st.changes.pop_front();
+  return Response::Json(202, Dump({{"status", "success"}, {"message", "Change event processed"}}));
+}
+
+json ExplanationJson(const Explanation& e) {
+  return {{"known", e.known},         {"routes", e.routes},         {"groups", e.groups},
+          {"silencedBy", e.silences}, {"inhibitedBy", e.inhibited}, {"text", e.ToString()}};
+}
+
+// Alertmanager's GET /api/v2/alerts shape.
+Response ListAlerts(AlertingService& svc, Timestamp now) {
+  json list = json::array();
+  for (const auto& [a, why] : svc.Alerts()) {
+    const bool suppressed = !why.silences.empty() || !why.inhibited.empty();
+    list.push_back({{"labels", LabelsJson(a.labels)},
+                    {"annotations", PairsJson(a.annotations)},
+                    {"startsAt", Time(a.starts_at)},
+                    {"endsAt", a.ends_at ? Time(a.ends_at) : "0001-01-01T00:00:00Z"},
+                    {"generatorURL", a.generator_url},
+                    {"fingerprint", Fingerprint(a.labels)},
+                    {"status",
+                     {{"state", a.resolved(now) ? "resolved"
+                                : suppressed    ? "suppressed"
+                                                : "active"},
+                      {"silencedBy", why.silences},
+                      {"inhibitedBy", why.inhibited}}},
+                    {"routes", why.routes}});
+  }
+  return Response::Json(200, Dump(list));
+}
+
+Response Explain(AlertingService& svc, const Request& req) {
+  if (const std::string fp = req.Param("fingerprint"); !fp.empty()) {
+    for (const auto& [a, why] : svc.Alerts()) {
+      if (Fingerprint(a.labels) == fp) {
+        json data = ExplanationJson(why);
+        data["labels"] = LabelsJson(a.labels);
+        return Ok(data);
+      }
+    }
+    return Response::ErrorJson(404, "not_found", "no alert with fingerprint " + fp);
+  }
+  json labels = json::parse(req.Param("alert"), nullptr, false);
+  if (!labels.is_object()) return Bad("alert: give the alert's labels as a JSON object");
+  std::vector<Label> pairs;
+  for (const auto& [k, v] : labels.items()) {
+    if (!v.is_string()) return Bad("alert: label values must be strings");
+    pairs.push_back({k, v.get<std::string>()});
+  }
+  return Ok(ExplanationJson(svc.Explain(LabelSet(std::move(pairs)))));
+}
+
+}  // namespace
+
+void RegisterAlertingApi(server::HttpServer& http, AlertingService& svc, RuleManager* rules,
+                         Clock& clock) {
+  auto state = std::make_shared<IntakeState>();
+  http.Handle("GET", "/api/v1/rules", Role::kViewer, [rules](const Request&) {
+    json body = RulesJson(rules);
+    AddRuleDefinitions(rules, body);
+    return Response::Json(200, Dump(body));
+  });
+  http.Handle("GET", "/api/v1/alerts", Role::kViewer,
+              [rules](const Request&) { return Alerts(rules); });
+  http.Handle("POST", "/api/v2/alerts", Role::kResponder, [&svc, &clock](const Request& req) {
+    auto alerts = ParseAlertmanagerApiAlerts(req.body, clock.Now());
+    if (!alerts) return Bad(alerts.error().message());
+    svc.Put(*alerts);
+    return Response::Json(200, "{}");
+  });
+  http.Handle("POST", "/api/v1/intake/alertmanager", Role::kResponder, [&svc](const Request& req) {
+    auto alerts = ParseAlertmanagerPayload(req.body);
+    if (!alerts) return Bad(alerts.error().message());
+    svc.Put(*alerts);
+    return Response::Json(200, Dump({{"status", "success"}, {"alerts", alerts->size()}}));
+  });
+  http.Handle("GET", "/api/v2/alerts", Role::kViewer,
+              [&svc, &clock](const Request&) { return ListAlerts(svc, clock.Now()); });
+  http.Handle("GET", "/api/v2/silences", Role::kViewer,
+              [&svc, &clock](const Request&) { return Silences(svc, clock.Now()); });
+  http.Handle("POST", "/api/v2/silences", Role::kResponder,
+              [&svc, &clock](const Request& req) { return PostSilence(svc, req, clock.Now()); });
+  http.Handle("DELETE", "/api/v2/silence/:id", Role::kResponder, [&svc](const Request& req) {
+    if (!svc.ExpireSilence(req.path_params.at("id"))) {
+      return Response::ErrorJson(404, "not_found", "no active silence with that id");
+    }
+    return Response::Json(200, "{}");
+  });
+  http.Handle("POST", "/v2/enqueue", Role::kResponder, [&svc, &clock, state](const Request& req) {
+    return PagerDuty(svc, *state, req, clock.Now());
+  });
+  http.Handle("POST", "/v2/change/enqueue", Role::kResponder,
+              [&clock, state](const Request& req) { return Change(*state, req, clock.Now()); });
+  http.Handle("GET", "/api/v1/changes", Role::kViewer, [state](const Request&) {
+    std::lock_guard lock(state->mu);
+    return Ok(json(state->changes));
+  });
+  http.Handle("GET", "/api/v1/alerts/explain", Role::kViewer,
+              [&svc](const Request& req) { return Explain(svc, req); });
+}
+
+}  // namespace fw::alerting

@@ -1,0 +1,27 @@
+#pragma once
+// The alerting stage's HTTP API, in the shapes existing tools speak:
+//   GET  /api/v1/rules, /api/v1/alerts       Prometheus (Grafana, promtool)
+//   POST /api/v2/alerts                      Alertmanager API v2: a real
+//                                            Prometheus can use firewatch as
+//                                            its Alertmanager
+//   GET/POST /api/v2/silences, DELETE /api/v2/silence/:id   Alertmanager
+//   POST /api/v1/intake/alertmanager         an Alertmanager webhook (v4)
+//   POST /v2/enqueue, /v2/change/enqueue     PagerDuty Events API v2
+//   GET  /api/v1/changes                     change events received
+//   GET  /api/v2/alerts                      the router's alerts (Alertmanager shape)
+//   GET  /api/v1/alerts/explain?fingerprint=F or ?alert={labels JSON}
+//                                            why an alert is (not) notified
+// Writes need the responder role. Intake is idempotent: re-sending the same
+// alert (labels) or PagerDuty dedup_key updates instead of duplicating.
+
+#include "alerting/alerting_service.h"
+#include "alerting/rule_manager.h"
+#include "server/http.h"
+
+namespace fw::alerting {
+
+// REQUIRES: everything outlives the server; rules may be null (no rules).
+void RegisterAlertingApi(server::HttpServer& http, AlertingService& service, RuleManager* rules,
+                         Clock& clock);
+
+}  // namespace fw::alerting

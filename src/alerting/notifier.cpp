@@ -1,0 +1,116 @@
+#include "alerting/notifier.h"
+
+#include <httplib.h>
+
+namespace fw::alerting {
+
+Notifier::Notifier(Outbox& outbox, Clock& clock, Logger* log, Options options, AttemptHook hook)
+    : outbox_(outbox), clock_(clock), log_(log), options_(options), hook_(std::move(hook)) {}
+
+Notifier::~Notifier() { Stop(); }
+
+void Notifier::Start() {
+  if (thread_.joinable()) return;
+  thread_ = std::jthread([this](std::stop_token stop) { Loop(stop); });
+}
+
+void Notifier::Stop() {
+  if (!thread_.joinable()) return;
+  thread_.request_stop();
+  {
+    std::lock_guard lock(mu_);
+    wake_.request_stop();
+  }
+  thread_.join();
+}
+
+Result<void> Notifier::Send(Delivery d) {
+  d.created = clock_.Now();
+  auto id = outbox_.Enqueue(std::move(d));
+  if (!id) return Fail(id.error());
+  std::lock_guard lock(mu_);
+  wake_.request_stop();
+  return {};
+}
+
+int Notifier::Post(const Delivery& d, std::string& error) {
+  const size_t scheme = d.url.find("://");
+  const size_t path_at = scheme == std::string::npos ? 0 : d.url.find('/', scheme + 3);
+  const std::string host = d.url.substr(0, path_at);
+  const std::string path = path_at == std::string::npos ? "/" : d.url.substr(path_at);
+  httplib::Client client(host);
+  const auto secs = options_.timeout.count() / 1000, usecs = options_.timeout.count() % 1000 * 1000;
+  client.set_connection_timeout(secs, usecs);
+  client.set_read_timeout(secs, usecs);
+  client.set_write_timeout(secs, usecs);
+  auto res = client.Post(path, d.body, "application/json");
+  if (!res) {
+    error = httplib::to_string(res.error());
+    return 0;
+  }
+  if (res->status / 100 != 2) error = "HTTP " + std::to_string(res->status);
+  return res->status;
+}
+
+void Notifier::Loop(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    const Timestamp now = clock_.Now();
+    Timestamp wake_at = now + 60'000;
+    std::stop_token token;
+    std::vector<Delivery> due;
+    {
+      std::lock_guard lock(mu_);
+      if (wake_.stop_requested()) wake_ = std::stop_source();
+      token = wake_.get_token();
+      for (Delivery& d : outbox_.Pending()) {
+        auto r = retries_.find(d.id);
+        if (r == retries_.end() || r->second.next <= now) {
+          due.push_back(std::move(d));
+        } else {
+          wake_at = std::min(wake_at, r->second.next);
+        }
+      }
+    }
+    for (const Delivery& d : due) {
+      if (stop.stop_requested()) return;
+      std::string error;
+      const int status = Post(d, error);
+      const bool ok = status / 100 == 2;
+      const bool retry = !ok && (status == 0 || status == 429 || status >= 500);
+      if (ok || !retry) {
+        (void)outbox_.Done(d.id);
+        std::lock_guard lock(mu_);
+        retries_.erase(d.id);
+      } else {
+        std::lock_guard lock(mu_);
+        Retry& r = retries_[d.id];
+        r.backoff = std::min(options_.backoff_max,
+                             r.backoff.count() ? r.backoff * 2 : options_.backoff_initial);
+        r.next = clock_.Now() + r.backoff.count();
+        wake_at = std::min(wake_at, r.next);
+      }
+      if (ok) {
+        ++delivered_;
+      } else {
+        ++failed_attempts_;
+        if (!retry) ++dropped_;
+        if (log_) {
+          log_->Warn("notification delivery failed", {{"receiver", d.receiver},
+                                                      {"url", d.url},
+                                                      {"error", error},
+                                                      {"retry", retry ? "true" : "false"}});
+        }
+      }
+      if (hook_) hook_(d, ok, error, retry);
+    }
+    if (due.empty()) {
+      std::stop_callback forward(stop, [this] {
+        std::lock_guard lock(mu_);
+        wake_.request_stop();
+      });
+      clock_.SleepUntil(wake_at, token);
+    }
+  }
+}
+
+}  // namespace fw::alerting

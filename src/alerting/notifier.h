@@ -1,0 +1,67 @@
+#pragma once
+// Notifier delivers webhook notifications from the outbox: POSTs each body
+// with Content-Type application/json, retries network errors, timeouts, 429
+// and 5xx with exponential backoff until delivered, and gives up only on
+// other 4xx answers (the receiver refuses the payload; retrying cannot
+// help), as Alertmanager does. Send() returns once the delivery is durable
+// in the outbox; deliveries left by a crash are sent after Start().
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <stop_token>
+#include <thread>
+
+#include "alerting/outbox.h"
+#include "common/clock.h"
+#include "common/duration.h"
+#include "common/log.h"
+
+namespace fw::alerting {
+
+class Notifier {
+ public:
+  struct Options {
+    Millis timeout{10'000};
+    Millis backoff_initial{1'000};
+    Millis backoff_max{300'000};
+  };
+  // Called after every attempt: delivered, or the error and whether it retries.
+  using AttemptHook =
+      std::function<void(const Delivery&, bool delivered, const std::string& error, bool retry)>;
+
+  // REQUIRES: outbox and clock outlive the notifier; log may be null.
+  Notifier(Outbox& outbox, Clock& clock, Logger* log, Options options, AttemptHook hook = nullptr);
+  ~Notifier();
+
+  void Start();
+  void Stop();
+  Result<void> Send(Delivery d);
+
+  uint64_t delivered() const { return delivered_; }
+  uint64_t failed_attempts() const { return failed_attempts_; }
+  uint64_t dropped() const { return dropped_; }
+
+ private:
+  struct Retry {
+    Timestamp next = 0;
+    Millis backoff{0};
+  };
+  void Loop(std::stop_token stop);
+  // Status code, or 0 with `error` set for a transport failure.
+  int Post(const Delivery& d, std::string& error);
+
+  Outbox& outbox_;
+  Clock& clock_;
+  Logger* log_;
+  Options options_;
+  AttemptHook hook_;
+  std::mutex mu_;
+  std::map<std::string, Retry> retries_;  // by delivery id; absent = due now
+  std::stop_source wake_;
+  std::atomic<uint64_t> delivered_{0}, failed_attempts_{0}, dropped_{0};
+  std::jthread thread_;
+};
+
+}  // namespace fw::alerting

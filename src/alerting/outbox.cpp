@@ -1,0 +1,106 @@
+#include "alerting/outbox.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+namespace fw::alerting {
+namespace {
+
+namespace fs = std::filesystem;
+
+Result<void> SyncDir(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return Fail(ErrorCode::kIo, "cannot open outbox directory " + dir);
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return Fail(ErrorCode::kIo, "cannot fsync outbox directory " + dir);
+  return {};
+}
+
+// File layout: receiver \n url \n created \n body.
+Result<void> WriteDurably(const std::string& path, const std::string& content) {
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return Fail(ErrorCode::kIo, "cannot create " + tmp);
+  size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n <= 0) {
+      ::close(fd);
+      return Fail(ErrorCode::kIo, "cannot write " + tmp);
+    }
+    done += static_cast<size_t>(n);
+  }
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!synced) return Fail(ErrorCode::kIo, "cannot fsync " + tmp);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return Fail(ErrorCode::kIo, "cannot rename " + tmp);
+  }
+  return SyncDir(fs::path(path).parent_path().string());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Fail(ErrorCode::kIo, "cannot create outbox " + dir + ": " + ec.message());
+  std::unique_ptr<Outbox> box(new Outbox(dir));
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.ends_with(".tmp")) {
+      fs::remove(entry.path(), ec);
+    } else if (name.starts_with("d-")) {
+      box->next_ = std::max<uint64_t>(box->next_, std::strtoull(name.c_str() + 2, nullptr, 10) + 1);
+    }
+  }
+  return box;
+}
+
+Result<std::string> Outbox::Enqueue(Delivery d) {
+  std::lock_guard lock(mu_);
+  char name[32];
+  std::snprintf(name, sizeof name, "d-%020llu", static_cast<unsigned long long>(next_++));
+  const std::string content =
+      d.receiver + "\n" + d.url + "\n" + std::to_string(d.created) + "\n" + d.body;
+  if (auto ok = WriteDurably(dir_ + "/" + name, content); !ok) return Fail(ok.error());
+  return std::string(name);
+}
+
+Result<void> Outbox::Done(const std::string& id) {
+  std::lock_guard lock(mu_);
+  std::error_code ec;
+  fs::remove(dir_ + "/" + id, ec);
+  if (ec) return Fail(ErrorCode::kIo, "cannot remove delivered " + id + ": " + ec.message());
+  return SyncDir(dir_);
+}
+
+std::vector<Delivery> Outbox::Pending() const {
+  std::lock_guard lock(mu_);
+  std::vector<Delivery> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with("d-") || name.ends_with(".tmp")) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::string receiver, url, created;
+    if (!std::getline(in, receiver) || !std::getline(in, url) || !std::getline(in, created)) {
+      continue;  // cannot happen for renamed files; skip rather than guess
+    }
+    std::string body((std::istreambuf_iterator<char>(in)), {});
+    out.push_back(
+        {name, receiver, url, std::move(body), std::strtoll(created.c_str(), nullptr, 10)});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Delivery& a, const Delivery& b) { return a.id < b.id; });
+  return out;
+}
+
+}  // namespace fw::alerting

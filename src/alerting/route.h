@@ -1,0 +1,84 @@
+#pragma once
+// Alertmanager's routing configuration: the route tree, receivers and
+// inhibition rules, with Alertmanager's keys and defaults, so an existing
+// alertmanager.yml `route:` block works as written.
+//
+//   route:
+//     receiver: oncall               # required at the root
+//     group_by: [alertname]          # ['...'] groups by every label
+//     group_wait: 30s                # defaults: 30s, 5m, 4h; children inherit
+//     group_interval: 5m
+//     repeat_interval: 4h
+//     routes:
+//       - matchers: ['severity="critical"']
+//         receiver: pager
+//         continue: true
+//   receivers:
+//     - name: oncall
+//       webhook_configs: [{url: "http://127.0.0.1:9999/hook", send_resolved: true}]
+//   inhibit_rules:
+//     - source_matchers: [severity="critical"]
+//       target_matchers: [severity="warning"]
+//       equal: [alertname, service]
+//
+// Matching is Alertmanager's: depth first; a route whose matchers match
+// takes the alert unless one of its children does; siblings after a
+// matching child are tried only if that child has `continue: true`.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "alerting/matchers.h"
+#include "common/duration.h"
+#include "common/yaml_reader.h"
+
+namespace fw::alerting {
+
+struct Route {
+  std::string receiver;
+  std::vector<std::string> group_by;
+  bool group_by_all = false;  // group_by: ['...']
+  Millis group_wait{30'000};
+  Millis group_interval{300'000};
+  Millis repeat_interval{4 * 3'600'000};
+  std::vector<Matcher> matchers;
+  bool continue_matching = false;
+  std::vector<Route> routes;
+  std::string id;  // position in the tree: "route", "route.routes[1]", ...
+
+  // The routes that take an alert with these labels (at least one when the
+  // root's matchers match; the root has none, so always).
+  std::vector<const Route*> Match(const LabelSet& labels) const;
+};
+
+struct WebhookConfig {
+  std::string url;
+  bool send_resolved = true;
+  uint64_t max_alerts = 0;  // 0: all
+};
+
+struct Receiver {
+  std::string name;
+  std::vector<WebhookConfig> webhooks;
+};
+
+struct InhibitRule {
+  std::vector<Matcher> source;
+  std::vector<Matcher> target;
+  std::vector<std::string> equal;
+};
+
+struct RoutingConfig {
+  Route root;
+  std::vector<Receiver> receivers;
+  std::vector<InhibitRule> inhibit_rules;
+  const Receiver* FindReceiver(const std::string& name) const;
+};
+
+// Reads `route`, `receivers` and `inhibit_rules` from a config document
+// (other keys are the caller's). Problems go to `r`; the result is only
+// meaningful when r.ok(). Without a `route`, an empty config (no routing).
+RoutingConfig ParseRouting(YamlReader& r, const YAML::Node& doc);
+
+}  // namespace fw::alerting

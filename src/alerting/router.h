@@ -1,0 +1,119 @@
+#pragma once
+// The router: Alertmanager's dispatch logic in-process. Alerts (from rule
+// evaluation or external intake) are routed through the route tree into
+// aggregation groups (route x group_by values); each group notifies its
+// receiver after group_wait, then at most every group_interval when its
+// alerts changed, and again every repeat_interval while they fire. One
+// difference from Alertmanager, on purpose: a resolution is flushed at once
+// instead of at the next group_interval tick, so "resolved" is not late.
+//
+// Silences (matchers with a time window) and inhibition rules suppress
+// notifications without losing the alert; Explain() says, for any label
+// set, which routes take it, which group it is in, and what suppresses it.
+//
+// Driven by the caller's clock: Put() and Flush(now) take the time;
+// NextFlush() says when Flush has work. Not thread-safe (one owner thread).
+
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "alerting/route.h"
+#include "common/clock.h"
+
+namespace fw::alerting {
+
+struct RoutedAlert {
+  LabelSet labels;
+  std::vector<std::pair<std::string, std::string>> annotations;
+  Timestamp starts_at = 0;
+  Timestamp ends_at = 0;  // 0 while firing
+  std::string generator_url;
+  bool resolved(Timestamp now) const { return ends_at != 0 && ends_at <= now; }
+};
+
+// Alertmanager's fingerprint format: 16 hex digits of the label hash.
+std::string Fingerprint(const LabelSet& labels);
+
+struct Silence {
+  std::string id;  // assigned by AddSilence when empty
+  std::vector<Matcher> matchers;
+  Timestamp starts_at = 0;
+  Timestamp ends_at = 0;
+  std::string created_by;
+  std::string comment;
+  bool active(Timestamp now) const { return starts_at <= now && now < ends_at; }
+};
+
+struct Notification {
+  std::string receiver;
+  std::string route_id;
+  std::string group_key;  // route id + group labels; stable per group
+  LabelSet group_labels;
+  std::vector<RoutedAlert> alerts;  // firing and newly resolved
+  bool firing = false;              // any alert still firing
+  Timestamp at = 0;
+};
+
+struct Explanation {
+  std::vector<std::string> routes;     // route ids with their receivers
+  std::vector<std::string> groups;     // group keys holding the alert
+  std::vector<std::string> silences;   // active silences that match
+  std::vector<std::string> inhibited;  // "inhibit_rules[i] by <source labels>"
+  bool known = false;                  // the router holds this alert
+  std::string ToString() const;
+};
+
+class Router {
+ public:
+  explicit Router(RoutingConfig config);
+  Router(const Router&) = delete;  // groups point into config_
+  Router& operator=(const Router&) = delete;
+
+  // Adds or updates an alert (same labels = same alert). A resolved alert
+  // (ends_at <= now) flushes its groups at once.
+  void Put(const RoutedAlert& alert, Timestamp now);
+
+  // Returns the silence's id; kInvalidArgument for no matchers or an
+  // empty time window.
+  Result<std::string> AddSilence(Silence s, Timestamp now);
+  bool ExpireSilence(const std::string& id, Timestamp now);
+  std::vector<Silence> Silences() const;
+
+  // Notifications due at `now`, in group creation order.
+  std::vector<Notification> Flush(Timestamp now);
+  // The earliest time Flush will have something to do; nullopt when idle.
+  std::optional<Timestamp> NextFlush() const;
+
+  Explanation Explain(const LabelSet& labels, Timestamp now) const;
+  // Every alert the router holds with why it is (not) notified.
+  std::vector<std::pair<RoutedAlert, Explanation>> Snapshot(Timestamp now) const;
+  const RoutingConfig& config() const { return config_; }
+  size_t alert_count() const { return alerts_.size(); }
+
+ private:
+  struct Group {
+    const Route* route = nullptr;
+    std::string key;
+    LabelSet labels;
+    std::vector<std::string> members;      // fingerprints
+    std::map<std::string, bool> notified;  // fingerprint -> last sent as firing
+    Timestamp next_flush = 0;
+    Timestamp last_notify = 0;  // 0: never
+  };
+
+  LabelSet GroupLabels(const Route& r, const LabelSet& labels) const;
+  bool Suppressed(const RoutedAlert& a, Timestamp now) const;
+  bool Inhibited(const RoutedAlert& a, Timestamp now, std::vector<std::string>* why) const;
+  std::optional<Notification> FlushGroup(Group& g, Timestamp now);
+
+  RoutingConfig config_;
+  std::unordered_map<std::string, RoutedAlert> alerts_;  // by fingerprint
+  std::vector<Group> groups_;
+  std::map<std::string, Silence> silences_;
+  uint64_t next_silence_ = 1;
+};
+
+}  // namespace fw::alerting

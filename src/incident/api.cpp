@@ -1,0 +1,176 @@
+#include "incident/api.h"
+
+#include <nlohmann/json.hpp>
+
+namespace fw::incident {
+namespace {
+
+using nlohmann::json;
+using server::Request;
+using server::Response;
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+Response Ok(const json& data) {
+  return Response::Json(200, Dump({{"status", "success"}, {"data", data}}));
+}
+std::string Time(std::optional<Timestamp> t) { return t ? FormatRfc3339Millis(*t) : ""; }
+
+json IncidentJson(const Incident& i) {
+  json roles = json::object();
+  for (const auto& [role, person] : i.roles) roles[std::string(RoleName(role))] = person;
+  json alerts = json::array();
+  for (const LinkedAlert& a : i.alerts) {
+    json labels = json::object();
+    for (const Label& l : a.labels.labels()) labels[l.name] = l.value;
+    alerts.push_back({{"fingerprint", a.fingerprint}, {"labels", labels}, {"firing", a.firing}});
+  }
+  return {{"id", i.id},
+          {"title", i.title},
+          {"services", i.services},
+          {"severity", SeverityName(i.severity)},
+          {"state", StateName(i.state)},
+          {"groupKey", i.group_key},
+          {"createdAt", Time(i.created_at)},
+          {"acknowledgedAt", Time(i.acknowledged_at)},
+          {"mitigatedAt", Time(i.mitigated_at)},
+          {"resolvedAt", Time(i.resolved_at)},
+          {"closedAt", Time(i.closed_at)},
+          {"roles", roles},
+          {"alerts", alerts}};
+}
+
+json EntryJson(const TimelineEntry& e) {
+  return {{"seq", e.seq},
+          {"time", FormatRfc3339Millis(e.time)},
+          {"actor", e.actor},
+          {"source", e.source},
+          {"kind", EntryKindName(e.kind)},
+          {"text", e.text},
+          {"details", json::parse(e.details, nullptr, false)}};
+}
+
+json MetricsJson(const IncidentMetrics& m) {
+  auto stats = [](const DurationStats& d) {
+    return json{{"count", d.count},
+                {"meanSeconds", d.mean_ms / 1000},
+                {"medianSeconds", d.median_ms / 1000}};
+  };
+  json severity = json::object();
+  for (size_t i = 0; i < m.by_severity.size(); ++i)
+    severity["P" + std::to_string(i + 1)] = m.by_severity[i];
+  return {{"from", FormatRfc3339Millis(m.from)},
+          {"to", FormatRfc3339Millis(m.to)},
+          {"total", m.total},
+          {"open", m.open},
+          {"byService", m.by_service},
+          {"bySeverity", severity},
+          {"mtta", stats(m.mtta)},
+          {"mttr", stats(m.mttr)}};
+}
+
+Response Answer(const Result<Incident>& r) {
+  if (!r) return Response::FromError(r.error());
+  return Ok(IncidentJson(*r));
+}
+
+Who Caller(const Request& req) { return {req.principal.empty() ? "api" : req.principal, "api"}; }
+
+// A string field of the JSON body, or an error naming it.
+Result<std::string> Field(const Request& req, const char* name) {
+  json body = json::parse(req.body, nullptr, false);
+  if (!body.is_object() || !body.contains(name) || !body[name].is_string() ||
+      body[name].get<std::string>().empty()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                std::string("body must be a JSON object with a non-empty \"") + name + "\"");
+  }
+  return body[name].get<std::string>();
+}
+
+Response List(IncidentService& svc, const Request& req) {
+  IncidentFilter f;
+  if (const std::string s = req.Param("state"); !s.empty()) {
+    auto state = ParseState(s);
+    if (!state) return Response::FromError(state.error());
+    f.state = *state;
+  }
+  f.open_only = req.Param("open") == "true";
+  f.service = req.Param("service");
+  auto list = svc.List(f);
+  if (!list) return Response::FromError(list.error());
+  json out = json::array();
+  for (const Incident& i : *list) out.push_back(IncidentJson(i));
+  return Ok(out);
+}
+
+Response Show(IncidentService& svc, const std::string& id) {
+  auto inc = svc.Get(id);
+  if (!inc) return Response::FromError(inc.error());
+  auto timeline = svc.Timeline(id);
+  if (!timeline) return Response::FromError(timeline.error());
+  json out = IncidentJson(*inc);
+  out["timeline"] = json::array();
+  for (const TimelineEntry& e : *timeline) out["timeline"].push_back(EntryJson(e));
+  return Ok(out);
+}
+
+Response Metrics(IncidentService& svc, const Request& req, Timestamp now) {
+  Timestamp from = now - 30LL * 86'400'000, to = now;
+  for (auto [name, field] : {std::pair{"from", &from}, {"to", &to}}) {
+    if (const std::string v = req.Param(name); !v.empty()) {
+      auto t = ParseTimestamp(v);
+      if (!t) return Response::FromError(t.error().WithContext(name));
+      *field = *t;
+    }
+  }
+  auto m = svc.Metrics(from, to);
+  if (!m) return Response::FromError(m.error());
+  return Ok(MetricsJson(*m));
+}
+
+}  // namespace
+
+void RegisterIncidentApi(server::HttpServer& http, IncidentService& svc, Clock& clock) {
+  using server::Role;
+  http.Handle("GET", "/api/v1/incidents", Role::kViewer,
+              [&svc](const Request& req) { return List(svc, req); });
+  http.Handle("GET", "/api/v1/incidents/metrics", Role::kViewer,
+              [&svc, &clock](const Request& req) { return Metrics(svc, req, clock.Now()); });
+  http.Handle("GET", "/api/v1/incidents/:id", Role::kViewer,
+              [&svc](const Request& req) { return Show(svc, req.path_params.at("id")); });
+  http.Handle("POST", "/api/v1/incidents/:id/:verb", Role::kResponder, [&svc](const Request& req) {
+    const std::string& id = req.path_params.at("id");
+    const std::string& verb = req.path_params.at("verb");
+    const Who who = Caller(req);
+    if (verb == "ack") return Answer(svc.Acknowledge(id, who));
+    if (verb == "mitigate") return Answer(svc.Mitigate(id, who));
+    if (verb == "resolve") return Answer(svc.Resolve(id, who));
+    if (verb == "close") return Answer(svc.Close(id, who));
+    if (verb == "notes" || verb == "status") {
+      auto text = Field(req, "text");
+      if (!text) return Response::FromError(text.error());
+      return Answer(verb == "notes" ? svc.AddNote(id, *text, who)
+                                    : svc.PostStatusUpdate(id, *text, who));
+    }
+    if (verb == "severity") {
+      auto sev = Field(req, "severity");
+      auto reason = Field(req, "reason");
+      if (!sev) return Response::FromError(sev.error());
+      if (!reason) return Response::FromError(reason.error());
+      auto parsed = ParseSeverity(*sev);
+      if (!parsed) return Response::FromError(parsed.error());
+      return Answer(svc.SetSeverity(id, *parsed, *reason, who));
+    }
+    if (verb == "roles") {
+      auto role = Field(req, "role");
+      if (!role) return Response::FromError(role.error());
+      auto parsed = ParseRole(*role);
+      if (!parsed) return Response::FromError(parsed.error());
+      json body = json::parse(req.body, nullptr, false);
+      const std::string person = body.is_object() ? body.value("person", "") : "";
+      return Answer(svc.AssignRole(id, *parsed, person, who));
+    }
+    return Response::ErrorJson(404, "not_found", "no incident action \"" + verb + "\"");
+  });
+}
+
+}  // namespace fw::incident

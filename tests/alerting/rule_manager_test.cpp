@@ -1,0 +1,96 @@
+#include "alerting/rule_manager.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "alerting/memory_rule_storage.h"
+#include "metrics/promql/parser.h"
+
+namespace fw::alerting {
+namespace {
+
+// MemoryRuleStorage is not thread-safe; the loop and the test share it here.
+class LockedStorage final : public RuleStorage, public metrics::promql::Queryable {
+ public:
+  void Add(const LabelSet& l, metrics::Sample s) {
+    std::lock_guard lock(mu_);
+    inner_.Add(l, s);
+  }
+  const metrics::promql::Queryable& queryable() const override { return *this; }
+  Result<void> Append(const std::vector<OutputSample>& samples) override {
+    std::lock_guard lock(mu_);
+    return inner_.Append(samples);
+  }
+  std::vector<metrics::promql::StoredSeries> Select(std::span<const metrics::LabelMatcher> m,
+                                                    Timestamp mint, Timestamp maxt) const override {
+    std::lock_guard lock(mu_);
+    return inner_.Select(m, mint, maxt);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  MemoryRuleStorage inner_;
+};
+
+std::vector<RuleGroup> Groups(const std::string& yaml) {
+  ParsedRules p = ParseRules(yaml, "r.yml");
+  EXPECT_TRUE(p.errors.empty()) << p.errors.front().ToString();
+  return p.groups;
+}
+
+TEST(RuleManagerTest, MetricNamesOfExpressions) {
+  auto e = metrics::promql::ParseExpr(
+      "sum(rate(a_total[1m])) / on() b + count({__name__=~\"c.*\"}) + on() {__name__=\"d\"}");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(MetricNamesOf(**e), (std::set<std::string>{"*", "a_total", "b", "d"}));
+}
+
+TEST(RuleManagerTest, NewSamplesTriggerAnEarlyEvaluation) {
+  RealClock clock;
+  LockedStorage storage;
+  std::atomic<int> firing{0};
+  // A one-hour interval: only an early evaluation can see the sample in time.
+  RuleManager m(Groups("groups:\n- name: g\n  interval: 1h\n  rules:\n  - alert: Down\n"
+                       "    expr: up == 0\n  - alert: Other\n    expr: nothing_here > 0\n"),
+                storage, clock,
+                [&](const GroupResult& r) {
+                  for (const AlertChange& c : r.changes) {
+                    if (c.alert.state == AlertState::kFiring) ++firing;
+                  }
+                },
+                {std::chrono::hours(1), std::chrono::milliseconds(10)});
+  m.Start();
+  const Timestamp t = clock.Now();
+  storage.Add({{"__name__", "up"}, {"instance", "a"}}, {t, 0});
+  m.NotifyAppended({"unrelated"});
+  m.NotifyAppended({"up"});
+  for (int i = 0; i < 200 && firing == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  m.Stop();
+  EXPECT_EQ(firing, 1) << "fired within 2 s of the sample, not after the 1 h interval";
+  const auto status = m.Status();
+  ASSERT_EQ(status.size(), 1u);
+  EXPECT_GE(status[0].early_evaluations, 1u);
+  auto alerts = m.Alerts();
+  ASSERT_EQ(alerts.size(), 2u);
+  ASSERT_EQ(alerts[0].alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].alerts[0].labels.Get("instance"), "a");
+}
+
+TEST(RuleManagerTest, StopsPromptly) {
+  RealClock clock;
+  LockedStorage storage;
+  RuleManager m(Groups("groups:\n- name: g\n  interval: 1h\n  rules:\n  - record: x\n"
+                       "    expr: vector(1)\n"),
+                storage, clock, nullptr, {});
+  m.Start();
+  const auto begin = std::chrono::steady_clock::now();
+  m.Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(1));
+}
+
+}  // namespace
+}  // namespace fw::alerting

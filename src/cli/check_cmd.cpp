@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "alerting/rule_file.h"
 #include "cli/commands.h"
 #include "cli/config_file.h"
 
@@ -18,8 +19,18 @@ void CheckConfig(const std::string& file, ExitStatus& status) {
     status.code = ExitCodeFor(cfg.error());
     return;
   }
+  size_t rules = 0;
+  for (const std::string& f : cfg->alerting.rule_files) {
+    const alerting::ParsedRules parsed = alerting::LoadRuleFile(f);
+    for (const Error& e : parsed.errors) std::cerr << "firewatch: " << e.ToString() << "\n";
+    if (!parsed.errors.empty()) status.code = 2;
+    rules += parsed.rule_count();
+  }
+  if (status.code != 0) return;
   std::cout << file << ": ok (" << cfg->scrape.scrape_configs.size() << " scrape configs, "
-            << cfg->scrape.StaticTargetCount() << " static targets)\n";
+            << cfg->scrape.StaticTargetCount() << " static targets, "
+            << cfg->alerting.rule_files.size() << " rule files with " << rules << " rules, "
+            << cfg->alerting.routing.receivers.size() << " receivers)\n";
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/config_file.h"
+#include "cli/serve_alerting.h"
 #include "cli/serve_scrape.h"
 #include "cli/server_common.h"
 #include "cli/storage_flags.h"
@@ -60,7 +61,19 @@ void Serve(const ServeFlags& f, ExitStatus& status) {
   opts.max_body_bytes = f.max_body_bytes;
   opts.tokens.push_back({token->token, server::Role::kAdmin, "admin"});
   server::HttpServer http(opts, clock, &log);
-  metrics::api::RegisterPrometheusApi(http, **db, clock);
+  if (config.alerting.external_url.empty()) {
+    config.alerting.external_url =
+        "http://" + DialableAddress(f.bind) + ":" + std::to_string(f.port);
+  }
+  auto alerting = ServeAlerting::Start(config.alerting, **db, data, http, clock, log);
+  if (!alerting) return ReportError(alerting.error(), status);
+  ServeAlerting* rules = alerting->get();
+  auto appended = [rules](const std::vector<metrics::tsdb::LabeledSample>& b) {
+    rules->Appended(b);
+  };
+  metrics::api::ApiOptions api_options;
+  api_options.on_append = appended;
+  metrics::api::RegisterPrometheusApi(http, **db, clock, api_options);
   metrics::api::RegisterStatsApi(http, **db, clock);
   auto log_store = logs::store::LogStore::Open(data + "/logs", clock);  // docs/logs.md
   if (!log_store) return ReportError(log_store.error(), status);
@@ -71,11 +84,12 @@ void Serve(const ServeFlags& f, ExitStatus& status) {
     std::cerr << "firewatch: no FIREWATCH_TOKEN set; admin token for this run: " << token->token
               << "\n";
   }
-  auto scraping = StartScraping(config, **db, clock, log, http.metrics());
+  auto scraping = StartScraping(config, **db, clock, log, http.metrics(), appended);
   std::cout << "listening on http://" << DialableAddress(f.bind) << ":" << *port << std::endl;
   int sig = 0;
   sigwait(&stop_signals, &sig);
   scraping->Stop();  // first: its stale markers go to the store
+  (*alerting)->Stop();
   http.Stop();
   log.Info("stopped");
 }

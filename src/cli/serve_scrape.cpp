@@ -5,9 +5,12 @@ namespace fw::cli {
 std::unique_ptr<metrics::ingest::ScrapeManager> StartScraping(const ConfigFile& cfg,
                                                               metrics::tsdb::Db& db, Clock& clock,
                                                               Logger& log,
-                                                              server::SelfMetrics& metrics) {
-  auto append = [&db](const std::vector<metrics::tsdb::LabeledSample>& batch) {
-    return db.Append(batch);
+                                                              server::SelfMetrics& metrics,
+                                                              AppendHook on_append) {
+  auto append = [&db, on_append](const std::vector<metrics::tsdb::LabeledSample>& batch) {
+    auto r = db.Append(batch);
+    if (r && r->accepted > 0 && on_append) on_append(batch);
+    return r;
   };
   auto m = std::make_unique<metrics::ingest::ScrapeManager>(cfg.scrape, clock, append, &log);
   // Looked up once: the observer runs after every scrape.

@@ -3,6 +3,7 @@
 // config file, feeding the store, and mirrors its counters into the server's
 // own /metrics (firewatch_scrape_*).
 
+#include <functional>
 #include <memory>
 
 #include "cli/config_file.h"
@@ -14,10 +15,14 @@
 
 namespace fw::cli {
 
+// Called after scraped samples are stored.
+using AppendHook = std::function<void(const std::vector<metrics::tsdb::LabeledSample>&)>;
+
 // Returns the started manager. REQUIRES: db, clock, log and metrics outlive it.
 std::unique_ptr<metrics::ingest::ScrapeManager> StartScraping(const ConfigFile& cfg,
                                                               metrics::tsdb::Db& db, Clock& clock,
                                                               Logger& log,
-                                                              server::SelfMetrics& metrics);
+                                                              server::SelfMetrics& metrics,
+                                                              AppendHook on_append = nullptr);
 
 }  // namespace fw::cli

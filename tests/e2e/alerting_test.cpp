@@ -32,14 +32,14 @@ TEST(AlertingE2eTest, ThresholdToWebhookToIncident) {
   std::thread hook_thread([&] { hook.listen_after_bind(); });
 
   const std::string dir = MakeTempDir();
-  std::ofstream(dir + "/rules.yml") << R"(groups:
+  std::ofstream(dir + "/rules.yml") << R"yaml(groups:
   - name: shop
     rules:
       - alert: ErrorRateHigh
         expr: shop_error_ratio > 0.01
         labels: {severity: critical, service: checkout}
         annotations: {summary: "error rate {{ $value | humanizePercentage }} (normal < 1%)"}
-)";
+)yaml";
   std::ofstream(dir + "/firewatch.yml")
       << "storage: {dir: " << dir << "/data}\n"
       << "rule_files: [rules.yml]\n"
@@ -84,19 +84,20 @@ TEST(AlertingE2eTest, ThresholdToWebhookToIncident) {
   auto shown = c.Get("/api/v1/incidents/" + list[0]["id"].get<std::string>());
   ASSERT_TRUE(shown && shown->status == 200);
   std::string kinds;
-  for (const json& e : json::parse(shown->body)["data"]["timeline"]) {
+  const json detail = json::parse(shown->body);
+  for (const json& e : detail["data"]["timeline"]) {
     kinds += e["kind"].get<std::string>() + " ";
   }
   EXPECT_NE(kinds.find("alert_firing"), std::string::npos) << kinds;
   EXPECT_NE(kinds.find("notification_sent"), std::string::npos) << kinds;
 
-  auto listed = Run({FIREWATCH_BIN, "alerts", "list", "--server",
-                     "http://127.0.0.1:" + std::to_string(port)});
+  auto listed = e2e::Run(
+      {FIREWATCH_BIN, "alerts", "list", "--server", "http://127.0.0.1:" + std::to_string(port)});
   EXPECT_EQ(listed.exit_code, 0) << listed.err;
   EXPECT_NE(listed.out.find("alertname=ErrorRateHigh"), std::string::npos) << listed.out;
   const std::string fp = listed.out.substr(listed.out.find('\n') + 1, 16);
-  auto explained = Run({FIREWATCH_BIN, "alerts", "explain", fp, "--server",
-                        "http://127.0.0.1:" + std::to_string(port)});
+  auto explained = e2e::Run({FIREWATCH_BIN, "alerts", "explain", fp, "--server",
+                             "http://127.0.0.1:" + std::to_string(port)});
   EXPECT_NE(explained.out.find("route -> receiver oncall"), std::string::npos) << explained.out;
   hook.stop();
   hook_thread.join();

@@ -35,7 +35,9 @@ TEST(ScrapeE2eTest, CheckConfigAcceptsTheShippedConfig) {
   const std::string file = std::string(FW_SOURCE_DIR) + "/config/firewatch.yml";
   RunResult r = e2e::Run({FIREWATCH_BIN, "check", "config", file});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, file + ": ok (2 scrape configs, 1 static targets)\n");
+  EXPECT_EQ(
+      r.out,
+      file + ": ok (2 scrape configs, 1 static targets, 1 rule files with 9 rules, 1 receivers)\n");
 }
 
 TEST(ScrapeE2eTest, CheckConfigListsErrorsWithPositions) {
@@ -44,10 +46,13 @@ TEST(ScrapeE2eTest, CheckConfigListsErrorsWithPositions) {
                                 "scrape_configs:\n"
                                 "  - job_name: a\n"
                                 "    scheme: https\n"
-                                "rule_files: [x.yml]\n");
+                                "rule_files: [x.yml]\n"
+                                "remote_write: []\n");
   RunResult r = e2e::Run({FIREWATCH_BIN, "check", "config", bad});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find(bad + ":4:1: rule_files: not supported yet"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(bad + ":5:1: remote_write: not supported yet"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(bad + ":4:14: rule_files[0]: no file matches \"x.yml\""), std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find(bad + ":3:13: scrape_configs[0].scheme: https is not supported yet"),
             std::string::npos)
       << r.err;

@@ -10,8 +10,8 @@
 
 #include "metrics/api/query_json.h"
 #include "metrics/ingest/remote_write.h"
-#include "metrics/promql/engine.h"
 #include "metrics/promql/db_storage.h"
+#include "metrics/promql/engine.h"
 #include "metrics/promql/parser.h"
 
 namespace fw::metrics::api {
@@ -203,6 +203,7 @@ class Api {
     }
     auto st = db_.Append(collect.batch);
     if (!st) return Response::Text(500, st.error().message() + "\n");
+    if (options_.on_append && st->accepted > 0) options_.on_append(collect.batch);
     // Prometheus treats 4xx as permanent: out-of-order samples are reported
     // with 400 so the sender drops them instead of retrying forever.
     if (st->rejected > 0 && st->accepted == 0) {

@@ -14,6 +14,8 @@
 // "data":...} / {"status":"error","errorType":"bad_data","error":...}).
 // Times are RFC 3339 or Unix seconds; a missing query time is the Clock's now.
 
+#include <functional>
+
 #include "common/clock.h"
 #include "metrics/tsdb/db.h"
 #include "server/http.h"
@@ -23,6 +25,8 @@ namespace fw::metrics::api {
 struct ApiOptions {
   size_t max_points_per_series = 11'000;  // as Prometheus: refuse finer range queries
   size_t max_write_bytes = 32 << 20;      // decompressed remote-write request
+  // Called after a remote-write batch is stored (rules evaluate early on it).
+  std::function<void(const std::vector<tsdb::LabeledSample>&)> on_append;
 };
 
 // REQUIRES: db and clock outlive the server; called before server.Start().

@@ -51,7 +51,8 @@ std::optional<uint64_t> ParseByteSize(const std::string& s) {
 }
 
 void ReadGlobal(YamlReader& r, const YAML::Node& n, GlobalScrapeConfig& g) {
-  if (!r.Keys(n, "global", {"scrape_interval", "scrape_timeout"})) return;
+  // evaluation_interval belongs to the rules (read by the config loader).
+  if (!r.Keys(n, "global", {"scrape_interval", "scrape_timeout", "evaluation_interval"})) return;
   r.Dur(n, "global", "scrape_interval", g.scrape_interval);
   r.Dur(n, "global", "scrape_timeout", g.scrape_timeout);
   if (g.scrape_timeout > g.scrape_interval) {

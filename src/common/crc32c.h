@@ -1,8 +1,7 @@
 #pragma once
-// CRC-32C (Castagnoli), the checksum of the log store's WAL records and
-// blocks. Table-driven; fast enough next to fsync and zstd. (The metrics
-// store has its own copy in metrics/tsdb/crc32c.h; both compute the same
-// function.)
+// CRC-32C (Castagnoli): the checksum of the write-ahead logs, metric blocks
+// and log blocks. Uses the SSE4.2 instruction where the CPU has it, a table
+// otherwise; both give the same values.
 
 #include <cstddef>
 #include <cstdint>

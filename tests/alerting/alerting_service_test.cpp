@@ -10,35 +10,13 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "alerting/memory_rule_storage.h"
 #include "alerting/rule_manager.h"
+#include "locked_storage.h"
 
 namespace fw::alerting {
 namespace {
 
 namespace fs = std::filesystem;
-
-class LockedStorage final : public RuleStorage, public metrics::promql::Queryable {
- public:
-  void Add(const LabelSet& l, metrics::Sample s) {
-    std::lock_guard lock(mu_);
-    inner_.Add(l, s);
-  }
-  const metrics::promql::Queryable& queryable() const override { return *this; }
-  Result<void> Append(const std::vector<OutputSample>& s) override {
-    std::lock_guard lock(mu_);
-    return inner_.Append(s);
-  }
-  std::vector<metrics::promql::StoredSeries> Select(std::span<const metrics::LabelMatcher> m,
-                                                    Timestamp a, Timestamp b) const override {
-    std::lock_guard lock(mu_);
-    return inner_.Select(m, a, b);
-  }
-
- private:
-  mutable std::mutex mu_;
-  MemoryRuleStorage inner_;
-};
 
 TEST(AlertingServiceTest, ThresholdToWebhookInUnderASecond) {
   httplib::Server hook;

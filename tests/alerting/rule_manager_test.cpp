@@ -5,34 +5,11 @@
 #include <atomic>
 #include <thread>
 
-#include "alerting/memory_rule_storage.h"
+#include "locked_storage.h"
 #include "metrics/promql/parser.h"
 
 namespace fw::alerting {
 namespace {
-
-// MemoryRuleStorage is not thread-safe; the loop and the test share it here.
-class LockedStorage final : public RuleStorage, public metrics::promql::Queryable {
- public:
-  void Add(const LabelSet& l, metrics::Sample s) {
-    std::lock_guard lock(mu_);
-    inner_.Add(l, s);
-  }
-  const metrics::promql::Queryable& queryable() const override { return *this; }
-  Result<void> Append(const std::vector<OutputSample>& samples) override {
-    std::lock_guard lock(mu_);
-    return inner_.Append(samples);
-  }
-  std::vector<metrics::promql::StoredSeries> Select(std::span<const metrics::LabelMatcher> m,
-                                                    Timestamp mint, Timestamp maxt) const override {
-    std::lock_guard lock(mu_);
-    return inner_.Select(m, mint, maxt);
-  }
-
- private:
-  mutable std::mutex mu_;
-  MemoryRuleStorage inner_;
-};
 
 std::vector<RuleGroup> Groups(const std::string& yaml) {
   ParsedRules p = ParseRules(yaml, "r.yml");

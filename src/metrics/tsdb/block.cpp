@@ -8,9 +8,9 @@
 #include <algorithm>
 #include <set>
 
+#include "common/crc32c.h"
 #include "metrics/tsdb/block_format.h"
 #include "metrics/tsdb/chunk.h"
-#include "metrics/tsdb/crc32c.h"
 #include "metrics/tsdb/encoding.h"
 
 namespace fw::metrics::tsdb {

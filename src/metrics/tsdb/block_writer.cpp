@@ -9,10 +9,10 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "common/crc32c.h"
 #include "metrics/tsdb/block.h"
 #include "metrics/tsdb/block_format.h"
 #include "metrics/tsdb/chunk.h"
-#include "metrics/tsdb/crc32c.h"
 #include "metrics/tsdb/encoding.h"
 
 namespace fw::metrics::tsdb {

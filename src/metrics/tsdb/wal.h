@@ -31,11 +31,11 @@
 #include <string>
 #include <vector>
 
+#include "common/crc32c.h"
 #include "common/error.h"
 #include "common/labels.h"
 #include "metrics/model.h"
 #include "metrics/tsdb/chunk.h"
-#include "metrics/tsdb/crc32c.h"
 
 namespace fw::metrics::tsdb {
 

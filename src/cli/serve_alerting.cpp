@@ -62,6 +62,10 @@ struct ServeAlerting::Impl {
   std::unique_ptr<incident::IncidentService> incidents;
   std::mutex escalation_mu;
   std::map<std::string, incident::Escalation> escalations;  // by incident id
+  // Incidents whose escalation ran, so repeated notifications do not start
+  // it again; an incident leaves the set once acknowledged (or further), so
+  // that a reopen escalates afresh.
+  std::set<std::string> escalated;
   std::jthread escalation_thread;
 
   // A notification: every alert it carries goes onto its incident.
@@ -87,6 +91,7 @@ struct ServeAlerting::Impl {
         settings->oncall.FindPolicy(settings->escalation_policy);
     if (!policy) return;
     std::lock_guard lock(escalation_mu);
+    if (!escalated.insert(inc.id).second) return;
     escalations.try_emplace(inc.id, *policy, settings->oncall, clock.Now());
   }
 
@@ -99,7 +104,10 @@ struct ServeAlerting::Impl {
         std::lock_guard lock(escalation_mu);
         for (auto it = escalations.begin(); it != escalations.end();) {
           auto inc = incidents->Get(it->first);
-          if (!inc || inc->state != incident::State::kTriggered) it->second.Acknowledge();
+          if (!inc || inc->state != incident::State::kTriggered) {
+            it->second.Acknowledge();
+            escalated.erase(it->first);
+          }
           for (incident::Page& p : it->second.Due(clock.Now())) pages.push_back({it->first, p});
           it = it->second.Next() ? std::next(it) : escalations.erase(it);
         }

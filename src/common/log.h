@@ -34,7 +34,9 @@ class Logger {
   std::mutex mu_;
 };
 
-// Appends s to out as a JSON string literal, quotes included.
+// Appends s to out as a JSON string literal, quotes included. Bytes that are
+// not valid UTF-8 become U+FFFD, as Go's encoder does, so the output always
+// parses whatever the input holds.
 void AppendJsonString(std::string& out, std::string_view s);
 
 }  // namespace fw

@@ -24,5 +24,17 @@ TEST(LoggerTest, ControlCharactersAreEscaped) {
   EXPECT_EQ(s, "\"a\\u0001z\\\\\"");
 }
 
+TEST(LogTest, JsonStringsEscapeAndReplaceInvalidUtf8) {
+  std::string out;
+  AppendJsonString(out, "q\"b\\n\n\t\x01 é \xff\xc3 \xed\xa0\x80 ✓");
+  EXPECT_EQ(out, "\"q\\\"b\\\\n\\n\\t\\u0001 é \\ufffd\\ufffd \\ufffd\\ufffd\\ufffd ✓\"");
+  // Whatever the bytes, no raw control character or invalid byte gets through.
+  std::string all;
+  for (int c = 0; c < 256; ++c) all += static_cast<char>(c);
+  out.clear();
+  AppendJsonString(out, all);
+  for (unsigned char c : out) EXPECT_TRUE(c >= 0x20 && c < 0x80) << int(c);
+}
+
 }  // namespace
 }  // namespace fw

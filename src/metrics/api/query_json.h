@@ -19,8 +19,6 @@ namespace fw::metrics::api {
 // `t` is the evaluation time of an instant query (scalar, string results).
 std::string QueryResultJson(const promql::QueryResult& r, Timestamp t);
 
-// Appends `s` as a JSON string literal (with quotes).
-void AppendJsonString(std::string& out, std::string_view s);
 // Appends a millisecond timestamp as Prometheus writes it: whole seconds,
 // then '.' and three digits when the milliseconds are not 0 (1500 -> 1.500).
 void AppendTimestamp(std::string& out, Timestamp t);

@@ -44,17 +44,5 @@ TEST(QueryJsonTest, MatrixScalarStringAndAnnotations) {
             R"({"status":"success","data":{"resultType":"string","result":[-1.500,"hi"]}})");
 }
 
-TEST(QueryJsonTest, EscapesAndReplacesInvalidUtf8) {
-  std::string out;
-  AppendJsonString(out, "q\"b\\n\n\t\x01 é \xff\xc3 \xed\xa0\x80 ✓");
-  EXPECT_EQ(out, "\"q\\\"b\\\\n\\n\\t\\u0001 é \\ufffd\\ufffd \\ufffd\\ufffd\\ufffd ✓\"");
-  // Whatever the bytes, the output parses as JSON.
-  std::string all;
-  for (int c = 0; c < 256; ++c) all += static_cast<char>(c);
-  out.clear();
-  AppendJsonString(out, all);
-  EXPECT_TRUE(nlohmann::json::accept(out));
-}
-
 }  // namespace
 }  // namespace fw::metrics::api

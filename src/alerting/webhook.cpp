@@ -108,6 +108,28 @@ std::string AlertmanagerPayload(const Notification& n, const std::string& extern
   return payload.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+namespace {
+
+// One alert object as both Alertmanager formats write it; `where` prefixes
+// errors, `default_start` stands in for a missing startsAt.
+Result<RoutedAlert> ParseAlert(const json& a, const std::string& where, Timestamp default_start) {
+  if (!a.is_object()) return Bad(where + ": expected an object");
+  auto labels = StringMap(a, "labels", true);
+  if (!labels) return Fail(labels.error().WithContext(where));
+  if (labels->empty()) return Bad(where + "labels: an alert needs at least one label");
+  auto annotations = StringMap(a, "annotations", false);
+  if (!annotations) return Fail(annotations.error().WithContext(where));
+  auto starts = TimeField(a, "startsAt", default_start);
+  auto ends = TimeField(a, "endsAt", 0);
+  if (!starts) return Fail(starts.error().WithContext(where));
+  if (!ends) return Fail(ends.error().WithContext(where));
+  RoutedAlert r{*labels, {}, *starts ? *starts : default_start, *ends, Str(a, "generatorURL")};
+  for (const Label& l : annotations->labels()) r.annotations.push_back({l.name, l.value});
+  return r;
+}
+
+}  // namespace
+
 Result<std::vector<RoutedAlert>> ParseAlertmanagerPayload(std::string_view body) {
   auto doc = ParseObject(body);
   if (!doc) return Fail(doc.error());
@@ -118,22 +140,10 @@ Result<std::vector<RoutedAlert>> ParseAlertmanagerPayload(std::string_view body)
   std::vector<RoutedAlert> out;
   const json& alerts = (*doc)["alerts"];
   for (size_t i = 0; i < alerts.size(); ++i) {
-    const std::string where = "alerts[" + std::to_string(i) + "].";
-    const json& a = alerts[i];
-    if (!a.is_object()) return Bad(where + ": expected an object");
-    auto labels = StringMap(a, "labels", true);
-    if (!labels) return Fail(labels.error().WithContext(where));
-    if (labels->empty()) return Bad(where + "labels: an alert needs at least one label");
-    auto annotations = StringMap(a, "annotations", false);
-    if (!annotations) return Fail(annotations.error().WithContext(where));
-    auto starts = TimeField(a, "startsAt", 0);
-    auto ends = TimeField(a, "endsAt", 0);
-    if (!starts) return Fail(starts.error().WithContext(where));
-    if (!ends) return Fail(ends.error().WithContext(where));
-    RoutedAlert r{*labels, {}, *starts, *ends, Str(a, "generatorURL")};
-    for (const Label& l : annotations->labels()) r.annotations.push_back({l.name, l.value});
-    if (Str(a, "status") == "firing") r.ends_at = 0;  // endsAt is a lease, not an end
-    out.push_back(std::move(r));
+    auto r = ParseAlert(alerts[i], "alerts[" + std::to_string(i) + "].", 0);
+    if (!r) return Fail(r.error());
+    if (Str(alerts[i], "status") == "firing") r->ends_at = 0;  // endsAt is a lease, not an end
+    out.push_back(std::move(*r));
   }
   return out;
 }
@@ -144,21 +154,9 @@ Result<std::vector<RoutedAlert>> ParseAlertmanagerApiAlerts(std::string_view bod
   if (!doc.is_array()) return Bad("body must be a JSON array of alerts");
   std::vector<RoutedAlert> out;
   for (size_t i = 0; i < doc.size(); ++i) {
-    const std::string where = "[" + std::to_string(i) + "].";
-    const json& a = doc[i];
-    if (!a.is_object()) return Bad(where + ": expected an object");
-    auto labels = StringMap(a, "labels", true);
-    if (!labels) return Fail(labels.error().WithContext(where));
-    if (labels->empty()) return Bad(where + "labels: an alert needs at least one label");
-    auto annotations = StringMap(a, "annotations", false);
-    if (!annotations) return Fail(annotations.error().WithContext(where));
-    auto starts = TimeField(a, "startsAt", now);
-    auto ends = TimeField(a, "endsAt", 0);
-    if (!starts) return Fail(starts.error().WithContext(where));
-    if (!ends) return Fail(ends.error().WithContext(where));
-    RoutedAlert r{*labels, {}, *starts ? *starts : now, *ends, Str(a, "generatorURL")};
-    for (const Label& l : annotations->labels()) r.annotations.push_back({l.name, l.value});
-    out.push_back(std::move(r));
+    auto r = ParseAlert(doc[i], "[" + std::to_string(i) + "].", now);
+    if (!r) return Fail(r.error());
+    out.push_back(std::move(*r));
   }
   return out;
 }

@@ -111,7 +111,4 @@ struct Analysis {
 
 Result<Analysis> Analyze(const EvidenceSources& sources, const AnalysisWindow& window);
 
-// JSON object: window, evidence, hypotheses, gaps (for the API, --json and reports).
-std::string AnalysisToJson(const Analysis& a);
-
 }  // namespace fw::rca

@@ -10,7 +10,7 @@ AlertingService::AlertingService(RoutingConfig routing, Outbox& outbox, Clock& c
       log_(log),
       options_(std::move(options)),
       router_(std::move(routing)),
-      notifier_(outbox, clock, log, options_.delivery) {}
+      notifier_(outbox, clock, log, options_.delivery, options_.on_attempt) {}
 
 AlertingService::~AlertingService() { Stop(); }
 

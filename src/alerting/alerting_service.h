@@ -25,6 +25,9 @@ class AlertingService {
   struct Options {
     std::string external_url = "http://127.0.0.1:9400";
     Notifier::Options delivery;
+    // Every delivery attempt's outcome (e.g. onto incident timelines); runs
+    // on the notifier's thread.
+    Notifier::AttemptHook on_attempt;
   };
   using Observer = std::function<void(const Notification&)>;
 

@@ -238,14 +238,15 @@ Response Change(IntakeState& st, const Request& req, Timestamp now) {
 
 json ExplanationJson(const Explanation& e) {
   return {{"known", e.known},         {"routes", e.routes},         {"groups", e.groups},
-          {"silencedBy", e.silences}, {"inhibitedBy", e.inhibited}, {"text", e.ToString()}};
+          {"silencedBy", e.silences}, {"inhibitedBy", e.inhibited}, {"mutedBy", e.muted},
+          {"flapping", e.flapping},   {"text", e.ToString()}};
 }
 
 // Alertmanager's GET /api/v2/alerts shape.
 Response ListAlerts(AlertingService& svc, Timestamp now) {
   json list = json::array();
   for (const auto& [a, why] : svc.Alerts()) {
-    const bool suppressed = !why.silences.empty() || !why.inhibited.empty();
+    const bool suppressed = why.Suppressed();
     list.push_back({{"labels", LabelsJson(a.labels)},
                     {"annotations", PairsJson(a.annotations)},
                     {"startsAt", Time(a.starts_at)},
@@ -257,7 +258,8 @@ Response ListAlerts(AlertingService& svc, Timestamp now) {
                                 : suppressed    ? "suppressed"
                                                 : "active"},
                       {"silencedBy", why.silences},
-                      {"inhibitedBy", why.inhibited}}},
+                      {"inhibitedBy", why.inhibited},
+                      {"mutedBy", why.muted}}},
                     {"routes", why.routes}});
   }
   return Response::Json(200, Dump(list));

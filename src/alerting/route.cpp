@@ -50,8 +50,14 @@ void ParseRoute(YamlReader& r, const YAML::Node& n, const std::string& path, con
   out.id = path;
   if (!r.Keys(n, path,
               {"receiver", "group_by", "group_wait", "group_interval", "repeat_interval",
-               "matchers", "match", "match_re", "continue", "routes"})) {
+               "matchers", "match", "match_re", "continue", "routes", "mute_time_intervals",
+               "active_time_intervals"})) {
     return;
+  }
+  r.StrList(n, path, "mute_time_intervals", out.mute_time_intervals);
+  r.StrList(n, path, "active_time_intervals", out.active_time_intervals);
+  if (!parent && (!out.mute_time_intervals.empty() || !out.active_time_intervals.empty())) {
+    r.Fail(n, path, "the root route cannot have mute_time_intervals or active_time_intervals");
   }
   r.Str(n, path, "receiver", out.receiver);
   if (YamlChild(n, "group_by").IsDefined()) {
@@ -92,6 +98,23 @@ void CheckReceivers(YamlReader& r, const YAML::Node& at, const Route& route,
     r.Fail(at, route.id + ".receiver", "undefined receiver \"" + route.receiver + "\"");
   }
   for (const Route& child : route.routes) CheckReceivers(r, at, child, names, route.receiver);
+}
+
+void CheckTimeIntervals(YamlReader& r, const YAML::Node& at, const Route& route,
+                        const RoutingConfig& cfg) {
+  for (const auto* list : {&route.mute_time_intervals, &route.active_time_intervals}) {
+    for (const std::string& name : *list) {
+      if (cfg.FindTimeInterval(name)) continue;
+      const char* key = list == &route.mute_time_intervals ? "mute_time_intervals"
+                                                           : "active_time_intervals";
+      r.Fail(YamlChild(at, key), route.id + "." + key,
+             "undefined time interval \"" + name + "\" (define it under time_intervals)");
+    }
+  }
+  const YAML::Node children = YamlChild(at, "routes");
+  for (size_t i = 0; i < route.routes.size(); ++i) {
+    CheckTimeIntervals(r, children[i], route.routes[i], cfg);
+  }
 }
 
 std::vector<Receiver> Receivers(YamlReader& r, const YAML::Node& doc) {
@@ -154,6 +177,28 @@ std::vector<const Route*> Route::Match(const LabelSet& labels) const {
   return all;
 }
 
+const NamedTimeInterval* RoutingConfig::FindTimeInterval(const std::string& name) const {
+  for (const NamedTimeInterval& t : time_intervals) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+std::string RoutingConfig::MutedBy(const Route& route, Timestamp now) const {
+  for (const std::string& name : route.mute_time_intervals) {
+    const NamedTimeInterval* t = FindTimeInterval(name);
+    if (t && t->Contains(now)) return "mute_time_intervals: " + name + " (" + route.id + ")";
+  }
+  if (route.active_time_intervals.empty()) return "";
+  for (const std::string& name : route.active_time_intervals) {
+    const NamedTimeInterval* t = FindTimeInterval(name);
+    if (t && t->Contains(now)) return "";
+  }
+  std::string names;
+  for (const std::string& n : route.active_time_intervals) names += (names.empty() ? "" : ", ") + n;
+  return "outside active_time_intervals: " + names + " (" + route.id + ")";
+}
+
 const Receiver* RoutingConfig::FindReceiver(const std::string& name) const {
   for (const Receiver& r : receivers) {
     if (r.name == name) return &r;
@@ -165,6 +210,8 @@ RoutingConfig ParseRouting(YamlReader& r, const YAML::Node& doc) {
   RoutingConfig cfg;
   cfg.receivers = Receivers(r, doc);
   cfg.inhibit_rules = InhibitRules(r, doc);
+  cfg.time_intervals = ParseTimeIntervals(r, doc);
+  cfg.flap_detection = ParseFlapDetection(r, doc);
   const YAML::Node route = YamlChild(doc, "route");
   if (!route.IsDefined() || route.IsNull()) {
     if (!cfg.receivers.empty()) r.Fail(doc, "route", "receivers are configured but no route");
@@ -179,6 +226,7 @@ RoutingConfig ParseRouting(YamlReader& r, const YAML::Node& doc) {
     }
   }
   CheckReceivers(r, route, cfg.root, names, "");
+  CheckTimeIntervals(r, route, cfg.root, cfg);
   return cfg;
 }
 

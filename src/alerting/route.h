@@ -13,6 +13,8 @@
 //       - matchers: ['severity="critical"']
 //         receiver: pager
 //         continue: true
+//         mute_time_intervals: [weekly-maintenance]   # see time_interval.h
+//         active_time_intervals: [business-hours]
 //   receivers:
 //     - name: oncall
 //       webhook_configs: [{url: "http://127.0.0.1:9999/hook", send_resolved: true}]
@@ -24,12 +26,19 @@
 // Matching is Alertmanager's: depth first; a route whose matchers match
 // takes the alert unless one of its children does; siblings after a
 // matching child are tried only if that child has `continue: true`.
+// mute_time_intervals / active_time_intervals name entries of the top-level
+// `time_intervals`; as in Alertmanager they are not inherited by child
+// routes and the root route cannot have them. A route is muted while any of
+// its mute intervals, or none of its active intervals (when it has some),
+// contains the current time. `flap_detection` is in flap.h.
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "alerting/flap.h"
 #include "alerting/matchers.h"
+#include "alerting/time_interval.h"
 #include "common/duration.h"
 #include "common/yaml_reader.h"
 
@@ -46,6 +55,8 @@ struct Route {
   bool continue_matching = false;
   std::vector<Route> routes;
   std::string id;  // position in the tree: "route", "route.routes[1]", ...
+  std::vector<std::string> mute_time_intervals;    // names in RoutingConfig::time_intervals
+  std::vector<std::string> active_time_intervals;  // empty: always active
 
   // The routes that take an alert with these labels (at least one when the
   // root's matchers match; the root has none, so always).
@@ -73,10 +84,17 @@ struct RoutingConfig {
   Route root;
   std::vector<Receiver> receivers;
   std::vector<InhibitRule> inhibit_rules;
+  std::vector<NamedTimeInterval> time_intervals;
+  FlapDetectionConfig flap_detection;
   const Receiver* FindReceiver(const std::string& name) const;
+  const NamedTimeInterval* FindTimeInterval(const std::string& name) const;
+  // Why `route` is muted at `now` ("mute_time_intervals: weekly-maintenance"),
+  // or "" when it may notify.
+  std::string MutedBy(const Route& route, Timestamp now) const;
 };
 
-// Reads `route`, `receivers` and `inhibit_rules` from a config document
+// Reads `route`, `receivers`, `inhibit_rules`, `time_intervals` and
+// `flap_detection` from a config document
 // (other keys are the caller's). Problems go to `r`; the result is only
 // meaningful when r.ok(). Without a `route`, an empty config (no routing).
 RoutingConfig ParseRouting(YamlReader& r, const YAML::Node& doc);

@@ -26,10 +26,13 @@ std::string Explanation::ToString() const {
   list("groups:", groups);
   list("silenced by:", silences);
   list("inhibited by:", inhibited);
+  list("muted by:", muted);
+  out += "flapping: " + (flapping.empty() ? std::string("no") : flapping) + "\n";
   return out;
 }
 
-Router::Router(RoutingConfig config) : config_(std::move(config)) {}
+Router::Router(RoutingConfig config)
+    : config_(std::move(config)), flaps_(config_.flap_detection) {}
 
 LabelSet Router::GroupLabels(const Route& r, const LabelSet& labels) const {
   if (r.group_by_all) return labels;
@@ -42,6 +45,7 @@ void Router::Put(const RoutedAlert& alert, Timestamp now) {
   const std::string fp = Fingerprint(alert.labels);
   const bool existed = alerts_.contains(fp);
   alerts_[fp] = alert;
+  flaps_.Observe(fp, !alert.resolved(now), now);
   if (config_.root.receiver.empty()) return;  // no routing configured
   for (const Route* route : config_.root.Match(alert.labels)) {
     const LabelSet group_labels = GroupLabels(*route, alert.labels);
@@ -50,7 +54,7 @@ void Router::Put(const RoutedAlert& alert, Timestamp now) {
         std::find_if(groups_.begin(), groups_.end(), [&](const Group& x) { return x.key == key; });
     if (g == groups_.end()) {
       if (alert.resolved(now)) continue;  // nothing to tell about an alert never seen firing
-      groups_.push_back({route, key, group_labels, {}, {}, now + route->group_wait.count(), 0});
+      groups_.push_back({route, key, group_labels, {}, {}, {}, now + route->group_wait.count(), 0});
       g = groups_.end() - 1;
     }
     if (std::find(g->members.begin(), g->members.end(), fp) == g->members.end()) {
@@ -117,7 +121,25 @@ bool Router::Suppressed(const RoutedAlert& a, Timestamp now) const {
   return !a.resolved(now) && Inhibited(a, now, nullptr);
 }
 
+bool Router::FlapNotice(Group& g, const std::string& fp, const RoutedAlert& a, Timestamp now,
+                        Notification& n) {
+  if (!g.flap_told.insert(fp).second) return false;
+  // Flapping is the problem now, whatever the last state: told as firing.
+  RoutedAlert notice = a;
+  notice.ends_at = 0;
+  notice.annotations.push_back({"flapping", flaps_.Describe(fp, now)});
+  n.alerts.push_back(std::move(notice));
+  n.firing = true;
+  return true;
+}
+
 std::optional<Notification> Router::FlushGroup(Group& g, Timestamp now) {
+  if (!config_.MutedBy(*g.route, now).empty()) {
+    // Maintenance window: nothing is sent or marked as sent; the state is
+    // compared again at the next flush.
+    g.next_flush = now + g.route->group_interval.count();
+    return std::nullopt;
+  }
   Notification n{g.route->receiver, g.route->id, g.key, g.labels, {}, false, now};
   bool changed = false;
   std::map<std::string, bool> sent;
@@ -130,6 +152,16 @@ std::optional<Notification> Router::FlushGroup(Group& g, Timestamp now) {
       if (before != g.notified.end()) sent[fp] = before->second;
       continue;
     }
+    if (flaps_.Flapping(fp, now)) {
+      if (FlapNotice(g, fp, a, now, n)) {
+        changed = true;
+        sent[fp] = true;
+      } else if (before != g.notified.end()) {
+        sent[fp] = before->second;  // held
+      }
+      continue;
+    }
+    g.flap_told.erase(fp);
     if (!firing && (before == g.notified.end() || !before->second)) continue;  // never announced
     n.alerts.push_back(a);
     n.firing = n.firing || firing;
@@ -139,7 +171,10 @@ std::optional<Notification> Router::FlushGroup(Group& g, Timestamp now) {
   const bool repeat =
       n.firing && g.last_notify != 0 && now - g.last_notify >= g.route->repeat_interval.count();
   // Drop resolved alerts from the group now that they are (or need not be) told.
-  std::erase_if(g.members, [&](const std::string& fp) { return alerts_.at(fp).resolved(now); });
+  // A flapping alert stays: its resolution is told once it is stable.
+  std::erase_if(g.members, [&](const std::string& fp) {
+    return alerts_.at(fp).resolved(now) && !flaps_.Flapping(fp, now);
+  });
   g.notified = std::move(sent);
   g.next_flush = now + g.route->group_interval.count();
   if (!changed && !repeat) return std::nullopt;
@@ -148,6 +183,7 @@ std::optional<Notification> Router::FlushGroup(Group& g, Timestamp now) {
 }
 
 std::vector<Notification> Router::Flush(Timestamp now) {
+  flaps_.Settle(now);
   std::vector<Notification> out;
   for (Group& g : groups_) {
     if (g.next_flush > now) continue;
@@ -191,6 +227,7 @@ Explanation Router::Explain(const LabelSet& labels, Timestamp now) const {
   if (!config_.root.receiver.empty()) {
     for (const Route* r : config_.root.Match(labels)) {
       e.routes.push_back(r->id + " -> receiver " + r->receiver);
+      if (std::string why = config_.MutedBy(*r, now); !why.empty()) e.muted.push_back(why);
     }
   }
   for (const Group& g : groups_) {
@@ -203,6 +240,7 @@ Explanation Router::Explain(const LabelSet& labels, Timestamp now) const {
       e.silences.push_back(id + " (by " + s.created_by + ": " + s.comment + ")");
     }
   }
+  e.flapping = flaps_.Describe(fp, now);
   RoutedAlert probe = e.known ? it->second : RoutedAlert{labels, {}, now, 0, ""};
   Inhibited(probe, now, &e.inhibited);
   return e;

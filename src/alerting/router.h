@@ -7,15 +7,21 @@
 // difference from Alertmanager, on purpose: a resolution is flushed at once
 // instead of at the next group_interval tick, so "resolved" is not late.
 //
-// Silences (matchers with a time window) and inhibition rules suppress
-// notifications without losing the alert; Explain() says, for any label
-// set, which routes take it, which group it is in, and what suppresses it.
+// Silences (matchers with a time window), inhibition rules, the routes'
+// mute/active time intervals (maintenance windows) and flap detection
+// suppress notifications without losing the alert; Explain() says, for any
+// label set, which routes take it, which group it is in, and what
+// suppresses it. While a group's route is muted its notifications wait (as
+// in Alertmanager, nothing is sent late for the muted time, but what
+// changed is told at the first flush after the window). A flapping alert is
+// told once as flapping (annotation "flapping"), then held until stable.
 //
 // Driven by the caller's clock: Put() and Flush(now) take the time;
 // NextFlush() says when Flush has work. Not thread-safe (one owner thread).
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -62,8 +68,13 @@ struct Explanation {
   std::vector<std::string> groups;     // group keys holding the alert
   std::vector<std::string> silences;   // active silences that match
   std::vector<std::string> inhibited;  // "inhibit_rules[i] by <source labels>"
+  std::vector<std::string> muted;      // "mute_time_intervals: NAME (route id)"
+  std::string flapping;                // why it is held as flapping; "" when not
   bool known = false;                  // the router holds this alert
   std::string ToString() const;
+  bool Suppressed() const {
+    return !silences.empty() || !inhibited.empty() || !muted.empty() || !flapping.empty();
+  }
 };
 
 class Router {
@@ -100,6 +111,7 @@ class Router {
     LabelSet labels;
     std::vector<std::string> members;      // fingerprints
     std::map<std::string, bool> notified;  // fingerprint -> last sent as firing
+    std::set<std::string> flap_told;       // flapping alerts announced as such
     Timestamp next_flush = 0;
     Timestamp last_notify = 0;  // 0: never
   };
@@ -108,12 +120,16 @@ class Router {
   bool Suppressed(const RoutedAlert& a, Timestamp now) const;
   bool Inhibited(const RoutedAlert& a, Timestamp now, std::vector<std::string>* why) const;
   std::optional<Notification> FlushGroup(Group& g, Timestamp now);
+  // The flapping notice for `a`, once per group; false when held.
+  bool FlapNotice(Group& g, const std::string& fp, const RoutedAlert& a, Timestamp now,
+                  Notification& n);
 
   RoutingConfig config_;
   std::unordered_map<std::string, RoutedAlert> alerts_;  // by fingerprint
   std::vector<Group> groups_;
   std::map<std::string, Silence> silences_;
   uint64_t next_silence_ = 1;
+  FlapDetector flaps_;
 };
 
 }  // namespace fw::alerting

@@ -1,7 +1,9 @@
-// `firewatch alerts list|explain|silence|expire`: the router's alerts on a
-// running server, why one is (not) notified, and silences. Talks to the
-// server's HTTP API (--server, default http://127.0.0.1:9400) with the token
-// in FIREWATCH_TOKEN for writes.
+// `firewatch alerts list|explain|silence|expire` and
+// `firewatch silence add|list|expire`: the router's alerts on a running
+// server, why one is (not) notified, and silences (the two silence commands
+// are the same code under two names). Talks to the server's HTTP API
+// (--server, default http://127.0.0.1:9400) with the token in
+// FIREWATCH_TOKEN for writes.
 
 #include <httplib.h>
 
@@ -23,7 +25,9 @@ using nlohmann::json;
 struct AlertsFlags {
   std::string server = "http://127.0.0.1:9400";
   std::string id;
+  std::vector<std::string> ids;  // silence expire: several at once
   std::vector<std::string> matchers;
+  bool expired = false;  // silence list: also expired silences
   std::string duration = "2h";
   std::string comment;
 };
@@ -117,9 +121,73 @@ void Silence(const AlertsFlags& f, ExitStatus& status) {
 
 void Expire(const AlertsFlags& f, ExitStatus& status) {
   auto c = Client(f.server);
-  auto body = Call(f.server, c.Delete("/api/v2/silence/" + f.id));
+  for (const std::string& id : f.ids) {
+    auto body = Call(f.server, c.Delete("/api/v2/silence/" + httplib::detail::encode_query_param(id)));
+    if (!body) {
+      ReportError(body.error().WithContext(id), status);
+      continue;
+    }
+    std::cout << "expired " << id << "\n";
+  }
+}
+
+std::string MatchersText(const json& matchers) {
+  std::string out;
+  for (const json& m : matchers) {
+    const bool regex = m.value("isRegex", false), equal = m.value("isEqual", true);
+    out += (out.empty() ? "" : ",") + m.value("name", "") +
+           (equal ? (regex ? "=~" : "=") : (regex ? "!~" : "!=")) + m.value("value", "");
+  }
+  return out;
+}
+
+void ListSilences(const AlertsFlags& f, ExitStatus& status) {
+  auto c = Client(f.server);
+  auto body = Call(f.server, c.Get("/api/v2/silences"));
   if (!body) return ReportError(body.error(), status);
-  std::cout << "expired " << f.id << "\n";
+  if (!body->is_array()) {
+    return ReportError(Error(ErrorCode::kInvalidArgument, "server answered with no silence list"),
+                       status);
+  }
+  size_t shown = 0;
+  for (const json& s : *body) {
+    const std::string state = s["status"].value("state", "");
+    if (state == "expired" && !f.expired) continue;
+    if (shown++ == 0) {
+      std::printf("%-12s  %-8s  %-24s  %-12s  %-30s  %s\n", "ID", "STATE", "ENDS", "CREATED BY",
+                  "MATCHERS", "COMMENT");
+    }
+    std::printf("%-12s  %-8s  %-24s  %-12s  %-30s  %s\n", s.value("id", "").c_str(),
+                state.c_str(), s.value("endsAt", "").c_str(), s.value("createdBy", "").c_str(),
+                MatchersText(s["matchers"]).c_str(), s.value("comment", "").c_str());
+  }
+  if (shown == 0) std::cout << (f.expired ? "no silences\n" : "no active silences\n");
+}
+
+// The silence commands, shared by `alerts` and the top-level `silence`.
+CLI::App* AddSilenceCommand(CLI::App& parent, const char* name, AlertsFlags& f,
+                            ExitStatus& status) {
+  auto* silence = parent.add_subcommand(name, "Silence matching alerts (prints its id)");
+  silence->add_option("--matcher,-m", f.matchers, "name=value, name!=value, name=~re, name!~re");
+  silence->add_option("matchers", f.matchers, "Matchers, as with -m");
+  silence->add_option("--duration", f.duration, "How long, e.g. 2h")->capture_default_str();
+  silence->add_option("--comment", f.comment, "Why (required)")->required();
+  silence->callback([&f, &status, silence] {
+    if (f.matchers.empty()) {
+      return ReportError(Error(ErrorCode::kInvalidArgument,
+                               "give at least one matcher, e.g. -m alertname=HighErrorRate"),
+                         status);
+    }
+    Silence(f, status);
+  });
+  return silence;
+}
+
+CLI::App* AddExpireCommand(CLI::App& parent, AlertsFlags& f, ExitStatus& status) {
+  auto* expire = parent.add_subcommand("expire", "End silences now");
+  expire->add_option("id", f.ids, "Silence ids (from `silence list`)")->required();
+  expire->callback([&f, &status] { Expire(f, status); });
+  return expire;
 }
 
 }  // namespace
@@ -135,17 +203,30 @@ void RegisterAlerts(CLI::App& app, ExitStatus& status) {
       "explain", "Which route, group, silence or inhibition applies to an alert");
   explain->add_option("id", f.id, "Fingerprint (from `alerts list`) or labels as JSON")->required();
   explain->callback([&status] { Explain(f, status); });
-  auto* silence = alerts->add_subcommand("silence", "Silence matching alerts (prints its id)");
-  silence->add_option("--matcher,-m", f.matchers, "name=value, name!=value, name=~re, name!~re")
-      ->required();
-  silence->add_option("--duration", f.duration, "How long")->capture_default_str();
-  silence->add_option("--comment", f.comment, "Why (required)")->required();
-  silence->callback([&status] { Silence(f, status); });
-  auto* expire = alerts->add_subcommand("expire", "End a silence now");
-  expire->add_option("id", f.id, "Silence id")->required();
-  expire->callback([&status] { Expire(f, status); });
+  CLI::App* silence = AddSilenceCommand(*alerts, "silence", f, status);
+  CLI::App* expire = AddExpireCommand(*alerts, f, status);
   // --server may follow the subcommand too.
   for (CLI::App* sub : {list, explain, silence, expire}) sub->fallthrough();
+}
+
+void RegisterSilence(CLI::App& app, ExitStatus& status) {
+  static AlertsFlags f;
+  auto* family = app.add_subcommand("silence", "Silences on a running server (as amtool's)");
+  family->require_subcommand(1);
+  family->add_option("--server", f.server, "firewatch server URL")->capture_default_str();
+  CLI::App* add = AddSilenceCommand(*family, "add", f, status);
+  auto* list = family->add_subcommand("list", "Active and pending silences");
+  list->add_flag("--expired", f.expired, "Include expired silences");
+  list->callback([&status] { ListSilences(f, status); });
+  CLI::App* expire = AddExpireCommand(*family, f, status);
+  for (CLI::App* sub : {add, list, expire}) sub->fallthrough();
+  family->footer(
+      "Examples:\n"
+      "  firewatch silence add -m alertname=HighErrorRate -m service=shop --duration 1h \\\n"
+      "      --comment \"deploying the fix\"\n"
+      "  firewatch silence list\n"
+      "  firewatch silence expire silence-1\n"
+      "Writes need FIREWATCH_TOKEN (a responder or admin token). See docs/alerting.md.");
 }
 
 }  // namespace fw::cli

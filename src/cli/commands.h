@@ -29,6 +29,7 @@ void RegisterLogs(CLI::App& app, ExitStatus& status);
 void RegisterIncident(CLI::App& app, ExitStatus& status);
 void RegisterTest(CLI::App& app, ExitStatus& status);
 void RegisterAlerts(CLI::App& app, ExitStatus& status);
+void RegisterSilence(CLI::App& app, ExitStatus& status);
 void RegisterRca(CLI::App& app, ExitStatus& status);
 void RegisterRunbook(CLI::App& app, ExitStatus& status);
 void RegisterReport(CLI::App& app, ExitStatus& status);

@@ -2,6 +2,7 @@
 
 #include <glob.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -13,8 +14,137 @@ namespace fw::cli {
 namespace {
 
 const std::set<std::string> kTopLevel = {
-    "global",    "scrape_configs", "storage",   "rule_files",          "route",
-    "receivers", "inhibit_rules",  "schedules", "escalation_policies", "incidents"};
+    "server",         "global",         "scrape_configs", "storage",   "rule_files",
+    "route",          "receivers",      "inhibit_rules",  "schedules", "escalation_policies",
+    "incidents",      "time_intervals", "mute_time_intervals",  // the older Alertmanager name
+    "flap_detection", "runbooks"};
+
+std::filesystem::path Resolve(const std::string& config_path, const std::string& p) {
+  const std::filesystem::path path(p);
+  if (path.is_absolute()) return path;
+  return std::filesystem::path(config_path).parent_path() / path;
+}
+
+// The secret of tokens[i]: inline, from a file or from the environment.
+std::string TokenSecret(YamlReader& r, const YAML::Node& n, const std::string& path,
+                        const std::string& config_path) {
+  std::string inline_token, file, env;
+  r.Str(n, path, "token", inline_token);
+  r.Str(n, path, "token_file", file);
+  r.Str(n, path, "token_env", env);
+  const int given = !inline_token.empty() + !file.empty() + !env.empty();
+  if (given != 1) {
+    r.Fail(n, path, "set exactly one of token, token_file or token_env");
+    return "";
+  }
+  if (!env.empty()) {
+    const char* v = std::getenv(env.c_str());
+    if (!v || !*v) r.Fail(YamlChild(n, "token_env"), path + ".token_env", env + " is not set");
+    return v ? v : "";
+  }
+  if (file.empty()) return inline_token;
+  std::ifstream in(Resolve(config_path, file), std::ios::binary);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  std::string secret = buf.str();
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  if (!in) {
+    r.Fail(YamlChild(n, "token_file"), path + ".token_file", "cannot read " + file);
+  } else if (secret.empty()) {
+    r.Fail(YamlChild(n, "token_file"), path + ".token_file", file + " is empty");
+  }
+  return secret;
+}
+
+void ReadTokens(YamlReader& r, const YAML::Node& server, const std::string& config_path,
+                std::vector<server::TokenSpec>& out) {
+  const YAML::Node list = YamlChild(server, "tokens");
+  if (!list.IsDefined() || list.IsNull()) return;
+  if (!list.IsSequence()) return r.Fail(list, "server.tokens", "expected a list of tokens");
+  std::set<std::string> names, secrets;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string path = YamlReader::Index("server.tokens", i);
+    if (!r.Keys(list[i], path, {"name", "token", "token_file", "token_env", "role"})) continue;
+    server::TokenSpec t{"", server::Role::kViewer, ""};
+    r.Str(list[i], path, "name", t.name);
+    if (t.name.empty()) r.Fail(list[i], path + ".name", "required (it names the caller in logs)");
+    if (!t.name.empty() && !names.insert(t.name).second) {
+      r.Fail(YamlChild(list[i], "name"), path + ".name", "\"" + t.name + "\" is used twice");
+    }
+    std::string role;
+    r.Str(list[i], path, "role", role);
+    if (role.empty()) {
+      r.Fail(list[i], path + ".role", "required: viewer, responder or admin");
+    } else if (auto parsed = server::ParseRole(role); parsed) {
+      t.role = *parsed;
+    } else {
+      r.Fail(YamlChild(list[i], "role"), path + ".role", parsed.error().message());
+    }
+    t.token = TokenSecret(r, list[i], path, config_path);
+    if (!t.token.empty() && !secrets.insert(t.token).second) {
+      r.Fail(list[i], path, "the same secret is given to two tokens");
+    }
+    out.push_back(std::move(t));
+  }
+}
+
+void ReadServer(YamlReader& r, const YAML::Node& root, const std::string& config_path,
+                ServerSettings& out) {
+  const YAML::Node server = YamlChild(root, "server");
+  if (!server.IsDefined() || server.IsNull()) return;
+  if (!r.Keys(server, "server", {"listen", "tokens"})) return;
+  std::string listen;
+  r.Str(server, "server", "listen", listen);
+  if (!listen.empty()) {
+    auto parsed = ParseListenAddress(listen);
+    if (parsed) {
+      std::tie(out.listen_host, out.listen_port) = *parsed;
+    } else {
+      r.Fail(YamlChild(server, "listen"), "server.listen", parsed.error().message());
+    }
+  }
+  ReadTokens(r, server, config_path, out.tokens);
+}
+
+// incidents.severity: {rules: [{match: {label: value}, severity: P1}], default: P3}
+void ReadSeverity(YamlReader& r, const YAML::Node& inc,
+                  std::optional<incident::SeverityPolicy>& out) {
+  const YAML::Node n = YamlChild(inc, "severity");
+  if (!n.IsDefined() || n.IsNull()) return;
+  if (!r.Keys(n, "incidents.severity", {"rules", "default"})) return;
+  auto severity = [&r](const YAML::Node& at, const std::string& path, const std::string& text,
+                       incident::Severity& into) {
+    auto s = incident::ParseSeverity(text);
+    if (s) {
+      into = *s;
+    } else {
+      r.Fail(at, path, s.error().message());
+    }
+  };
+  std::vector<incident::SeverityRule> rules;
+  const YAML::Node list = YamlChild(n, "rules");
+  if (list.IsDefined() && !list.IsNull() && !list.IsSequence()) {
+    r.Fail(list, "incidents.severity.rules", "expected a list of {match, severity}");
+  }
+  for (size_t i = 0; list.IsSequence() && i < list.size(); ++i) {
+    const std::string path = YamlReader::Index("incidents.severity.rules", i);
+    if (!r.Keys(list[i], path, {"match", "severity"})) continue;
+    incident::SeverityRule rule;
+    std::vector<std::pair<std::string, std::string>> match;
+    r.StrMap(list[i], path, "match", match);
+    for (auto& [k, v] : match) rule.match.push_back({k, v});
+    std::string text;
+    r.Str(list[i], path, "severity", text);
+    if (text.empty()) r.Fail(list[i], path + ".severity", "required: P1, P2, P3 or P4");
+    if (!text.empty()) severity(YamlChild(list[i], "severity"), path + ".severity", text, rule.severity);
+    rules.push_back(std::move(rule));
+  }
+  incident::Severity fallback = incident::Severity::kP3;
+  std::string text;
+  r.Str(n, "incidents.severity", "default", text);
+  if (!text.empty()) severity(YamlChild(n, "default"), "incidents.severity.default", text, fallback);
+  out.emplace(std::move(rules), fallback);
+}
 
 // rule_files entries, relative to the config file, with globs expanded; a
 // pattern that matches nothing is an error (a typo would silently drop rules).
@@ -22,10 +152,8 @@ void ReadRuleFiles(YamlReader& r, const YAML::Node& root, const std::string& con
                    std::vector<std::string>& out) {
   std::vector<std::string> patterns;
   r.StrList(root, "", "rule_files", patterns);
-  const std::filesystem::path dir = std::filesystem::path(config_path).parent_path();
   for (size_t i = 0; i < patterns.size(); ++i) {
-    const std::filesystem::path p(patterns[i]);
-    const std::string full = (p.is_absolute() ? p : dir / p).string();
+    const std::string full = Resolve(config_path, patterns[i]).string();
     glob_t g{};
     const int rc = glob(full.c_str(), 0, nullptr, &g);
     if (rc == 0) {
@@ -46,8 +174,10 @@ void ReadAlerting(YamlReader& r, const YAML::Node& root, const std::string& path
   out.routing = alerting::ParseRouting(r, root);
   out.oncall = incident::ParseOnCall(r, root);
   const YAML::Node inc = YamlChild(root, "incidents");
-  if (inc.IsDefined() && r.Keys(inc, "incidents", {"reopen_window", "escalation_policy"})) {
+  if (inc.IsDefined() && !inc.IsNull() &&
+      r.Keys(inc, "incidents", {"reopen_window", "escalation_policy", "severity"})) {
     r.Dur(inc, "incidents", "reopen_window", out.reopen_window);
+    ReadSeverity(r, inc, out.severity);
     r.Str(inc, "incidents", "escalation_policy", out.escalation_policy);
     if (!out.escalation_policy.empty() && !out.oncall.FindPolicy(out.escalation_policy)) {
       r.Fail(YamlChild(inc, "escalation_policy"), "incidents.escalation_policy",
@@ -64,13 +194,50 @@ void ReadTopLevel(YamlReader& r, const YAML::Node& root, const std::string& path
     r.Fail(kv.first, key,
            "not supported yet (see docs/alerting.md and docs/metrics.md for the keys)");
   }
+  ReadServer(r, root, path, out.server);
   metrics::ingest::ReadScrapeSettings(r, root, out.scrape);
   ReadAlerting(r, root, path, out.alerting);
   const YAML::Node storage = YamlChild(root, "storage");
-  if (r.Keys(storage, "storage", {"dir"})) r.Str(storage, "storage", "dir", out.storage_dir);
+  if (storage.IsDefined() && !storage.IsNull() && r.Keys(storage, "storage", {"dir"})) {
+    r.Str(storage, "storage", "dir", out.storage_dir);
+    if (!out.storage_dir.empty()) {
+      out.storage_dir = Resolve(path, out.storage_dir).lexically_normal().string();
+    }
+  }
+  const YAML::Node runbooks = YamlChild(root, "runbooks");
+  if (runbooks.IsDefined() && !runbooks.IsNull() && r.Keys(runbooks, "runbooks", {"dir"})) {
+    std::string dir;
+    r.Str(runbooks, "runbooks", "dir", dir);
+    if (YamlChild(runbooks, "dir").IsDefined() && dir.empty()) {
+      r.Fail(YamlChild(runbooks, "dir"), "runbooks.dir", "expected a directory");
+    }
+    if (!dir.empty()) out.runbooks_dir = Resolve(path, dir).lexically_normal().string();
+  }
 }
 
 }  // namespace
+
+Result<std::pair<std::string, int>> ParseListenAddress(const std::string& text) {
+  const std::string want = "expected host:port, e.g. \"127.0.0.1:9090\" (\"0.0.0.0:9090\" for "
+                           "every interface), got \"" + text + "\"";
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return Fail(ErrorCode::kInvalidArgument, want);
+  std::string host = text.substr(0, colon);
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return Fail(ErrorCode::kInvalidArgument, want);
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string::npos) {
+    return Fail(ErrorCode::kInvalidArgument, want + " (write IPv6 addresses as [::1]:9090)");
+  }
+  const std::string port = text.substr(colon + 1);
+  int value = 0;
+  for (char c : port) {
+    if (c < '0' || c > '9' || value > 65535) return Fail(ErrorCode::kInvalidArgument, want);
+    value = value * 10 + (c - '0');
+  }
+  if (port.empty() || value > 65535) return Fail(ErrorCode::kInvalidArgument, want);
+  return std::pair{host, value};
+}
 
 Result<ConfigFile> LoadConfigFile(const std::string& path, std::vector<Error>* all_errors) {
   auto fail = [&](Error e) {

@@ -1,25 +1,41 @@
 #pragma once
-// firewatch.yml, the server's config file: the scrape settings (Prometheus
-// keys `global` and `scrape_configs`), `storage: {dir: DIR}`, rules
-// (`rule_files`, `global.evaluation_interval`), routing (Alertmanager's
-// `route`, `receivers`, `inhibit_rules`), `schedules`,
-// `escalation_policies` and `incidents: {reopen_window, escalation_policy}`.
-// Any other top-level key is an error saying it is not supported yet, so a
-// config written for a later version fails loudly instead of half-working.
-// Errors name file:line:column and the field.
+// firewatch.yml, the server's config file: `server: {listen, tokens}`, the
+// scrape settings (Prometheus keys `global` and `scrape_configs`),
+// `storage: {dir: DIR}`, rules (`rule_files`, `global.evaluation_interval`),
+// routing (Alertmanager's `route`, `receivers`, `inhibit_rules`,
+// `time_intervals`, plus `flap_detection`), `schedules`,
+// `escalation_policies`, `incidents: {reopen_window, escalation_policy,
+// severity}` and `runbooks: {dir}`. Any other top-level key is an error
+// saying it is not supported yet, so a config written for a later version
+// fails loudly instead of half-working. Errors name file:line:column and the
+// field. Relative paths (storage.dir, rule_files, runbooks.dir, token_file) are resolved
+// against the config file's directory. See docs/server.md, docs/alerting.md.
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/serve_alerting.h"
 #include "common/error.h"
 #include "metrics/ingest/scrape_config.h"
+#include "server/http.h"
 
 namespace fw::cli {
 
+// `server:`. A token is written inline (`token`), read from a file
+// (`token_file`, trailing newline dropped) or from an environment variable
+// (`token_env`), exactly one of the three.
+struct ServerSettings {
+  std::string listen_host;  // empty when `listen` is not set
+  int listen_port = 0;
+  std::vector<server::TokenSpec> tokens;
+};
+
 struct ConfigFile {
+  ServerSettings server;
   metrics::ingest::ScrapeSettings scrape;
-  std::string storage_dir;    // empty when not set
+  std::string storage_dir;    // resolved; empty when not set
+  std::string runbooks_dir;   // resolved; empty when not set
   AlertingSettings alerting;  // rule_files resolved against the file's directory
 };
 
@@ -27,5 +43,8 @@ struct ConfigFile {
 // given, receives every error found.
 Result<ConfigFile> LoadConfigFile(const std::string& path,
                                   std::vector<Error>* all_errors = nullptr);
+
+// "host:port" or "[v6]:port" into its parts; the error says what to write.
+Result<std::pair<std::string, int>> ParseListenAddress(const std::string& text);
 
 }  // namespace fw::cli

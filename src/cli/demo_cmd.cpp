@@ -1,52 +1,39 @@
-// `firewatch demo`: the main job end to end. Until alerting and response
-// land, it runs the headline outage with an operator's rollback in its
-// timeline, and prints what production went through.
+// `firewatch demo`: the whole story on the embedded simulated production.
+// Flags here; the run is in demo_run.cpp.
 
 #include <CLI/CLI.hpp>
-#include <algorithm>
 #include <iostream>
 
 #include "cli/commands.h"
-#include "common/duration.h"
-#include "sim/builtin_scenarios.h"
-#include "sim/run_output.h"
-#include "sim/summary.h"
+#include "cli/demo_run.h"
 
 namespace fw::cli {
 
 void RegisterDemo(CLI::App& app, ExitStatus& status) {
   auto* demo = app.add_subcommand(
-      "demo", "Run the headline outage (db-pool-exhaustion), roll it back, show what happened");
-  static std::string out_dir = "out/demo";
-  static std::string rollback_at = "30m";
-  demo->add_option("--out", out_dir, "Where to write the run's metrics, logs and changes")
+      "demo",
+      "Run a scenario on the simulated production and let firewatch handle the incident end to "
+      "end: detection, paging, root-cause analysis, runbook, recovery, report");
+  static DemoOptions o;
+  demo->add_option("--scenario", o.scenario, "Built-in scenario (see `firewatch sim scenarios`)")
       ->capture_default_str();
-  demo->add_option("--rollback-at", rollback_at, "When the operator rolls back the release")
+  demo->add_option("--scenario-file", o.scenario_file, "A scenario YAML file instead");
+  demo->add_option("--speed", o.speed,
+                   "\"max\", or simulated seconds per real second (60 = a minute per second)")
       ->capture_default_str();
+  demo->add_option("--out", o.out_dir, "Directory for the run's data (wiped) and report")
+      ->capture_default_str();
+  demo->add_option("--report", o.report_file, "Report file (default OUT/report.md)");
+  demo->add_option("--report-format", o.report_format, "markdown, json or html")
+      ->capture_default_str();
+  demo->add_option("--json", o.json_file, "Write a JSON summary of the run here");
+  demo->add_option("--rules", o.rules_file, "Rule file (default: the shipped golden signals)");
+  demo->add_option("--runbooks", o.runbooks_dir, "Runbook directory (default: the shipped ones)");
+  demo->add_flag("--serve", o.serve, "Keep the API up afterwards for exploring (Ctrl-C stops)");
+  demo->add_option("--bind", o.bind, "Address for --serve")->capture_default_str();
+  demo->add_option("--port", o.port, "Port for --serve")->capture_default_str();
   demo->callback([&status] {
-    auto sc = sim::LoadBuiltinScenario("db-pool-exhaustion");
-    if (!sc) return ReportError(sc.error(), status);
-    auto at = ParseDuration(rollback_at);
-    if (!at) return ReportError(at.error().WithContext("--rollback-at"), status);
-    if (*at <= Millis(10 * 60'000) || *at > sc->duration) {
-      return ReportError(Error(ErrorCode::kInvalidArgument,
-                               "--rollback-at must be after the 10m deploy and within " +
-                                   FormatDuration(sc->duration)),
-                         status);
-    }
-    // The operator's rollback joins the timeline in time order.
-    sim::TimelineEvent rollback{
-        *at, 0, std::nullopt, std::nullopt,
-        sim::ActionSpec{sim::ActionType::kRollback, "", 0, "demo-operator"}};
-    auto pos = std::upper_bound(
-        sc->events.begin(), sc->events.end(), rollback,
-        [](const sim::TimelineEvent& a, const sim::TimelineEvent& b) { return a.at < b.at; });
-    sc->events.insert(pos, rollback);
-    sim::Simulator simulator(std::move(*sc));
-    auto out = sim::RunToDirectory(simulator, out_dir);
-    if (!out) return ReportError(out.error(), status);
-    std::cout << sim::RenderSummary(simulator) << "\n"
-              << "metrics, logs and change events are in " << out_dir << "/\n";
+    if (auto r = RunDemo(o, std::cout); !r) ReportError(r.error(), status);
   });
 }
 

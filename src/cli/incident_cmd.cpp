@@ -21,6 +21,7 @@ struct IncidentFlags {
   std::string db = "data/incidents.db";
   std::string actor;
   std::string id, text, severity, reason, state, service, role, person;
+  std::string done_item, undo_item, owner;  // action-items
   std::vector<std::string> services;
   size_t limit = 50;
   bool open_only = false;
@@ -150,6 +151,35 @@ Result<void> Done(const Result<inc::Incident>& r) {
   return {};
 }
 
+// `incident action-items ID [--add TEXT [--owner O]] [--done AI-n] [--undo AI-n]`:
+// changes first, then the list.
+Result<void> ActionItems(const IncidentFlags& f, inc::IncidentService& service,
+                         const inc::Who& who) {
+  if (!f.text.empty()) {
+    inc::ActionItem item;
+    item.text = f.text;
+    item.owner = f.owner;
+    auto added = service.AddActionItems(f.id, {item}, who);
+    if (!added) return Fail(added.error());
+  }
+  for (const auto& [aid, done] : {std::pair{f.done_item, true}, {f.undo_item, false}}) {
+    if (aid.empty()) continue;
+    auto changed = service.SetActionItemDone(f.id, aid, done, who);
+    if (!changed) return Fail(changed.error());
+  }
+  auto items = service.ActionItems(f.id);
+  if (!items) return Fail(items.error());
+  if (items->empty()) {
+    std::cout << "no action items\n";
+    return {};
+  }
+  for (const inc::ActionItem& a : *items) {
+    std::cout << (a.done ? "[x] " : "[ ] ") << a.id << "  " << a.text
+              << (a.owner.empty() ? "" : "  (owner: " + a.owner + ")") << "\n";
+  }
+  return {};
+}
+
 Result<void> Run(const std::string& verb, const IncidentFlags& f) {
   auto store = OpenStore(f.db, verb == "open");
   if (!store) return Fail(store.error());
@@ -165,6 +195,7 @@ Result<void> Run(const std::string& verb, const IncidentFlags& f) {
   if (verb == "reopen") return Done(service.Reopen(f.id, f.reason, who));
   if (verb == "note") return Done(service.AddNote(f.id, f.text, who));
   if (verb == "status") return Done(service.PostStatusUpdate(f.id, f.text, who));
+  if (verb == "action-items") return ActionItems(f, service, who);
   if (verb == "role") {
     auto role = inc::ParseRole(f.role);
     if (!role) return Fail(role.error());
@@ -230,6 +261,13 @@ void RegisterIncident(CLI::App& app, ExitStatus& status) {
   role->add_option("id", f.id, "Incident id")->required();
   role->add_option("role", f.role, "commander, scribe or communications")->required();
   role->add_option("person", f.person, "Who takes it (\"\" clears the role)")->required();
+  auto* items = Verb(cmd, "action-items",
+                     "List an incident's action items; add one or mark one done", f, status);
+  items->add_option("id", f.id, "Incident id")->required();
+  items->add_option("--add", f.text, "Add an action item with this text");
+  items->add_option("--owner", f.owner, "Owner of the added item (role or person)");
+  items->add_option("--done", f.done_item, "Mark this item done (e.g. AI-2)");
+  items->add_option("--undo", f.undo_item, "Mark this item not done");
   auto* open = Verb(cmd, "open", "Declare an incident (creates the database if needed)", f, status);
   open->add_option("title", f.text, "What is wrong")->required();
   open->add_option("--service", f.services, "An affected service (repeatable)");

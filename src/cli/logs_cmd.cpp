@@ -1,7 +1,9 @@
 // `firewatch logs ...`: Logs Insights queries over NDJSON and plain-text
-// files or the log store, and ingestion into the store (import, stdin).
+// files or the log store, tail of the store, and ingestion into the store
+// (import, stdin, files followed like tail -F).
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -10,15 +12,20 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cli/commands.h"
 #include "common/duration.h"
+#include "logs/ingest/file_tail.h"
 #include "logs/ingest/line_ingest.h"
+#include "logs/insights/eval.h"
 #include "logs/insights/executor.h"
 #include "logs/insights/output.h"
 #include "logs/insights/parser.h"
 #include "logs/ndjson_reader.h"
 #include "logs/store/log_store.h"
+#include "logs/store/store_follow.h"
 
 namespace fw::cli {
 namespace {
@@ -29,6 +36,7 @@ struct LogsQueryFlags {
   std::string query, start, end, since, format = "table", timeout = "60s", data;
   std::vector<std::string> files, groups;
   int64_t max_rows = 1'000'000, max_groups = 100'000;
+  int threads = 0;
   bool stats = false;
 };
 
@@ -87,6 +95,8 @@ void RunQuery(const LogsQueryFlags& f, ExitStatus& status) {
   limits.timeout_ms = timeout->count();
   limits.max_rows = f.max_rows;
   limits.max_groups = f.max_groups;
+  limits.threads =
+      f.threads > 0 ? f.threads : static_cast<int>(std::thread::hardware_concurrency());
   std::unique_ptr<logs::EventSource> source;
   std::unique_ptr<logs::store::LogStore> store;
   if (f.data.empty()) {
@@ -102,13 +112,14 @@ void RunQuery(const LogsQueryFlags& f, ExitStatus& status) {
   auto result = insights::Execute(*query, *source, *range, clock, limits);
   if (!result) return ReportError(result.error(), status);
   std::cout << insights::Render(*result, *format);
-  if (auto* files = dynamic_cast<logs::FileEventSource*>(source.get());
-      files && files->truncated_lines() > 0) {
+  auto* files = dynamic_cast<logs::FileEventSource*>(source.get());
+  if (files && files->truncated_lines() > 0) {
     std::cerr << "firewatch: " << files->truncated_lines()
               << " over-long lines were cut to 1 MiB and kept\n";
   }
   if (f.stats) {
-    std::cerr << "records scanned " << result->records_scanned << ", matched "
+    const int64_t filtered = files ? files->filtered_lines() : 0;
+    std::cerr << "records scanned " << result->records_scanned + filtered << ", matched "
               << result->records_matched;
     if (auto* st = dynamic_cast<logs::store::StoreEventSource*>(source.get())) {
       std::cerr << "; blocks read " << st->stats().blocks_read << " of " << st->stats().blocks_total
@@ -120,8 +131,9 @@ void RunQuery(const LogsQueryFlags& f, ExitStatus& status) {
 
 struct LogsIngestFlags {
   std::vector<std::string> files;
-  std::string data = "data", group, stream, retention;
+  std::string data = "data", group, stream, retention, poll = "250ms";
   uint64_t max_bytes = 0;
+  bool follow = false;
 };
 
 Result<std::unique_ptr<logs::store::LogStore>> OpenForWrite(const LogsIngestFlags& f,
@@ -202,6 +214,163 @@ void AddIngestFlags(CLI::App* cmd, LogsIngestFlags& f) {
   cmd->add_option("--max-bytes", f.max_bytes, "Delete the oldest segments above this size");
 }
 
+// SIGINT and SIGTERM end a follow loop cleanly: they are blocked and waited
+// for between polls, so a poll in progress always completes.
+class StopSignals {
+ public:
+  StopSignals() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, &old_);
+  }
+  ~StopSignals() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  // Waits up to `ms`; true when a stop signal came.
+  bool Wait(int64_t ms) {
+    timespec ts{static_cast<time_t>(ms / 1000), static_cast<long>(ms % 1000) * 1'000'000};
+    while (true) {
+      const int sig = sigtimedwait(&set_, nullptr, &ts);
+      if (sig > 0) return true;
+      if (errno != EINTR) return false;
+    }
+  }
+
+ private:
+  sigset_t set_, old_;
+};
+
+Result<int64_t> PollInterval(const std::string& text) {
+  auto d = ParseDuration(text);
+  if (!d || d->count() <= 0) {
+    return Fail(BadFlag("--poll-interval: expected a duration such as 250ms or 1s"));
+  }
+  return d->count();
+}
+
+// A followed file's position file: DATA/logs-tail/NAME-HASH.pos, the hash
+// (FNV-1a) of the absolute path keeping two files of one name apart.
+std::string PositionPath(const std::string& data, const std::string& file) {
+  const std::string abs = std::filesystem::absolute(file).lexically_normal().string();
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : abs) h = (h ^ c) * 1099511628211ull;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return data + "/logs-tail/" + std::filesystem::path(file).filename().string() + "-" + hex +
+         ".pos";
+}
+
+void RunFollow(const LogsIngestFlags& f, ExitStatus& status) {
+  auto poll_ms = PollInterval(f.poll);
+  if (!poll_ms) return ReportError(poll_ms.error(), status);
+  RealClock clock;
+  auto store = OpenForWrite(f, clock);
+  if (!store) return ReportError(store.error(), status);
+  StopSignals signals;  // before any reading: a stop never cuts a batch
+  std::vector<std::unique_ptr<logs::ingest::FileTailer>> tailers;
+  for (const std::string& path : f.files) {
+    logs::ingest::FileTailOptions o;
+    o.path = path;
+    o.state_path = PositionPath(f.data, path);
+    o.lines.group = !f.group.empty() ? f.group : path;
+    o.lines.stream = !f.stream.empty() ? f.stream : std::filesystem::path(path).filename().string();
+    tailers.push_back(std::make_unique<logs::ingest::FileTailer>(**store, clock, o));
+    if (auto r = tailers.back()->Start(); !r) return ReportError(r.error(), status);
+  }
+  if (f.follow) std::cout << "following " << f.files.size() << " file(s)" << std::endl;
+  Result<void> failed;
+  do {
+    for (auto& t : tailers) {
+      if (auto r = t->Poll(); !r) failed = Fail(r.error());
+    }
+  } while (failed && f.follow && !signals.Wait(*poll_ms));
+  for (size_t i = 0; i < tailers.size(); ++i) PrintCounts(f.files[i], tailers[i]->counts());
+  if (!failed) return ReportError(failed.error(), status);
+  if (auto r = (*store)->Seal(); !r) return ReportError(r.error(), status);
+  if (auto r = (*store)->ApplyRetention(); !r) return ReportError(r.error(), status);
+}
+
+struct LogsTailFlags {
+  std::string data = "data", since = "10m", filter, format = "detailed", poll = "1s";
+  std::vector<std::string> groups;
+  bool follow = false;
+};
+
+void PrintTailEvent(const logs::LogEvent& e, const std::string& format) {
+  if (format == "json") {
+    nlohmann::json j = {{"@timestamp", FormatRfc3339Millis(e.timestamp)},
+                        {"@log", e.log_group},
+                        {"@logStream", e.log_stream},
+                        {"@message", e.message}};
+    if (e.ingestion_time) j["@ingestionTime"] = FormatRfc3339Millis(*e.ingestion_time);
+    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  } else if (format == "short") {
+    std::cout << FormatRfc3339Millis(e.timestamp) << " " << e.message << "\n";
+  } else {
+    std::cout << FormatRfc3339Millis(e.timestamp) << " " << e.log_group << " " << e.log_stream
+              << " " << e.message << "\n";
+  }
+}
+
+// --filter takes what follows `filter` in a query, and only that.
+Result<std::optional<insights::Query>> TailFilter(const std::string& text) {
+  if (text.empty()) return std::optional<insights::Query>();
+  auto q = insights::ParseQuery("filter " + text);
+  if (!q) return Fail(q.error().WithContext("--filter (parsed as `filter EXPR`)"));
+  if (q->commands.size() != 1) {
+    return Fail(BadFlag("--filter takes one filter expression, not a query with `|`"));
+  }
+  return std::optional<insights::Query>(std::move(*q));
+}
+
+void RunTail(const LogsTailFlags& f, ExitStatus& status) {
+  if (f.format != "detailed" && f.format != "short" && f.format != "json") {
+    return ReportError(BadFlag("--format: expected detailed, short or json"), status);
+  }
+  auto filter = TailFilter(f.filter);
+  if (!filter) return ReportError(filter.error(), status);
+  auto poll_ms = PollInterval(f.poll);
+  if (!poll_ms) return ReportError(poll_ms.error(), status);
+  auto since = ParseDuration(f.since);
+  if (!since || since->count() <= 0) {
+    return ReportError(BadFlag("--since: expected a duration such as 15m or 2h"), status);
+  }
+  RealClock clock;
+  logs::TimeRange window;
+  window.start = clock.Now() - since->count();
+  logs::store::StoreFollower follower(StoreDir(f.data), clock, window, f.groups);
+  StopSignals signals;
+  int64_t seq = 0;
+  auto print = [&](const logs::LogEvent& e) {
+    if (*filter) {
+      const insights::Row row = insights::RowFromEvent(e, seq++);
+      if (!insights::Eval(*(*filter)->commands[0].condition, row).Truthy()) return;
+    }
+    PrintTailEvent(e, f.format);
+  };
+  do {
+    if (auto r = follower.Poll(print); !r) return ReportError(r.error(), status);
+    std::cout << std::flush;
+  } while (f.follow && !signals.Wait(*poll_ms));
+}
+
+void AddTailFlags(CLI::App* cmd, LogsTailFlags& f) {
+  cmd->add_option("--data", f.data, "Data directory; the store is DATA/logs")
+      ->capture_default_str();
+  cmd->add_flag("--follow,-f", f.follow, "Keep printing new events until SIGINT/SIGTERM");
+  cmd->add_option("--filter", f.filter,
+                  "Only events where this Logs Insights filter expression holds, e.g.\n"
+                  "'level = \"ERROR\" and @message like /timeout/'");
+  cmd->add_option("--since", f.since, "Start this long ago (events by @timestamp)")
+      ->capture_default_str();
+  cmd->add_option("--group", f.groups, "Only these log groups (@log; repeatable)");
+  cmd->add_option("--format", f.format,
+                  "detailed (time, @log, @logStream, @message), short (time, @message) "
+                  "or json (one object a line)")
+      ->capture_default_str();
+  cmd->add_option("--poll-interval", f.poll, "How often the store is checked with --follow")
+      ->capture_default_str();
+}
+
 }  // namespace
 
 void RegisterLogs(CLI::App& app, ExitStatus& status) {
@@ -234,9 +403,12 @@ void RegisterLogs(CLI::App& app, ExitStatus& status) {
   query->add_option("--max-groups", q.max_groups, "Memory limit: stats groups")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  query->add_option("--threads", q.threads, "Threads for stats over files (default: one per core)")
+      ->check(CLI::NonNegativeNumber);
   query->callback([&status] { RunQuery(q, status); });
 
   static LogsIngestFlags imp, in;
+  static LogsTailFlags t;
   auto* import = logs_cmd->add_subcommand(
       "import",
       "Store NDJSON or plain-text log files (e.g. a sim run's logs.ndjson), one event "
@@ -250,7 +422,29 @@ auto* ingest =
                              "Store log lines read from stdin (NDJSON or plain text), e.g.\n"
                              "  journalctl -f -o json | firewatch logs ingest --group journal");
 AddIngestFlags(ingest, in);
-ingest->callback([&status] { RunIngest(in, true, status); });
+ingest->add_option("file", in.files,
+                   "Log files to follow like tail -F (rotation and truncation handled, "
+                   "position kept in DATA/logs-tail); none: stdin");
+ingest->add_flag("--follow,-F", in.follow,
+                 "Keep following the files until SIGINT/SIGTERM (else stop at their end)");
+ingest->add_option("--poll-interval", in.poll, "How often followed files are checked")
+    ->capture_default_str();
+ingest->callback([&status] {
+  if (in.files.empty()) {
+    if (in.follow)
+      return ReportError(BadFlag("--follow needs files; stdin is read to its end"), status);
+    return RunIngest(in, true, status);
+  }
+  RunFollow(in, status);
+});
+
+auto* tail = logs_cmd->add_subcommand(
+    "tail",
+    "Print the store's recent events and, with --follow, new ones as they arrive\n"
+    "(the aws logs tail --follow of firewatch), e.g.\n"
+    "  firewatch logs tail --data data --follow --filter 'level = \"ERROR\"'");
+AddTailFlags(tail, t);
+tail->callback([&status] { RunTail(t, status); });
 }  // namespace fw::cli
 
 }  // namespace fw::cli

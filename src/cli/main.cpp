@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   fw::cli::RegisterIncident(app, status);
   fw::cli::RegisterTest(app, status);
   fw::cli::RegisterAlerts(app, status);
+  fw::cli::RegisterSilence(app, status);
   fw::cli::RegisterRca(app, status);
   fw::cli::RegisterRunbook(app, status);
   fw::cli::RegisterReport(app, status);

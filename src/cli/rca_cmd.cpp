@@ -1,11 +1,151 @@
-// `firewatch rca`: not wired yet.
+// `firewatch rca ...`: root-cause analysis of simulated incidents.
+//   rca analyze --scenario NAME [--seed N] [--delay D]   one incident, explained
+//   rca bench [--seeds N] [--scenario NAME] [--delay D]...   AC@1 / AC@3 per category
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
 
 #include "cli/commands.h"
+#include "cli/sim_common.h"
+#include "common/duration.h"
+#include "rca/sim/bench.h"
+#include "rca/sim/incident_run.h"
 
 namespace fw::cli {
+namespace {
 
-void RegisterRca(CLI::App&, ExitStatus&) {}
+const char* KindName(rca::EvidenceKind k) {
+  switch (k) {
+    case rca::EvidenceKind::kMetricAnomaly:
+      return "metric";
+    case rca::EvidenceKind::kLogPattern:
+      return "log";
+    case rca::EvidenceKind::kChange:
+      return "change";
+    case rca::EvidenceKind::kDatabase:
+      return "database";
+    case rca::EvidenceKind::kHost:
+      return "host";
+  }
+  return "?";
+}
+
+void PrintAnalysis(const rca::Analysis& a, const rca::IncidentRun& run) {
+  std::printf("onset %s (+%s, %s), evidence read up to +%s\n\n",
+              FormatRfc3339Millis(a.window.onset).c_str(),
+              FormatDuration(Millis(a.window.onset - run.start())).c_str(),
+              run.first_alert().c_str(),
+              FormatDuration(Millis(a.window.now - run.start())).c_str());
+  int rank = 0;
+  for (const rca::Hypothesis& h : a.hypotheses) {
+    std::printf("%d. %-20s %.2f  runbook %s\n   %s\n", ++rank, h.category.c_str(), h.confidence,
+                h.runbook.c_str(), h.explanation.c_str());
+    if (h.suspect_change) {
+      std::printf("   suspect change: %s %s (previous %s) by %s, score %.2f: %s\n",
+                  h.suspect_change->service.c_str(), h.suspect_change->version.c_str(),
+                  h.suspect_change->previous_version.c_str(), h.suspect_change->who.c_str(),
+                  h.suspect_change->score, h.suspect_change->reason.c_str());
+    }
+    for (const std::string& id : h.evidence) {
+      if (const rca::Evidence* e = a.FindEvidence(id)) std::printf("   - %s\n", e->title.c_str());
+    }
+  }
+  std::printf("\nevidence (%zu items):\n", a.evidence.size());
+  for (const rca::Evidence& e : a.evidence) {
+    std::printf("  [%s] %s\n      %s\n      %s: %s\n", KindName(e.kind), e.title.c_str(),
+                e.detail.c_str(), e.language.empty() ? "query" : e.language.c_str(),
+                e.query.c_str());
+  }
+  std::printf("\nwhich signal moved first:\n");
+  for (const std::string& id : a.timeline) {
+    const rca::Evidence* e = a.FindEvidence(id);
+    std::printf("  %s  %s\n", FormatRfc3339Millis(e->first_moved).c_str(), e->title.c_str());
+  }
+  for (const std::string& g : a.gaps) std::printf("gap: %s\n", g.c_str());
+}
+
+Result<int64_t> ParseDelay(const std::string& text) {
+  auto d = ParseDuration(text);
+  if (!d) return Fail(d.error().WithContext("--delay"));
+  return d->count();
+}
+
+void Analyze(const ScenarioFlags& flags, const std::string& delay, ExitStatus& status) {
+  auto sc = ResolveScenario(flags);
+  if (!sc) return ReportError(sc.error(), status);
+  auto d = ParseDelay(delay);
+  if (!d) return ReportError(d.error(), status);
+  auto run = rca::IncidentRun::Start(*sc, {.delay_ms = *d});
+  if (!run) return ReportError(run.error(), status);
+  if (!(*run)->onset()) {
+    std::printf("no incident: no alert of the shipped rule pack fired in %s\n",
+                FormatDuration(sc->duration).c_str());
+    return;
+  }
+  auto a = rca::Analyze((*run)->Sources(), (*run)->Window());
+  if (!a) return ReportError(a.error(), status);
+  PrintAnalysis(*a, **run);
+}
+
+void Bench(int seeds, const std::string& scenario, const std::vector<std::string>& delays,
+           bool verbose, ExitStatus& status) {
+  rca::BenchOptions o;
+  o.seeds = seeds;
+  o.scenario = scenario;
+  o.delays_ms.clear();
+  for (const std::string& text : delays) {
+    auto d = ParseDelay(text);
+    if (!d) return ReportError(d.error(), status);
+    o.delays_ms.push_back(*d);
+  }
+  if (o.delays_ms.empty()) o.delays_ms.push_back(0);
+  RealClock clock;
+  auto cases = rca::RunBench(o, clock, [&](const rca::BenchCase& c) {
+    if (!verbose) return;
+    std::fprintf(stderr, "%-20s seed %-4llu +%-4llds %s", c.scenario.c_str(),
+                 static_cast<unsigned long long>(c.seed), static_cast<long long>(c.delay_ms / 1000),
+                 c.incident ? "" : "no incident\n");
+    if (!c.incident) return;
+    std::fprintf(stderr, "onset +%llds %-24s top: %s %s %s | blamed %s | rank %d\n",
+                 static_cast<long long>(c.onset_offset_ms / 1000), c.first_alert.c_str(),
+                 c.ranking.size() > 0 ? c.ranking[0].c_str() : "",
+                 c.ranking.size() > 1 ? c.ranking[1].c_str() : "",
+                 c.ranking.size() > 2 ? c.ranking[2].c_str() : "",
+                 c.blamed_change.empty() ? "-" : c.blamed_change.c_str(), c.rank);
+  });
+  if (!cases) return ReportError(cases.error(), status);
+  std::fputs(rca::FormatBenchTable(*cases).c_str(), stdout);
+}
+
+}  // namespace
+
+void RegisterRca(CLI::App& app, ExitStatus& status) {
+  auto* rca = app.add_subcommand("rca", "Root-cause analysis: evidence, hypotheses, the bench");
+  rca->require_subcommand(1);
+
+  auto* analyze = rca->add_subcommand(
+      "analyze", "Run a scenario to its first alert (plus --delay) and print the analysis");
+  static ScenarioFlags flags;
+  static std::string delay = "0s";
+  AddScenarioFlags(analyze, flags);
+  analyze->add_option("--delay", delay, "Analyse this long after the onset, e.g. 2m")
+      ->capture_default_str();
+  analyze->callback([&status] { Analyze(flags, delay, status); });
+
+  auto* bench = rca->add_subcommand(
+      "bench", "Score the analysis on every built-in scenario over several seeds (AC@1, AC@3)");
+  static int seeds = 3;
+  static std::string scenario;
+  static std::vector<std::string> delays;
+  static bool verbose = false;
+  bench->add_option("--seeds", seeds, "Seeds per scenario (its own seed, +1, +2, ...)")
+      ->capture_default_str();
+  bench->add_option("--scenario", scenario, "Only this built-in scenario");
+  bench->add_option("--delay", delays,
+                    "Analyse at onset + this delay; repeat for several (default: 0s)");
+  bench->add_flag("--verbose,-v", verbose, "Print each case on stderr as it finishes");
+  bench->callback([&status] { Bench(seeds, scenario, delays, verbose, status); });
+}
 
 }  // namespace fw::cli

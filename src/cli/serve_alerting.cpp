@@ -1,7 +1,9 @@
 #include "cli/serve_alerting.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <stop_token>
 #include <thread>
 
@@ -46,10 +48,75 @@ incident::AlertEvent EventOf(const alerting::RoutedAlert& a, Timestamp now) {
           "router"};
 }
 
+// The fingerprints of the alerts a webhook body (Alertmanager v4) carries.
+std::vector<std::string> FingerprintsOf(const std::string& body) {
+  std::vector<std::string> out;
+  const auto doc = nlohmann::json::parse(body, nullptr, false);
+  if (!doc.is_object() || !doc.contains("alerts") || !doc["alerts"].is_array()) return out;
+  for (const auto& a : doc["alerts"]) {
+    if (a.is_object() && a.contains("fingerprint") && a["fingerprint"].is_string()) {
+      out.push_back(a["fingerprint"].get<std::string>());
+    }
+  }
+  return out;
+}
+
+// MTTA, MTTR and counts per (service, severity) from the whole store, as
+// gauges: an incident counts once per service it touches.
+void ExportIncidentMetrics(const incident::IncidentService& incidents, server::SelfMetrics& m,
+                           Timestamp now, Logger& log) {
+  auto list = incidents.List({});
+  if (!list) return log.Error("cannot list incidents for /metrics", {{"error", list.error().ToString()}});
+  std::map<std::pair<std::string, std::string>, std::vector<incident::IncidentHistory>> by_key;
+  for (incident::Incident& inc : *list) {
+    auto timeline = incidents.Timeline(inc.id);
+    if (!timeline) continue;
+    const std::string severity(incident::SeverityName(inc.severity));
+    std::vector<std::string> services = inc.services;
+    if (services.empty()) services.push_back("");
+    for (const std::string& service : services) {
+      by_key[{service, severity}].push_back({inc, *timeline});
+    }
+  }
+  for (const auto& [key, histories] : by_key) {
+    const incident::IncidentMetrics s = incident::ComputeMetrics(histories, 0, now + 1);
+    LabelSet labels;
+    if (!key.first.empty()) labels.Set("service", key.first);
+    labels.Set("severity", key.second);
+    m.gauge("firewatch_incidents", "Incidents created, by service and severity", labels)
+        .Set(static_cast<double>(s.total));
+    m.gauge("firewatch_incidents_open", "Incidents not yet resolved, by service and severity",
+            labels)
+        .Set(static_cast<double>(s.open));
+    if (s.mtta.count > 0) {
+      m.gauge("firewatch_incident_mtta_seconds",
+              "Mean time from an incident's creation to its first acknowledgement", labels)
+          .Set(s.mtta.mean_ms / 1000);
+    }
+    if (s.mttr.count > 0) {
+      m.gauge("firewatch_incident_mttr_seconds",
+              "Mean time from an incident's creation to its resolution", labels)
+          .Set(s.mttr.mean_ms / 1000);
+    }
+  }
+}
+
 }  // namespace
 
 struct ServeAlerting::Impl {
   Impl(metrics::tsdb::Db& db, Clock& c, Logger& l) : storage(db), clock(c), log(l) {}
+  ~Impl() { Unlink(); }
+  void Unlink() {
+    std::lock_guard lock(metrics_link->mu);
+    metrics_link->incidents = nullptr;
+  }
+
+  // The /metrics collector outlives this (the registry keeps it): it reaches
+  // the incidents through here, cut when alerting stops.
+  struct MetricsLink {
+    std::mutex mu;
+    const incident::IncidentService* incidents = nullptr;
+  };
 
   DbRuleStorage storage;
   Clock& clock;
@@ -67,6 +134,60 @@ struct ServeAlerting::Impl {
   // that a reopen escalates afresh.
   std::set<std::string> escalated;
   std::jthread escalation_thread;
+  std::shared_ptr<MetricsLink> metrics_link = std::make_shared<MetricsLink>();
+  std::mutex linked_mu;
+  std::map<std::string, std::string> incident_of;  // alert fingerprint -> incident id
+
+  // The incidents a delivery is about: those its alerts were put on, or
+  // (deliveries left from before a restart) the newest incident linking them.
+  std::set<std::string> IncidentsOf(const alerting::Delivery& d) {
+    std::set<std::string> ids;
+    std::vector<std::string> unknown;
+    {
+      std::lock_guard lock(linked_mu);
+      for (const std::string& fp : FingerprintsOf(d.body)) {
+        auto it = incident_of.find(fp);
+        if (it != incident_of.end()) {
+          ids.insert(it->second);
+        } else {
+          unknown.push_back(fp);
+        }
+      }
+    }
+    if (unknown.empty()) return ids;
+    incident::IncidentFilter recent;
+    recent.limit = 200;
+    auto list = incidents->List(recent);
+    for (const std::string& fp : unknown) {
+      for (const incident::Incident& inc : list ? *list : std::vector<incident::Incident>{}) {
+        const bool linked = std::any_of(inc.alerts.begin(), inc.alerts.end(),
+                                        [&](const incident::LinkedAlert& a) { return a.fingerprint == fp; });
+        if (linked) {
+          ids.insert(inc.id);
+          break;
+        }
+      }
+    }
+    return ids;
+  }
+
+  // A delivery's final outcome goes onto its incidents' timelines; attempts
+  // that will be retried do not (the timeline would fill with retries).
+  void OnAttempt(const alerting::Delivery& d, bool delivered, const std::string& error,
+                 bool retry) {
+    if (!delivered && retry) return;
+    for (const std::string& id : IncidentsOf(d)) {
+      const auto status =
+          delivered ? incident::NotificationStatus::kDelivered : incident::NotificationStatus::kFailed;
+      const std::string text = delivered ? "delivered to " + d.receiver + " (" + d.url + ")"
+                                         : "delivery to " + d.receiver + " (" + d.url +
+                                               ") failed, not retried: " + error;
+      if (auto r = incidents->RecordNotification(id, status, d.receiver, text); !r) {
+        log.Error("cannot record a delivery on an incident",
+                  {{"incident", id}, {"error", r.error().ToString()}});
+      }
+    }
+  }
 
   // A notification: every alert it carries goes onto its incident.
   void OnNotification(const alerting::Notification& n) {
@@ -77,6 +198,10 @@ struct ServeAlerting::Impl {
           log.Error("cannot record alert on an incident", {{"error", inc.error().ToString()}});
         }
         continue;
+      }
+      {
+        std::lock_guard lock(linked_mu);
+        incident_of[alerting::Fingerprint(a.labels)] = inc->id;
       }
       (void)incidents->RecordNotification(
           inc->id, incident::NotificationStatus::kSent, n.receiver,
@@ -146,16 +271,25 @@ Result<std::unique_ptr<ServeAlerting>> ServeAlerting::Start(const AlertingSettin
   auto outbox = alerting::Outbox::Open(data_dir + "/outbox");
   if (!outbox) return Fail(outbox.error());
   impl->outbox = std::move(*outbox);
-  impl->alerting = std::make_unique<alerting::AlertingService>(
-      settings.routing, *impl->outbox, clock, &log,
-      alerting::AlertingService::Options{settings.external_url, {}});
   auto store = incident::SqliteStore::Open(data_dir + "/incidents.db");
   if (!store) return Fail(store.error());
   impl->store = std::move(*store);
+  Impl* raw = impl.get();
+  alerting::AlertingService::Options options{settings.external_url, {}, {}};
+  options.on_attempt = [raw](const alerting::Delivery& d, bool delivered, const std::string& error,
+                             bool retry) { raw->OnAttempt(d, delivered, error, retry); };
+  impl->alerting = std::make_unique<alerting::AlertingService>(settings.routing, *impl->outbox,
+                                                               clock, &log, options);
   incident::IncidentPolicy policy;
   policy.reopen_window = settings.reopen_window;
+  if (settings.severity) policy.severity = *settings.severity;
   impl->incidents = std::make_unique<incident::IncidentService>(*impl->store, clock, policy, &log);
-  Impl* raw = impl.get();
+  impl->metrics_link->incidents = impl->incidents.get();
+  server::SelfMetrics& self = http.metrics();
+  self.AddCollector([link = impl->metrics_link, &self, &clock, &log] {
+    std::lock_guard lock(link->mu);
+    if (link->incidents) ExportIncidentMetrics(*link->incidents, self, clock.Now(), log);
+  });
   impl->alerting->AddObserver([raw](const alerting::Notification& n) { raw->OnNotification(n); });
   impl->rules = std::make_unique<alerting::RuleManager>(
       std::move(groups), impl->storage, clock,
@@ -177,6 +311,7 @@ void ServeAlerting::Appended(const std::vector<metrics::tsdb::LabeledSample>& ba
 
 void ServeAlerting::Stop() {
   if (!impl_) return;
+  impl_->Unlink();
   impl_->escalation_thread = {};
   if (impl_->rules) impl_->rules->Stop();
   if (impl_->alerting) impl_->alerting->Stop();

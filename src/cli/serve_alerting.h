@@ -6,6 +6,7 @@
 // escalation_policies and incidents keys.
 
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "common/duration.h"
 #include "common/log.h"
 #include "incident/oncall.h"
+#include "incident/severity_policy.h"
 #include "metrics/tsdb/db.h"
 #include "server/http.h"
 
@@ -28,6 +30,7 @@ struct AlertingSettings {
   incident::OnCallConfig oncall;
   std::string escalation_policy;  // for new incidents; "" = none
   Millis reopen_window{3'600'000};
+  std::optional<incident::SeverityPolicy> severity;  // incidents.severity; unset = default
 };
 
 class ServeAlerting {

@@ -3,6 +3,7 @@
 // write); later stages register their APIs here too.
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -31,7 +32,30 @@ struct ServeFlags {
   std::string config;     // firewatch.yml; empty: no scraping
   StorageFlags storage;   // block range, retention
   bool data_set = false;  // --data given: it wins over storage.dir
+  bool bind_set = false;  // --bind / --port given: they win over server.listen
+  bool port_set = false;
 };
+
+// Flags win over the config file; the file wins over the flags' defaults.
+void ApplyServerSettings(const ServeFlags& f, const ServerSettings& s, std::string& bind,
+                         int& port) {
+  bind = f.bind_set || s.listen_host.empty() ? f.bind : s.listen_host;
+  port = f.port_set || s.listen_host.empty() ? f.port : s.listen_port;
+}
+
+// server.tokens plus FIREWATCH_TOKEN as admin (unless it is one of them).
+Result<std::vector<server::TokenSpec>> Tokens(const ServerSettings& s, bool& generated,
+                                              std::string& admin) {
+  auto env = AdminTokenFromEnv(s.tokens.empty());
+  if (!env) return Fail(env.error());
+  generated = env->generated;
+  admin = env->token;
+  std::vector<server::TokenSpec> out = s.tokens;
+  const bool listed = std::any_of(out.begin(), out.end(),
+                                  [&](const server::TokenSpec& t) { return t.token == admin; });
+  if (!admin.empty() && !listed) out.push_back({admin, server::Role::kAdmin, "admin"});
+  return out;
+}
 
 void Serve(const ServeFlags& f, ExitStatus& status) {
   sigset_t stop_signals = BlockStopSignals();
@@ -53,17 +77,18 @@ void Serve(const ServeFlags& f, ExitStatus& status) {
                                     {"series", std::to_string(opened.series)},
                                     {"samples", std::to_string(opened.samples)},
                                     {"torn_tail_repaired", opened.torn_tail ? "true" : "false"}});
-  auto token = AdminTokenFromEnv();
-  if (!token) return ReportError(token.error(), status);
+  bool generated = false;
+  std::string admin;
+  auto tokens = Tokens(config.server, generated, admin);
+  if (!tokens) return ReportError(tokens.error(), status);
   server::ServerOptions opts;
-  opts.bind_address = f.bind;
-  opts.port = f.port;
+  ApplyServerSettings(f, config.server, opts.bind_address, opts.port);
   opts.max_body_bytes = f.max_body_bytes;
-  opts.tokens.push_back({token->token, server::Role::kAdmin, "admin"});
+  opts.tokens = std::move(*tokens);
   server::HttpServer http(opts, clock, &log);
   if (config.alerting.external_url.empty()) {
     config.alerting.external_url =
-        "http://" + DialableAddress(f.bind) + ":" + std::to_string(f.port);
+        "http://" + DialableAddress(opts.bind_address) + ":" + std::to_string(opts.port);
   }
   auto alerting = ServeAlerting::Start(config.alerting, **db, data, http, clock, log);
   if (!alerting) return ReportError(alerting.error(), status);
@@ -80,12 +105,12 @@ void Serve(const ServeFlags& f, ExitStatus& status) {
   auto logs_api = logs::api::RegisterLogsApi(http, **log_store, clock);
   auto port = http.Start();
   if (!port) return ReportError(port.error(), status);
-  if (token->generated) {
-    std::cerr << "firewatch: no FIREWATCH_TOKEN set; admin token for this run: " << token->token
-              << "\n";
+  if (generated) {
+    std::cerr << "firewatch: no FIREWATCH_TOKEN set; admin token for this run: " << admin << "\n";
   }
   auto scraping = StartScraping(config, **db, clock, log, http.metrics(), appended);
-  std::cout << "listening on http://" << DialableAddress(f.bind) << ":" << *port << std::endl;
+  std::cout << "listening on http://" << DialableAddress(opts.bind_address) << ":" << *port
+            << std::endl;
   int sig = 0;
   sigwait(&stop_signals, &sig);
   scraping->Stop();  // first: its stale markers go to the store
@@ -164,19 +189,24 @@ void RegisterServe(CLI::App& app, ExitStatus& status) {
       "serve", "Run the firewatch server: the metrics store behind a Prometheus-compatible API");
   static ServeFlags f;
   serve->add_option("--data", f.data, "Data directory (write-ahead log)")->capture_default_str();
-  serve->add_option("--bind", f.bind, "Address to listen on")->capture_default_str();
-  serve->add_option("--port", f.port, "Port (0 = any free port)")->capture_default_str();
+  serve->add_option("--bind", f.bind, "Address to listen on (overrides server.listen)")
+      ->capture_default_str();
+  serve->add_option("--port", f.port, "Port, 0 = any free port (overrides server.listen)")
+      ->capture_default_str();
   serve->add_option("--max-body-bytes", f.max_body_bytes, "Largest request body accepted")
       ->capture_default_str();
   AddStorageFlags(serve, f.storage);
   serve->add_option("--config", f.config,
-                    "firewatch.yml: scrape_configs, storage.dir (check it with `firewatch check "
-                    "config FILE`)");
+                    "firewatch.yml: server, storage, scrape_configs, rule_files, route, ... "
+                    "(check it with `firewatch check config FILE`)");
   serve->footer(
-      "Reads are open on 127.0.0.1; remote write needs `Authorization: Bearer $FIREWATCH_TOKEN`.\n"
-      "See docs/metrics.md.");
+      "Reads are open to anonymous callers; writes need `Authorization: Bearer TOKEN` with a\n"
+      "token from server.tokens in the config file or FIREWATCH_TOKEN (an admin token).\n"
+      "See docs/server.md and docs/alerting.md.");
   serve->callback([&status, serve] {
     f.data_set = serve->count("--data") > 0;
+    f.bind_set = serve->count("--bind") > 0;
+    f.port_set = serve->count("--port") > 0;
     Serve(f, status);
   });
 

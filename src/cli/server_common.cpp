@@ -7,9 +7,10 @@
 
 namespace fw::cli {
 
-Result<AdminToken> AdminTokenFromEnv() {
+Result<AdminToken> AdminTokenFromEnv(bool generate) {
   const char* env = std::getenv("FIREWATCH_TOKEN");
   if (env && *env) return AdminToken{env, false};
+  if (!generate) return AdminToken{"", false};
   unsigned char bytes[24] = {};
   if (getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes)) {
     return Fail(ErrorCode::kIo, "cannot read random bytes for a token; set FIREWATCH_TOKEN");

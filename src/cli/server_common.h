@@ -2,6 +2,8 @@
 // What the long-running commands (serve, sim serve) share: the admin token
 // from FIREWATCH_TOKEN (or a random one, printed once), and waiting for
 // SIGINT/SIGTERM. REQUIRES: BlockStopSignals() before any thread starts.
+// The token named "admin" in logs is FIREWATCH_TOKEN's; tokens from a config
+// file (server.tokens) come in addition to it.
 
 #include <signal.h>
 
@@ -16,7 +18,9 @@ struct AdminToken {
   bool generated = false;  // no FIREWATCH_TOKEN: the caller prints it
 };
 
-Result<AdminToken> AdminTokenFromEnv();
+// Without FIREWATCH_TOKEN: a random token when `generate`, else an empty
+// one (the config file has tokens of its own).
+Result<AdminToken> AdminTokenFromEnv(bool generate = true);
 
 // Blocks SIGINT and SIGTERM in this thread (and threads started later).
 sigset_t BlockStopSignals();

@@ -127,6 +127,77 @@ Response Metrics(IncidentService& svc, const Request& req, Timestamp now) {
   return Ok(MetricsJson(*m));
 }
 
+json ActionItemJson(const ActionItem& a) {
+  return {{"id", a.id},
+          {"incident", a.incident_id},
+          {"text", a.text},
+          {"owner", a.owner},
+          {"done", a.done},
+          {"createdAt", Time(a.created_at)},
+          {"doneAt", Time(a.done_at)}};
+}
+
+Response ItemsAnswer(const Result<std::vector<ActionItem>>& r) {
+  if (!r) return Response::FromError(r.error());
+  json out = json::array();
+  for (const ActionItem& a : *r) out.push_back(ActionItemJson(a));
+  return Ok(out);
+}
+
+// One item of a POST body: {"text": "...", "owner": "...", "done": false}.
+Result<ActionItem> ItemFrom(const json& j) {
+  if (!j.is_object() || !j.contains("text") || !j["text"].is_string()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "an action item must be a JSON object with a string \"text\"");
+  }
+  if ((j.contains("owner") && !j["owner"].is_string()) ||
+      (j.contains("done") && !j["done"].is_boolean())) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "an action item's \"owner\" must be a string and \"done\" a boolean");
+  }
+  ActionItem a;
+  a.text = j["text"].get<std::string>();
+  a.owner = j.value("owner", "");
+  a.done = j.value("done", false);
+  return a;
+}
+
+Response AddItems(IncidentService& svc, const Request& req) {
+  json body = json::parse(req.body, nullptr, false);
+  std::vector<ActionItem> items;
+  if (body.is_object() && body.contains("items")) {
+    if (!body["items"].is_array()) {
+      return Response::ErrorJson(400, "invalid_argument", "\"items\" must be an array");
+    }
+    for (const json& j : body["items"]) {
+      auto item = ItemFrom(j);
+      if (!item) return Response::FromError(item.error());
+      items.push_back(std::move(*item));
+    }
+  } else {
+    auto item = ItemFrom(body);
+    if (!item) return Response::FromError(item.error());
+    items.push_back(std::move(*item));
+  }
+  return ItemsAnswer(svc.AddActionItems(req.path_params.at("id"), items, Caller(req)));
+}
+
+Response SetItemDone(IncidentService& svc, const Request& req) {
+  bool done = true;
+  if (!req.body.empty()) {
+    json body = json::parse(req.body, nullptr, false);
+    if (!body.is_object() || (body.contains("done") && !body["done"].is_boolean())) {
+      return Response::ErrorJson(400, "invalid_argument",
+                                 "body must be a JSON object like {\"done\": true}");
+    }
+    done = body.value("done", true);
+  }
+  auto r =
+      svc.SetActionItemDone(req.path_params.at("id"), req.path_params.at("aid"), done, Caller(req));
+  if (!r) return Response::FromError(r.error());
+  return Ok(ActionItemJson(*r));
+}
+
 }  // namespace
 
 void RegisterIncidentApi(server::HttpServer& http, IncidentService& svc, Clock& clock) {
@@ -137,6 +208,14 @@ void RegisterIncidentApi(server::HttpServer& http, IncidentService& svc, Clock& 
               [&svc, &clock](const Request& req) { return Metrics(svc, req, clock.Now()); });
   http.Handle("GET", "/api/v1/incidents/:id", Role::kViewer,
               [&svc](const Request& req) { return Show(svc, req.path_params.at("id")); });
+  http.Handle("GET", "/api/v1/incidents/:id/action_items", Role::kViewer,
+              [&svc](const Request& req) {
+                return ItemsAnswer(svc.ActionItems(req.path_params.at("id")));
+              });
+  http.Handle("POST", "/api/v1/incidents/:id/action_items", Role::kResponder,
+              [&svc](const Request& req) { return AddItems(svc, req); });
+  http.Handle("POST", "/api/v1/incidents/:id/action_items/:aid", Role::kResponder,
+              [&svc](const Request& req) { return SetItemDone(svc, req); });
   http.Handle("POST", "/api/v1/incidents/:id/:verb", Role::kResponder, [&svc](const Request& req) {
     const std::string& id = req.path_params.at("id");
     const std::string& verb = req.path_params.at("verb");

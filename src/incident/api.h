@@ -8,6 +8,10 @@
 //   POST /api/v1/incidents/:id/severity     {"severity": "P1", "reason": "..."}
 //   POST /api/v1/incidents/:id/roles        {"role": "commander", "person": "ann"}
 //   GET  /api/v1/incidents/metrics?from=&to=   counts, MTTA and MTTR
+//   GET  /api/v1/incidents/:id/action_items     the review's action items
+//   POST /api/v1/incidents/:id/action_items     {"text": "...", "owner": "..."}
+//        or {"items": [{"text", "owner", "done"}, ...]}; answers the stored items
+//   POST /api/v1/incidents/:id/action_items/:aid  {"done": true|false} (default true)
 // Writes need the responder role; the token's name is the actor.
 
 #include "incident/service.h"

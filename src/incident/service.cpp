@@ -151,10 +151,10 @@ Result<Incident> IncidentService::AssignRole(const std::string& id, Role role,
 }
 
 Result<Incident> IncidentService::AddNote(const std::string& id, const std::string& text,
-                                          const Who& who) {
+                                          const Who& who, const std::string& details) {
   if (auto ok = RequireText(text, "a note"); !ok) return Fail(ok.error());
   return Mutate(id, [&](Incident&, std::vector<TimelineEntry>& entries) -> Result<void> {
-    entries.push_back(Entry(who, EntryKind::kNote, text));
+    entries.push_back(Entry(who, EntryKind::kNote, text, details));
     return {};
   });
 }
@@ -193,6 +193,43 @@ Result<Incident> IncidentService::RecordAction(const std::string& id, const std:
   return Mutate(id, [&](Incident&, std::vector<TimelineEntry>& entries) -> Result<void> {
     entries.push_back(Entry(who, EntryKind::kAction, text, d.dump()));
     return {};
+  });
+}
+
+namespace {
+
+json ActionItemJson(const ActionItem& a) {
+  return {{"id", a.id}, {"text", a.text}, {"owner", a.owner}, {"done", a.done}};
+}
+
+}  // namespace
+
+Result<std::vector<ActionItem>> IncidentService::AddActionItems(
+    const std::string& id, const std::vector<ActionItem>& items, const Who& who) {
+  if (items.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "no action items given");
+  }
+  std::vector<ActionItem> fresh = items;
+  for (ActionItem& a : fresh) {
+    if (auto ok = RequireText(a.text, "an action item's text"); !ok) return Fail(ok.error());
+    a.created_at = clock_.Now();
+    a.done_at = a.done ? std::optional<Timestamp>(a.created_at) : std::nullopt;
+  }
+  std::lock_guard lock(mu_);
+  return store_.AddActionItems(id, fresh, [&](const ActionItem& a) {
+    return Entry(who, EntryKind::kNote, "action item " + a.id + " added: " + a.text,
+                 json{{"action_item", ActionItemJson(a)}}.dump());
+  });
+}
+
+Result<ActionItem> IncidentService::SetActionItemDone(const std::string& id,
+                                                      const std::string& item_id, bool done,
+                                                      const Who& who) {
+  std::lock_guard lock(mu_);
+  return store_.SetActionItemDone(id, item_id, done, clock_.Now(), [&](const ActionItem& a) {
+    return Entry(who, EntryKind::kNote,
+                 "action item " + a.id + (done ? " done: " : " reopened: ") + a.text,
+                 json{{"action_item", ActionItemJson(a)}}.dump());
   });
 }
 

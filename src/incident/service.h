@@ -81,13 +81,27 @@ class IncidentService {
   // An empty person clears the role.
   Result<Incident> AssignRole(const std::string& id, Role role, const std::string& person,
                               const Who& who);
-  Result<Incident> AddNote(const std::string& id, const std::string& text, const Who& who);
+  // details: a JSON object (e.g. the root-cause analysis behind the note).
+  Result<Incident> AddNote(const std::string& id, const std::string& text, const Who& who,
+                           const std::string& details = "{}");
   Result<Incident> PostStatusUpdate(const std::string& id, const std::string& text, const Who& who);
   Result<Incident> RecordNotification(const std::string& id, NotificationStatus status,
                                       const std::string& receiver, const std::string& text);
   // details: a JSON object (e.g. the runbook step and its result).
   Result<Incident> RecordAction(const std::string& id, const std::string& text,
                                 const std::string& details, const Who& who);
+
+  // Action items from the post-incident review. Each change also writes a
+  // timeline note (details {"action_item": {id, text, owner, done}}) in the
+  // same transaction. Adding needs a non-empty text per item.
+  Result<std::vector<ActionItem>> AddActionItems(const std::string& id,
+                                                 const std::vector<ActionItem>& items,
+                                                 const Who& who);
+  Result<ActionItem> SetActionItemDone(const std::string& id, const std::string& item_id, bool done,
+                                       const Who& who);
+  Result<std::vector<ActionItem>> ActionItems(const std::string& id) const {
+    return store_.ActionItems(id);
+  }
 
   Result<Incident> Get(const std::string& id) const { return store_.Get(id); }
   Result<std::vector<TimelineEntry>> Timeline(const std::string& id) const {

@@ -10,7 +10,7 @@ namespace fw::incident {
 namespace {
 
 // kMigrations[i] takes the schema from version i to version i + 1.
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     // 1: incidents and their timelines. services is a JSON array, roles a
     // JSON object {role: person}; times are ms since the epoch.
     R"sql(
@@ -57,6 +57,19 @@ CREATE TABLE incident_alerts (
 CREATE INDEX incidents_by_key ON incidents(group_key, state);
 CREATE INDEX incidents_by_created ON incidents(created_at);
 CREATE INDEX timeline_by_incident ON timeline(incident, seq);
+)sql",
+    // 4: action items from post-incident reviews; num is per incident (AI-num).
+    R"sql(
+CREATE TABLE action_items (
+  incident INTEGER NOT NULL REFERENCES incidents(num),
+  num INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  owner TEXT NOT NULL DEFAULT '',
+  done INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  done_at INTEGER,
+  PRIMARY KEY (incident, num)
+);
 )sql",
 };
 

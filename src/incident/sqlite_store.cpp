@@ -306,3 +306,164 @@ Result<std::optional<Incident>> SqliteStore::FindResolvedSince(const std::string
 }
 
 }  // namespace fw::incident
+
+// ---- Action items --------------------------------------------------------
+
+namespace fw::incident {
+namespace {
+
+constexpr const char* kIncidentExists = "SELECT 1 FROM incidents WHERE num = ?1";
+constexpr const char* kNextItem =
+    "SELECT coalesce(max(num), 0) + 1 FROM action_items WHERE incident = ?1";
+constexpr const char* kInsertItem =
+    "INSERT INTO action_items (incident, num, text, owner, done, created_at, done_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+constexpr const char* kSelectItems =
+    "SELECT num, text, owner, done, created_at, done_at FROM action_items "
+    "WHERE incident = ?1 AND (?2 IS NULL OR num = ?2) ORDER BY num";
+constexpr const char* kSetItemDone =
+    "UPDATE action_items SET done = ?3, done_at = ?4 WHERE incident = ?1 AND num = ?2";
+
+std::string ItemId(int64_t num) { return "AI-" + std::to_string(num); }
+
+Result<int64_t> ParseItemId(std::string_view id) {
+  int64_t n = 0;
+  const bool ok = id.starts_with("AI-") && id.size() > 3 && id.size() < 20 &&
+                  std::ranges::all_of(id.substr(3), [](char c) { return c >= '0' && c <= '9'; });
+  if (ok) n = std::stoll(std::string(id.substr(3)));
+  if (!ok || n <= 0) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "bad action item id \"" + std::string(id) + "\" (expected AI-<n>, e.g. AI-1)");
+  }
+  return n;
+}
+
+Error NoActionItems(int version) {
+  return Error(ErrorCode::kInvalidArgument,
+               "incident store schema version " + std::to_string(version) +
+                   " has no action items (version 4 adds them); open it with migrations");
+}
+
+}  // namespace
+
+Result<std::vector<ActionItem>> IncidentStore::AddActionItems(const std::string&,
+                                                              const std::vector<ActionItem>&,
+                                                              const ActionItemEntry&) {
+  return Fail(ErrorCode::kInternal, "this incident store does not keep action items");
+}
+Result<std::vector<ActionItem>> IncidentStore::ActionItems(const std::string&) const {
+  return Fail(ErrorCode::kInternal, "this incident store does not keep action items");
+}
+Result<ActionItem> IncidentStore::SetActionItemDone(const std::string&, const std::string&, bool,
+                                                    Timestamp, const ActionItemEntry&) {
+  return Fail(ErrorCode::kInternal, "this incident store does not keep action items");
+}
+
+Result<bool> SqliteStore::IncidentExists(int64_t num) const {
+  auto s = Prepare(kIncidentExists);
+  if (!s) return Fail(s.error());
+  s->Bind(1, num);
+  return s->Step();
+}
+
+Result<std::vector<ActionItem>> SqliteStore::ReadActionItems(int64_t num, const std::string& id,
+                                                             std::optional<int64_t> item) const {
+  auto s = Prepare(kSelectItems);
+  if (!s) return Fail(s.error());
+  s->Bind(1, num).Bind(2, item);
+  std::vector<ActionItem> out;
+  for (;;) {
+    auto row = s->Step();
+    if (!row) return Fail(row.error());
+    if (!*row) break;
+    out.push_back({.id = ItemId(s->Int(0)),
+                   .incident_id = id,
+                   .text = s->Text(1),
+                   .owner = s->Text(2),
+                   .done = s->Int(3) != 0,
+                   .created_at = s->Int(4),
+                   .done_at = s->OptInt(5)});
+  }
+  return out;
+}
+
+Result<std::vector<ActionItem>> SqliteStore::AddActionItems(const std::string& incident_id,
+                                                            const std::vector<ActionItem>& items,
+                                                            const ActionItemEntry& entry) {
+  auto num = ParseIncidentId(incident_id);
+  if (!num) return Fail(num.error());
+  std::lock_guard lock(mu_);
+  if (schema_version_ < 4) return Fail(NoActionItems(schema_version_));
+  sql::Tx tx(db_);
+  if (auto r = tx.Begin(); !r) return Fail(r.error());
+  auto exists = IncidentExists(*num);
+  if (!exists) return Fail(exists.error());
+  if (!*exists) return Fail(ErrorCode::kNotFound, "no incident " + incident_id);
+  int64_t n = 1;
+  {
+    auto next = Prepare(kNextItem);
+    if (!next) return Fail(next.error());
+    next->Bind(1, *num);
+    if (auto row = next->Step(); !row) return Fail(row.error());
+    n = next->Int(0);
+  }
+  std::vector<ActionItem> stored;
+  for (const ActionItem& item : items) {
+    ActionItem a = item;
+    a.id = ItemId(n);
+    a.incident_id = incident_id;
+    if (!a.done) a.done_at.reset();
+    auto s = Prepare(kInsertItem);
+    if (!s) return Fail(s.error());
+    s->Bind(1, *num).Bind(2, n++).Bind(3, a.text).Bind(4, a.owner);
+    s->Bind(5, int64_t{a.done}).Bind(6, a.created_at).Bind(7, a.done_at);
+    if (auto r = s->Run(); !r) return Fail(r.error());
+    if (auto r = AppendEntries(*num, {entry(a)}); !r) return Fail(r.error());
+    stored.push_back(std::move(a));
+  }
+  if (auto r = tx.Commit(); !r) return Fail(r.error());
+  return stored;
+}
+
+Result<std::vector<ActionItem>> SqliteStore::ActionItems(const std::string& incident_id) const {
+  auto num = ParseIncidentId(incident_id);
+  if (!num) return Fail(num.error());
+  std::lock_guard lock(mu_);
+  if (schema_version_ < 4) return Fail(NoActionItems(schema_version_));
+  auto exists = IncidentExists(*num);
+  if (!exists) return Fail(exists.error());
+  if (!*exists) return Fail(ErrorCode::kNotFound, "no incident " + incident_id);
+  return ReadActionItems(*num, incident_id, std::nullopt);
+}
+
+Result<ActionItem> SqliteStore::SetActionItemDone(const std::string& incident_id,
+                                                  const std::string& item_id, bool done,
+                                                  Timestamp now, const ActionItemEntry& entry) {
+  auto num = ParseIncidentId(incident_id);
+  if (!num) return Fail(num.error());
+  auto item = ParseItemId(item_id);
+  if (!item) return Fail(item.error());
+  std::lock_guard lock(mu_);
+  if (schema_version_ < 4) return Fail(NoActionItems(schema_version_));
+  sql::Tx tx(db_);
+  if (auto r = tx.Begin(); !r) return Fail(r.error());
+  auto s = Prepare(kSetItemDone);
+  if (!s) return Fail(s.error());
+  s->Bind(1, *num).Bind(2, *item).Bind(3, int64_t{done});
+  s->Bind(4, done ? std::optional<int64_t>(now) : std::nullopt);
+  if (auto r = s->Run(); !r) return Fail(r.error());
+  if (sqlite3_changes(db_) == 0) {
+    auto exists = IncidentExists(*num);
+    if (!exists) return Fail(exists.error());
+    return Fail(ErrorCode::kNotFound, *exists ? "no action item " + item_id + " in " + incident_id
+                                              : "no incident " + incident_id);
+  }
+  auto read = ReadActionItems(*num, incident_id, *item);
+  if (!read) return Fail(read.error());
+  if (read->empty()) return Fail(ErrorCode::kInternal, "action item vanished: " + item_id);
+  if (auto r = AppendEntries(*num, {entry(read->front())}); !r) return Fail(r.error());
+  if (auto r = tx.Commit(); !r) return Fail(r.error());
+  return std::move(read->front());
+}
+
+}  // namespace fw::incident

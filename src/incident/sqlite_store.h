@@ -46,6 +46,13 @@ class SqliteStore final : public IncidentStore {
   Result<std::optional<Incident>> FindOpen(const std::string& group_key) const override;
   Result<std::optional<Incident>> FindResolvedSince(const std::string& group_key,
                                                     Timestamp since) const override;
+  Result<std::vector<ActionItem>> AddActionItems(const std::string& incident_id,
+                                                 const std::vector<ActionItem>& items,
+                                                 const ActionItemEntry& entry) override;
+  Result<std::vector<ActionItem>> ActionItems(const std::string& incident_id) const override;
+  Result<ActionItem> SetActionItemDone(const std::string& incident_id, const std::string& item_id,
+                                       bool done, Timestamp now,
+                                       const ActionItemEntry& entry) override;
 
  private:
   explicit SqliteStore(sqlite3* db) : db_(db) {}
@@ -56,6 +63,10 @@ class SqliteStore final : public IncidentStore {
   Result<void> AppendEntries(int64_t num, const std::vector<TimelineEntry>& entries);
   // Reads incidents from a statement whose columns are kIncidentColumns.
   Result<std::vector<Incident>> ReadIncidents(sql::Stmt& stmt) const;
+  // REQUIRES: mu_ held.
+  Result<bool> IncidentExists(int64_t num) const;
+  Result<std::vector<ActionItem>> ReadActionItems(int64_t num, const std::string& id,
+                                                  std::optional<int64_t> item) const;
   Result<std::optional<Incident>> FindOne(const char* text, const std::string& key,
                                           std::optional<Timestamp> since) const;
 

@@ -12,6 +12,7 @@
 //    concurrently") when the stored version differs from incident.version.
 // Thread-safe: calls may come from several threads.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,22 @@
 #include "incident/incident.h"
 
 namespace fw::incident {
+
+// A follow-up from the post-incident review, tracked until done. Ids
+// ("AI-1", "AI-2", ...) are assigned by the store, per incident, never reused.
+struct ActionItem {
+  std::string id;
+  std::string incident_id;
+  std::string text;
+  std::string owner;  // role or person; "" = unassigned
+  bool done = false;
+  Timestamp created_at = 0;
+  std::optional<Timestamp> done_at;  // when it was last marked done
+};
+
+// Builds the timeline entry recording a change to an action item, once the
+// store has given the item its id.
+using ActionItemEntry = std::function<TimelineEntry(const ActionItem&)>;
 
 struct IncidentFilter {
   std::optional<State> state;
@@ -58,6 +75,18 @@ class IncidentStore {
   // resolved_at >= since, if any (the reopen window).
   virtual Result<std::optional<Incident>> FindResolvedSince(const std::string& group_key,
                                                             Timestamp since) const = 0;
+
+  // Action items. Each write also appends the entry `entry` builds for each
+  // item, in the same transaction. kNotFound for an unknown incident or item.
+  // The defaults fail: a store without action items says so.
+  virtual Result<std::vector<ActionItem>> AddActionItems(const std::string& incident_id,
+                                                         const std::vector<ActionItem>& items,
+                                                         const ActionItemEntry& entry);
+  // In id order.
+  virtual Result<std::vector<ActionItem>> ActionItems(const std::string& incident_id) const;
+  virtual Result<ActionItem> SetActionItemDone(const std::string& incident_id,
+                                               const std::string& item_id, bool done, Timestamp now,
+                                               const ActionItemEntry& entry);
 };
 
 }  // namespace fw::incident

@@ -5,10 +5,13 @@
 // whole blocks).
 
 #include <functional>
+#include <memory>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "common/error.h"
+#include "logs/json_flatten.h"
 #include "logs/record.h"
 
 namespace fw::logs {
@@ -19,9 +22,23 @@ struct TimeRange {
   bool Contains(Timestamp t) const { return (!start || t >= *start) && (!end || t < *end); }
 };
 
+// What a query needs (insights/needs.h); a source may use it to do less.
+// Pointers must outlive the scans.
+struct ScanHints {
+  const FieldSet* fields = nullptr;  // a projection; null: every field
+  // Lines for which this is false may be dropped before decoding.
+  const std::function<bool(std::string_view)>* line_filter = nullptr;
+};
+
 class EventSource {
  public:
   virtual ~EventSource() = default;
+  virtual void SetHints(const ScanHints&) {}
+  // Up to n sources that, scanned one after another, return the events of
+  // this one, for scanning on n threads; empty when this source cannot be
+  // split (the default). The parts keep this source's hints; they may refer
+  // to it, which must outlive them.
+  virtual std::vector<std::unique_ptr<EventSource>> Split(size_t /*n*/) { return {}; }
   // Calls `fn` for each event whose @timestamp lies in `range`, in source
   // order. Stops early, without error, when `fn` returns false.
   virtual Result<void> Scan(const TimeRange& range,

@@ -11,8 +11,9 @@ constexpr int kMaxDepth = 64;
 
 class Flattener {
  public:
-  Flattener(std::string_view s, std::vector<std::pair<std::string, Value>>& out)
-      : s_(s), out_(out), first_field_(out.size()) {}
+  Flattener(std::string_view s, std::vector<std::pair<std::string, Value>>& out,
+            const FieldSet* wanted)
+      : s_(s), out_(out), first_field_(out.size()), wanted_(wanted) {}
 
   bool Run() {
     SkipSpace();
@@ -37,7 +38,10 @@ class Flattener {
     return true;
   }
 
+  bool Wanted(const std::string& path) const { return !wanted_ || wanted_->Contains(path); }
+
   void Emit(const std::string& path, Value v) {
+    if (!Wanted(path)) return;
     for (size_t k = first_field_; k < out_.size(); ++k) {
       if (out_[k].first == path) {  // a repeated key: the last one wins
         out_[k].second = std::move(v);
@@ -60,6 +64,7 @@ class Flattener {
     if (c == '{') return ParseObject(path, depth);
     if (c == '[') return ParseArray(path, depth);
     if (c == '"') {
+      if (!Wanted(path)) return SkipString();  // validated, not kept
       std::string str;
       if (!ParseString(str)) return false;
       Emit(path, Value::String(std::move(str)));
@@ -234,6 +239,22 @@ class Flattener {
     return false;
   }
 
+  // ParseString without keeping the text (escapes are still checked).
+  bool SkipString() {
+    ++i_;  // "
+    const size_t n = s_.size();
+    while (i_ < n) {
+      const char c = s_[i_++];
+      if (c == '"') return true;
+      if (static_cast<unsigned char>(c) < 0x20) return false;
+      if (c == '\\') {
+        scratch_.clear();
+        if (!Escape(scratch_)) return false;
+      }
+    }
+    return false;
+  }
+
   bool ParseNumber(double& d) {
     const size_t start = i_;
     if (Peek('-')) ++i_;
@@ -270,13 +291,16 @@ class Flattener {
   size_t i_ = 0;
   std::vector<std::pair<std::string, Value>>& out_;
   size_t first_field_;
+  const FieldSet* wanted_;
+  std::string scratch_;
 };
 
 }  // namespace
 
-bool FlattenJsonObject(std::string_view line, std::vector<std::pair<std::string, Value>>& out) {
+bool FlattenJsonObject(std::string_view line, std::vector<std::pair<std::string, Value>>& out,
+                       const FieldSet* wanted) {
   const size_t before = out.size();
-  if (Flattener(line, out).Run()) return true;
+  if (Flattener(line, out, wanted).Run()) return true;
   out.resize(before);
   return false;
 }

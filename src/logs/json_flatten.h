@@ -21,8 +21,23 @@
 
 namespace fw::logs {
 
+// A projection: the dot paths a reader wants. The others are still parsed
+// (a line is JSON or not whatever is wanted) but not kept, which is most of
+// the saving when a query names a few fields of wide lines.
+struct FieldSet {
+  std::vector<std::string> names;
+  bool Contains(std::string_view path) const {
+    for (const std::string& n : names) {
+      if (n == path) return true;
+    }
+    return false;
+  }
+};
+
 // Returns false, with `out` unchanged in length, when `line` is not exactly
-// one JSON object (surrounding whitespace allowed).
-bool FlattenJsonObject(std::string_view line, std::vector<std::pair<std::string, Value>>& out);
+// one JSON object (surrounding whitespace allowed). With `wanted`, only
+// those paths are added to `out`.
+bool FlattenJsonObject(std::string_view line, std::vector<std::pair<std::string, Value>>& out,
+                       const FieldSet* wanted = nullptr);
 
 }  // namespace fw::logs

@@ -8,7 +8,18 @@
 //
 // Lines longer than max_line_bytes are cut to that length and still returned,
 // never dropped; the count of cut lines is kept.
+//
+// Split(n) cuts the files into n byte ranges of about equal size at line
+// starts, for scanning on n threads. A range starting inside a file needs
+// the time of the last timed line before it (the fallback of its first
+// untimed lines); it is looked up at most 64 KiB back, and when it is not
+// there the files are not split. Inputs under min_split_bytes are not split.
+// Hints (event_source.h) are honoured: a projection skips unwanted fields
+// (and @message, @log, @logStream unless wanted); a line filter drops lines
+// before decoding.
 
+#include <atomic>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,16 +34,34 @@ class FileEventSource final : public EventSource {
   FileEventSource(std::vector<std::string> paths, Clock& clock, size_t max_line_bytes = 1 << 20);
   Result<void> Scan(const TimeRange& range,
                     const std::function<bool(const LogEvent&)>& fn) override;
-  int64_t truncated_lines() const { return truncated_lines_; }
+  void SetHints(const ScanHints& hints) override { hints_ = hints; }
+  std::vector<std::unique_ptr<EventSource>> Split(size_t n) override;
+  void set_min_split_bytes(uint64_t bytes) { min_split_bytes_ = bytes; }
+  // Over this source and its parts.
+  int64_t truncated_lines() const { return counters_->truncated; }
+  int64_t filtered_lines() const { return counters_->filtered; }
 
  private:
-  Result<bool> ScanFile(const std::string& path, const TimeRange& range,
-                        const std::function<bool(const LogEvent&)>& fn);
+  struct Piece {
+    std::string path;
+    uint64_t begin = 0, end = UINT64_MAX;  // byte range; starts at a line start
+    bool has_fallback = false;             // else the clock's time at the scan
+    Timestamp fallback = 0;
+  };
+  struct Counters {
+    std::atomic<int64_t> truncated{0}, filtered{0};
+  };
+  FileEventSource(std::vector<Piece> pieces, const FileEventSource& parent);
+  Result<bool> ScanPiece(const Piece& p, const TimeRange& range,
+                         const std::function<bool(const LogEvent&)>& fn);
+  Result<std::vector<Piece>> Cut(size_t n) const;
 
-  std::vector<std::string> paths_;
+  std::vector<Piece> pieces_;
   Clock& clock_;
   size_t max_line_bytes_;
-  int64_t truncated_lines_ = 0;
+  uint64_t min_split_bytes_ = 8 << 20;
+  ScanHints hints_;
+  std::shared_ptr<Counters> counters_;
 };
 
 }  // namespace fw::logs

@@ -71,14 +71,14 @@ std::optional<std::pair<Timestamp, size_t>> ParseLeadingTime(std::string_view s)
   return std::make_pair(secs * 1000 + millis, i);
 }
 
-LogEvent DecodeLine(std::string_view line, Timestamp fallback_time) {
+LogEvent DecodeLine(std::string_view line, Timestamp fallback_time, const FieldSet* wanted) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   LogEvent e;
-  e.message = std::string(line);
+  if (!wanted || wanted->Contains("@message")) e.message = std::string(line);
   e.timestamp = fallback_time;
   size_t first = line.find_first_not_of(" \t");
   if (first != std::string_view::npos && line[first] == '{') {
-    if (FlattenJsonObject(line, e.fields)) {
+    if (FlattenJsonObject(line, e.fields, wanted)) {
       e.json = true;
       if (auto t = TimeFromJson(e.fields)) {
         e.timestamp = *t;

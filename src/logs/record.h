@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "logs/json_flatten.h"
 #include "logs/value.h"
 
 namespace fw::logs {
@@ -38,7 +39,10 @@ struct LogEvent {
 };
 
 // Decodes one line. `fallback_time` is used when the line carries no time.
-LogEvent DecodeLine(std::string_view line, Timestamp fallback_time);
+// With `wanted` (a query's projection), only those JSON fields are kept and
+// @message is left empty unless wanted; the time is found as without it.
+LogEvent DecodeLine(std::string_view line, Timestamp fallback_time,
+                    const FieldSet* wanted = nullptr);
 
 // Parses an RFC 3339 / ISO 8601 time at the start of `text`:
 // 2026-01-15T14:25:00Z, 2026-01-15 14:25:00.123+02:00, ... Returns the time

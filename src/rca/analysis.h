@@ -33,9 +33,9 @@ namespace fw::rca {
 // The hypothesis categories of the catalog, in the spelling used everywhere
 // (runbooks' `applies_to`, reports, `rca bench`).
 inline constexpr const char* kCategories[] = {
-    "db_pool_exhaustion", "memory_leak",       "slow_queries",       "bad_deployment",
-    "traffic_surge",      "instance_failure",  "lock_contention",    "dependency_failure",
-    "cpu_saturation",
+    "db_pool_exhaustion", "memory_leak",        "slow_queries",
+    "bad_deployment",     "traffic_surge",      "instance_failure",
+    "lock_contention",    "dependency_failure", "cpu_saturation",
 };
 
 // One row of the database's process list (SHOW PROCESSLIST / pg_stat_activity).
@@ -74,11 +74,11 @@ enum class EvidenceKind { kMetricAnomaly, kLogPattern, kChange, kDatabase, kHost
 
 struct Evidence {
   EvidenceKind kind = EvidenceKind::kMetricAnomaly;
-  std::string id;       // stable within one analysis: "metric:hikaricp_connections_pending"
-  std::string title;    // one line: "HikariCP pending connections rose from 0 to 38"
-  std::string detail;   // numbers behind the title
-  std::string query;    // the PromQL or Logs Insights query that shows it ("" for changes)
-  std::string language; // "promql", "insights", "sql" or ""
+  std::string id;             // stable within one analysis: "metric:hikaricp_connections_pending"
+  std::string title;          // one line: "HikariCP pending connections rose from 0 to 38"
+  std::string detail;         // numbers behind the title
+  std::string query;          // the PromQL or Logs Insights query that shows it ("" for changes)
+  std::string language;       // "promql", "insights", "sql" or ""
   Timestamp first_moved = 0;  // when the signal left its baseline (0 = not a time signal)
   double score = 0;           // strength, >= 0; robust z-score for metric anomalies
 };
@@ -87,15 +87,15 @@ struct Evidence {
 struct SuspectChange {
   std::string service, version, previous_version, who, type;
   Timestamp time = 0;
-  double score = 0;     // suspicion in [0, 1]
-  std::string reason;   // why it is suspected (time proximity, version on failing requests)
+  double score = 0;    // suspicion in [0, 1]
+  std::string reason;  // why it is suspected (time proximity, version on failing requests)
 };
 
 struct Hypothesis {
-  std::string category;  // one of kCategories
-  double confidence = 0; // in [0, 1]; the list is sorted by it, descending
-  std::string explanation;              // one paragraph
-  std::vector<std::string> evidence;    // ids into Analysis::evidence, strongest first
+  std::string category;                   // one of kCategories
+  double confidence = 0;                  // in [0, 1]; the list is sorted by it, descending
+  std::string explanation;                // one paragraph
+  std::vector<std::string> evidence;      // ids into Analysis::evidence, strongest first
   std::vector<std::string> ruled_out_by;  // what argued against it, if anything
   std::optional<SuspectChange> suspect_change;
   std::string runbook;  // the recommended runbook's name ("" = none)
@@ -106,6 +106,9 @@ struct Analysis {
   std::vector<Evidence> evidence;
   std::vector<Hypothesis> hypotheses;  // ranked; every catalog category appears
   std::vector<std::string> gaps;       // sources that were missing or failed
+  // Ids of the metric and log evidence in the order their signals left
+  // their baselines: which signal moved first.
+  std::vector<std::string> timeline;
   const Evidence* FindEvidence(const std::string& id) const;
 };
 

@@ -58,6 +58,18 @@ class Approver {
  public:
   virtual ~Approver() = default;
   virtual ApprovalState Check(const std::string& incident_id, const std::string& gate) = 0;
+  // True when answers come without a human (the run is marked auto_approved).
+  virtual bool automatic() const { return false; }
+};
+
+// Grants every gate at once, and says so (RunRecord::auto_approved). For the
+// demo and for `runbook run --auto-approve`.
+class AutoApprover final : public Approver {
+ public:
+  ApprovalState Check(const std::string&, const std::string&) override {
+    return ApprovalState::kGranted;
+  }
+  bool automatic() const override { return true; }
 };
 
 enum class StepStatus { kPending, kRunning, kSucceeded, kFailed, kSkipped, kReverted };
@@ -88,6 +100,7 @@ struct RunRecord {
   RunStatus status = RunStatus::kRunning;
   Timestamp started = 0, finished = 0;
   std::vector<StepRecord> steps;  // in runbook order, including pending ones
+  std::string message;            // why the run ended as it did ("" while running)
 };
 
 // Told about every step the moment it starts and the moment it ends.

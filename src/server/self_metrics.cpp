@@ -173,7 +173,16 @@ Histogram& SelfMetrics::histogram(std::string_view name, std::string_view help,
   return *slot;
 }
 
+void SelfMetrics::AddCollector(std::function<void()> refresh) {
+  std::lock_guard<std::mutex> lock(collectors_mu_);
+  collectors_.push_back(std::move(refresh));
+}
+
 std::string SelfMetrics::Render() const {
+  {
+    std::lock_guard<std::mutex> collecting(collectors_mu_);
+    for (const auto& refresh : collectors_) refresh();
+  }
   std::lock_guard<std::mutex> lock(mu_);
   std::string out;
   for (const auto& [name, f] : families_) {

@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -81,8 +82,14 @@ class SelfMetrics {
                        std::vector<double> upper_bounds, LabelSet labels = {});
 
   // Text format 0.0.4: families sorted by name, HELP and TYPE once per
-  // family, series sorted by label set.
+  // family, series sorted by label set. Runs the collectors first.
   std::string Render() const;
+
+  // `refresh` runs at the start of every Render(), outside the registry's
+  // lock, to set values computed elsewhere (incident counts from the store)
+  // so that a scrape sees them current. It may call gauge() and friends.
+  // REQUIRES: what it captures outlives every Render() call.
+  void AddCollector(std::function<void()> refresh);
 
  private:
   enum class Type { kCounter, kGauge, kHistogram };
@@ -101,6 +108,8 @@ class SelfMetrics {
 
   mutable std::mutex mu_;
   std::map<std::string, Family, std::less<>> families_;
+  mutable std::mutex collectors_mu_;  // held while collectors run: one refresh at a time
+  std::vector<std::function<void()>> collectors_;
 };
 
 // Formats a sample value as Prometheus does: shortest round-trip decimal,

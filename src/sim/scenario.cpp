@@ -336,6 +336,19 @@ void ReadEvents(Reader& r, const YAML::Node& n, Millis duration, std::vector<Tim
                    [](const TimelineEvent& a, const TimelineEvent& b) { return a.at < b.at; });
 }
 
+void ReadExpect(Reader& r, const YAML::Node& n, std::optional<Expectation>& out) {
+  if (!n.IsDefined() || n.IsNull()) return;
+  r.Keys(n, "expect", {"root_cause", "change"});
+  if (!r.ok()) return;
+  Expectation e;
+  r.Str(n, "expect", "root_cause", e.root_cause);
+  r.Str(n, "expect", "change", e.change);
+  if (r.ok() && e.root_cause.empty()) {
+    return r.Fail(n, "expect.root_cause", "required (a hypothesis category)");
+  }
+  out = e;
+}
+
 Result<Timestamp> ParseStart(const std::string& text) {
   std::tm tm{};
   int ms = 0;
@@ -439,7 +452,7 @@ Result<Scenario> ParseScenario(const std::string& yaml_text, const std::string& 
   try {
     r.Keys(root, "",
            {"name", "description", "seed", "start", "duration", "step", "scrape_interval",
-            "environment", "traffic", "logs", "events"});
+            "environment", "traffic", "logs", "events", "expect"});
     r.Str(root, "", "name", s.name);
     r.Str(root, "", "description", s.description);
     double seed = 1;
@@ -478,6 +491,7 @@ Result<Scenario> ParseScenario(const std::string& yaml_text, const std::string& 
             1'000'000);
     }
     if (r.ok()) ReadEvents(r, Child(root, "events"), s.duration, s.events);
+    if (r.ok()) ReadExpect(r, Child(root, "expect"), s.expect);
   } catch (const YAML::Exception& e) {
     return Fail(ErrorCode::kInvalidArgument, "invalid scenario: " + e.msg,
                 {source_name, e.mark.line + 1, e.mark.column + 1});

@@ -161,6 +161,13 @@ struct LogSpec {
   int max_error_lines_per_second = 20;  // per instance; the rest are counted, not logged
 };
 
+// Ground truth for scoring root-cause analysis (`firewatch rca bench`):
+// what really went wrong. The simulator ignores it; analysis never reads it.
+struct Expectation {
+  std::string root_cause;  // a hypothesis category, e.g. "db_pool_exhaustion"
+  std::string change;      // version of the deploy to blame; "" = no change is to blame
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -173,6 +180,7 @@ struct Scenario {
   TrafficSpec traffic;
   LogSpec logs;
   std::vector<TimelineEvent> events;  // sorted by `at`
+  std::optional<Expectation> expect;  // for scoring only
 };
 
 // Parses and validates. `source_name` is used in error locations.

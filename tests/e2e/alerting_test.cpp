@@ -103,5 +103,173 @@ TEST(AlertingE2eTest, ThresholdToWebhookToIncident) {
   hook_thread.join();
 }
 
+// Deliveries land on the incident's timeline (delivered, or failed for good),
+// /metrics exports incident counts, MTTA and MTTR per service and severity,
+// and `firewatch silence` manages silences on the server.
+class AlertingServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    hook_.Post("/ok", [](const httplib::Request&, httplib::Response&) {});
+    hook_.Post("/refuse", [](const httplib::Request&, httplib::Response& res) {
+      res.status = 400;  // not retried: the receiver refuses the payload
+    });
+    const int hook_port = hook_.bind_to_any_port("127.0.0.1");
+    hook_thread_ = std::thread([this] { hook_.listen_after_bind(); });
+    const std::string dir = MakeTempDir();
+    const std::string hook = "http://127.0.0.1:" + std::to_string(hook_port);
+    std::ofstream(dir + "/firewatch.yml")
+        << "storage: {dir: data}\n"
+        << "route:\n  receiver: oncall\n  group_by: [alertname]\n  group_wait: 0s\n"
+        << "  routes: [{matchers: ['service=\"billing\"'], receiver: refusing}]\n"
+        << "receivers:\n"
+        << "  - {name: oncall, webhook_configs: [{url: '" << hook << "/ok'}]}\n"
+        << "  - {name: refusing, webhook_configs: [{url: '" << hook << "/refuse'}]}\n";
+    server_ = std::make_unique<Background>(
+        std::vector<std::string>{FIREWATCH_BIN, "serve", "--config", dir + "/firewatch.yml",
+                                 "--port", "0"},
+        std::vector<std::string>{"FIREWATCH_TOKEN=e2e"});
+    const std::string line = server_->ReadLine();
+    const std::string prefix = "listening on http://127.0.0.1:";
+    ASSERT_EQ(line.rfind(prefix, 0), 0u) << line;
+    url_ = "http://127.0.0.1:" + line.substr(prefix.size());
+    client_ = std::make_unique<httplib::Client>(url_);
+    client_->set_bearer_token_auth("e2e");
+  }
+  void TearDown() override {
+    hook_.stop();
+    if (hook_thread_.joinable()) hook_thread_.join();
+  }
+
+  void Fire(const std::string& alertname, const std::string& service) {
+    const json alerts = {{{"labels", {{"alertname", alertname},
+                                      {"service", service},
+                                      {"severity", "critical"}}},
+                          {"annotations", {{"summary", alertname + " on " + service}}}}};
+    auto r = client_->Post("/api/v2/alerts", alerts.dump(), "application/json");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status / 100, 2) << r->body;
+  }
+
+  json Incidents() {
+    auto r = client_->Get("/api/v1/incidents");
+    if (!r || r->status != 200) return json::array();
+    const json j = json::parse(r->body);
+    return j.contains("incidents") ? j["incidents"] : j["data"];
+  }
+
+  // The timeline entry kinds of the incident of `service`, polled until
+  // `kind` shows up (the delivery happens on the server's own time).
+  std::string WaitForKind(const std::string& service, const std::string& kind) {
+    std::string kinds;
+    for (int i = 0; i < 500; ++i) {
+      for (const json& inc : Incidents()) {
+        if (inc["services"] != json::array({service})) continue;
+        auto shown = client_->Get("/api/v1/incidents/" + inc["id"].get<std::string>());
+        if (!shown || shown->status != 200) continue;
+        kinds.clear();
+        for (const json& e : json::parse(shown->body)["data"]["timeline"]) {
+          kinds += e["kind"].get<std::string>() + " ";
+        }
+        if (kinds.find(kind) != std::string::npos) return kinds;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return kinds;
+  }
+
+  httplib::Server hook_;
+  std::thread hook_thread_;
+  std::unique_ptr<Background> server_;
+  std::unique_ptr<httplib::Client> client_;
+  std::string url_;
+};
+
+TEST_F(AlertingServerTest, DeliveryResultsLandOnTheTimeline) {
+  Fire("CheckoutDown", "checkout");
+  Fire("BillingDown", "billing");
+  const std::string ok = WaitForKind("checkout", "notification_delivered");
+  EXPECT_NE(ok.find("notification_sent"), std::string::npos) << ok;
+  EXPECT_NE(ok.find("notification_delivered"), std::string::npos) << ok;
+  EXPECT_EQ(ok.find("notification_failed"), std::string::npos) << ok;
+  const std::string refused = WaitForKind("billing", "notification_failed");
+  EXPECT_NE(refused.find("notification_failed"), std::string::npos) << refused;
+  EXPECT_EQ(refused.find("notification_delivered"), std::string::npos) << refused;
+}
+
+TEST_F(AlertingServerTest, IncidentMetricsOnMetricsEndpoint) {
+  Fire("CheckoutDown", "checkout");
+  WaitForKind("checkout", "notification_sent");
+  json list = Incidents();
+  ASSERT_EQ(list.size(), 1u);
+  auto r = client_->Post("/api/v1/incidents/" + list[0]["id"].get<std::string>() + "/acknowledge",
+                         "{}", "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  r = client_->Get("/metrics");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  const std::string& text = r->body;
+  EXPECT_NE(text.find("# TYPE firewatch_incidents gauge"), std::string::npos) << text;
+  EXPECT_NE(text.find("firewatch_incidents{service=\"checkout\",severity=\"P1\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("firewatch_incidents_open{service=\"checkout\",severity=\"P1\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("firewatch_incident_mtta_seconds{service=\"checkout\",severity=\"P1\"} "),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("firewatch_incident_mttr_seconds{"), std::string::npos)
+      << "nothing resolved yet: no MTTR series";
+  r = client_->Post("/api/v1/incidents/" + list[0]["id"].get<std::string>() + "/resolve", "{}",
+                    "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  r = client_->Get("/metrics");
+  ASSERT_TRUE(r);
+  EXPECT_NE(r->body.find("firewatch_incidents_open{service=\"checkout\",severity=\"P1\"} 0\n"),
+            std::string::npos)
+      << r->body;
+  EXPECT_NE(r->body.find("firewatch_incident_mttr_seconds{service=\"checkout\",severity=\"P1\"} "),
+            std::string::npos)
+      << r->body;
+}
+
+TEST_F(AlertingServerTest, SilenceCommands) {
+  const std::vector<std::string> env = {"FIREWATCH_TOKEN=e2e"};
+  auto added = e2e::Run({FIREWATCH_BIN, "silence", "add", "alertname=CheckoutDown", "-m",
+                         "service=~check.*", "--duration", "1h", "--comment", "deploying",
+                         "--server", url_},
+                        env);
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  const std::string id = added.out.substr(0, added.out.find('\n'));
+  ASSERT_FALSE(id.empty());
+  Fire("CheckoutDown", "checkout");
+  auto listed = e2e::Run({FIREWATCH_BIN, "silence", "list", "--server", url_});
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find(id), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("alertname=CheckoutDown,service=~check.*"), std::string::npos)
+      << listed.out;
+  EXPECT_NE(listed.out.find("deploying"), std::string::npos) << listed.out;
+  auto explained = e2e::Run({FIREWATCH_BIN, "alerts", "explain",
+                             R"({"alertname":"CheckoutDown","service":"checkout","severity":"critical"})",
+                             "--server", url_});
+  EXPECT_NE(explained.out.find("silenced by:\n  " + id), std::string::npos) << explained.out;
+
+  auto unauthorized = e2e::Run({FIREWATCH_BIN, "silence", "expire", id, "--server", url_},
+                               {"FIREWATCH_TOKEN="});
+  EXPECT_NE(unauthorized.exit_code, 0);
+  auto expired = e2e::Run({FIREWATCH_BIN, "silence", "expire", id, "--server", url_}, env);
+  EXPECT_EQ(expired.exit_code, 0) << expired.err;
+  listed = e2e::Run({FIREWATCH_BIN, "silence", "list", "--server", url_});
+  EXPECT_EQ(listed.out, "no active silences\n");
+  listed = e2e::Run({FIREWATCH_BIN, "silence", "list", "--expired", "--server", url_});
+  EXPECT_NE(listed.out.find("expired"), std::string::npos) << listed.out;
+  auto missing = e2e::Run({FIREWATCH_BIN, "silence", "add", "--comment", "x", "--server", url_},
+                          env);
+  EXPECT_EQ(missing.exit_code, 2) << missing.err;
+  EXPECT_NE(missing.err.find("give at least one matcher"), std::string::npos) << missing.err;
+}
+
 }  // namespace
 }  // namespace fw::e2e

@@ -5,6 +5,8 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "metrics/ingest/remote_write.h"
@@ -134,6 +136,110 @@ TEST_F(ServeTest, AcknowledgedWritesSurviveKill9) {
   json j = json::parse(r->body);
   ASSERT_EQ(j["data"]["result"].size(), 3u) << r->body;
   EXPECT_EQ(j["data"]["result"][0]["value"][1], "40");
+}
+
+// The issue's example config, exactly as written: it validates, and a server
+// started from it takes the token it names (and no generated one).
+const char* kIssueExample = R"yaml(server: {listen: "127.0.0.1:9090", tokens: [{name: ops, token: "s3cret", role: admin}]}
+storage: {dir: ./data}
+scrape_configs:
+  - job_name: shop
+    scrape_interval: 1s
+    static_configs: [{targets: ["127.0.0.1:8000"]}]
+rule_files: ["rules/*.yml"]
+route: {receiver: oncall, group_by: [alertname], group_wait: 0s, group_interval: 1m, repeat_interval: 4h}
+receivers:
+  - name: oncall
+    webhook_configs: [{url: "http://127.0.0.1:9999/hook"}]
+)yaml";
+
+std::string WriteIssueExample() {
+  const std::string dir = MakeTempDir();
+  std::filesystem::create_directories(dir + "/rules");
+  std::filesystem::copy_file(FW_SOURCE_DIR "/config/rules/golden-signals.yml",
+                             dir + "/rules/golden-signals.yml");
+  std::ofstream(dir + "/firewatch.yml") << kIssueExample;
+  return dir;
+}
+
+TEST(ServeConfigTest, IssueExampleWorksAsWritten) {
+  const std::string dir = WriteIssueExample();
+  auto checked = Run({FIREWATCH_BIN, "check", "config", dir + "/firewatch.yml"});
+  EXPECT_EQ(checked.exit_code, 0) << checked.err;
+  EXPECT_NE(checked.out.find(": ok ("), std::string::npos) << checked.out;
+
+  // --port overrides server.listen's 9090 (taken on a shared machine).
+  Background server({FIREWATCH_BIN, "serve", "--config", dir + "/firewatch.yml", "--port", "0"},
+                    {"FIREWATCH_TOKEN="});
+  const std::string line = server.ReadLine();
+  const std::string prefix = "listening on http://127.0.0.1:";
+  ASSERT_EQ(line.rfind(prefix, 0), 0u) << line;
+  httplib::Client c("127.0.0.1", std::stoi(line.substr(prefix.size())));
+  const std::string silence = R"({"matchers": [{"name": "alertname", "value": "X"}],
+      "endsAt": "2099-01-01T00:00:00Z", "comment": "e2e"})";
+  auto r = c.Post("/api/v2/silences", {{"Authorization", "Bearer s3cret"}}, silence,
+                  "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << "ops is an admin: " << r->body;
+  r = c.Post("/api/v2/silences", {{"Authorization", "Bearer wrong"}}, silence, "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401);
+  EXPECT_TRUE(std::filesystem::exists(dir + "/data")) << "storage.dir is relative to the file";
+  EXPECT_EQ(server.Terminate(), 0);
+}
+
+TEST(ServeConfigTest, ListenAddressAndTokensFromFileAndEnvironment) {
+  const std::string dir = MakeTempDir();
+  std::ofstream(dir + "/viewer.token") << "look-only\n";
+  std::ofstream(dir + "/firewatch.yml") << R"yaml(server:
+  listen: "127.0.0.1:0"
+  tokens:
+    - {name: grafana, token_file: viewer.token, role: viewer}
+    - {name: pager, token_env: FW_E2E_PAGER_TOKEN, role: responder}
+storage: {dir: data}
+)yaml";
+  Background server({FIREWATCH_BIN, "serve", "--config", dir + "/firewatch.yml"},
+                    {"FIREWATCH_TOKEN=admin-e2e", "FW_E2E_PAGER_TOKEN=from-env"});
+  const std::string line = server.ReadLine();
+  const std::string prefix = "listening on http://127.0.0.1:";
+  ASSERT_EQ(line.rfind(prefix, 0), 0u) << line;
+  httplib::Client c("127.0.0.1", std::stoi(line.substr(prefix.size())));
+  const std::string silence = R"({"matchers": [{"name": "alertname", "value": "X"}],
+      "endsAt": "2099-01-01T00:00:00Z", "comment": "e2e"})";
+  auto post = [&](const std::string& token) {
+    auto r = c.Post("/api/v2/silences", {{"Authorization", "Bearer " + token}}, silence,
+                    "application/json");
+    return r ? r->status : -1;
+  };
+  EXPECT_EQ(post("look-only"), 403) << "a viewer cannot write (trailing newline dropped)";
+  EXPECT_EQ(post("from-env"), 200) << "a responder can";
+  EXPECT_EQ(post("admin-e2e"), 200) << "FIREWATCH_TOKEN still works";
+  EXPECT_EQ(post("look-only\n"), 401);
+}
+
+TEST(ServeConfigTest, CheckConfigReportsEveryServerError) {
+  const std::string dir = MakeTempDir();
+  std::ofstream(dir + "/firewatch.yml") << R"yaml(server:
+  listen: "localhost"
+  tokens:
+    - {name: ops, token: "a", role: root}
+    - {name: ops, token_file: missing.token, role: admin}
+    - {name: ci, role: viewer}
+runbooks: {dir: [a, b]}
+incidents: {severity: {rules: [{match: {team: db}, severity: P9}]}}
+)yaml";
+  auto r = Run({FIREWATCH_BIN, "check", "config", dir + "/firewatch.yml"});
+  EXPECT_EQ(r.exit_code, 2);
+  const std::string f = dir + "/firewatch.yml:";
+  for (const std::string& want :
+       {f + "2:11: server.listen: expected host:port", f + "4:40: server.tokens[0].role:",
+        f + "5:14: server.tokens[1].name: \"ops\" is used twice",
+        f + "5:40: server.tokens[1].token_file: cannot read missing.token",
+        f + "6:7: server.tokens[2]: set exactly one of token, token_file or token_env",
+        f + "7:17: runbooks.dir: expected a string",
+        f + "8:64: incidents.severity.rules[0].severity:"}) {
+    EXPECT_NE(r.err.find(want), std::string::npos) << want << "\nin:\n" << r.err;
+  }
 }
 
 }  // namespace

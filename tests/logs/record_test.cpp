@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "logs/ndjson_reader.h"
 
@@ -82,6 +83,86 @@ TEST(RecordTest, FileSourceReadsLinesAndKeepsOverlongOnes) {
   int n = 0;
   ASSERT_TRUE(src.Scan(none, [&](const LogEvent&) { return ++n, true; }));
   EXPECT_EQ(n, 0);
+  std::filesystem::remove(path);
+}
+
+std::vector<LogEvent> ScanAll(EventSource& src) {
+  std::vector<LogEvent> events;
+  EXPECT_TRUE(src.Scan({}, [&](const LogEvent& e) {
+    events.push_back(e);
+    return true;
+  }));
+  return events;
+}
+
+// Parts of a split file, scanned in turn, give the events of the whole, the
+// times of untimed lines after a cut included; long lines straddling reads
+// and cuts stay whole.
+TEST(RecordTest, SplitFileGivesTheSameEvents) {
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("fw_split_test_" + std::to_string(getpid())))
+          .string();
+  {
+    std::ofstream out(path);
+    // About 9 MB; the 1.2 MiB line lies before the first cut (at 1/5).
+    for (int i = 0; i < 30000; ++i) {
+      if (i == 1501) {
+        out << std::string(1200 << 10, 'L') << "\n";  // over the 1 MiB read size
+      } else if (i % 3 == 0) {
+        out << "{\"ts\":" << 1768485600000 + i << ",\"i\":" << i << ",\"pad\":\""
+            << std::string(200 + i % 97, 'p') << "\"}\n";
+      } else {
+        out << "untimed " << i << " " << std::string(200, 'u') << "\n";
+      }
+    }
+    out << "last, no newline";
+  }
+  ManualClock clock(7);
+  FileEventSource whole({path}, clock);
+  const std::vector<LogEvent> want = ScanAll(whole);
+  ASSERT_EQ(want.size(), 30001u);
+  FileEventSource split({path}, clock);
+  split.set_min_split_bytes(1);
+  auto parts = split.Split(5);
+  ASSERT_EQ(parts.size(), 5u);
+  std::vector<LogEvent> got;
+  for (auto& p : parts) {
+    for (LogEvent& e : ScanAll(*p)) got.push_back(std::move(e));
+  }
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(got[i].message, want[i].message) << i;
+    EXPECT_EQ(got[i].timestamp, want[i].timestamp) << i;
+  }
+  EXPECT_EQ(split.truncated_lines(), 1) << "counted over the parts";
+
+  FileEventSource unsplit({path}, clock);
+  unsplit.set_min_split_bytes(100 << 20);
+  EXPECT_TRUE(unsplit.Split(2).empty()) << "under min_split_bytes: not worth threads";
+  std::filesystem::remove(path);
+}
+
+TEST(RecordTest, ProjectionAndLineFilter) {
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("fw_proj_test_" + std::to_string(getpid())))
+          .string();
+  std::ofstream(path) << "{\"ts\":5,\"a\":\"x\",\"b\":{\"c\":2}}\n{\"ts\":6,\"a\":\"y\"}\n";
+  ManualClock clock(0);
+  FileEventSource src({path}, clock);
+  const FieldSet fields{{"b.c", "ts"}};
+  const std::function<bool(std::string_view)> keep = [](std::string_view l) {
+    return l.find("\"x\"") != std::string_view::npos;
+  };
+  src.SetHints(ScanHints{&fields, &keep});
+  const std::vector<LogEvent> events = ScanAll(src);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].timestamp, 5);
+  EXPECT_EQ(events[0].fields.size(), 2u);  // ts and b.c; a left out
+  ASSERT_NE(FieldOf(events[0], "b.c"), nullptr);
+  EXPECT_EQ(FieldOf(events[0], "a"), nullptr);
+  EXPECT_TRUE(events[0].message.empty()) << "@message not wanted";
+  EXPECT_TRUE(events[0].log_group.empty());
+  EXPECT_EQ(src.filtered_lines(), 1);
   std::filesystem::remove(path);
 }
 

@@ -24,8 +24,12 @@ Result<void> LineIngester::Feed(std::string_view bytes) {
   return {};
 }
 
-Result<void> LineIngester::Finish() {
+void LineIngester::EndLine() {
   if (!line_.empty() || cut_) TakeLine();
+}
+
+Result<void> LineIngester::Finish() {
+  EndLine();
   return Flush();
 }
 

@@ -48,7 +48,9 @@ class LineIngester {
   Result<void> Feed(std::string_view bytes);
   // Appends the complete lines buffered so far (a partial line waits).
   Result<void> Flush();
-  // Takes a final line without a newline and appends what is buffered.
+  // Takes a final line without a newline (buffered, not yet appended).
+  void EndLine();
+  // EndLine(), then appends what is buffered.
   Result<void> Finish();
   const IngestCounts& counts() const { return counts_; }
 

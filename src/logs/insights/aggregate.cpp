@@ -60,6 +60,60 @@ int AggState::Add(const Row& row) {
   return 0;
 }
 
+int AggState::Merge(AggState&& later) {
+  if (later.count_ == 0 && later.distinct_.empty()) return 0;
+  const AggKind kind = agg_->agg;
+  switch (kind) {
+    case AggKind::kCountDistinct: {
+      int added = 0;
+      for (auto& v : later.distinct_) added += distinct_.insert(v).second ? 1 : 0;
+      return added;
+    }
+    case AggKind::kEarliest:
+    case AggKind::kLatest: {
+      // Ties go to the row read first: this state's.
+      const bool better =
+          count_ == 0 || (kind == AggKind::kEarliest ? later.best_time_ < best_time_
+                                                     : later.best_time_ > best_time_);
+      if (better) {
+        best_ = std::move(later.best_);
+        best_time_ = later.best_time_;
+      }
+      count_ += later.count_;
+      return 0;
+    }
+    case AggKind::kSortsFirst:
+    case AggKind::kSortsLast: {
+      const int c = count_ == 0 ? 0 : CompareForSort(later.best_, best_);
+      if (count_ == 0 || (kind == AggKind::kSortsFirst ? c < 0 : c > 0)) {
+        best_ = std::move(later.best_);
+      }
+      count_ += later.count_;
+      return 0;
+    }
+    default:
+      break;
+  }
+  if (count_ == 0) {
+    min_ = later.min_;
+    max_ = later.max_;
+  } else {
+    min_ = std::min(min_, later.min_);
+    max_ = std::max(max_, later.max_);
+  }
+  all_times_ = all_times_ && later.all_times_;
+  // Chan et al.'s pairwise combination of running means and squares.
+  const double n = static_cast<double>(count_), m = static_cast<double>(later.count_);
+  const double delta = later.mean_ - mean_;
+  mean_ += delta * m / (n + m);
+  m2_ += later.m2_ + delta * delta * n * m / (n + m);
+  sum_ += later.sum_;
+  count_ += later.count_;
+  const int added = static_cast<int>(later.values_.size());
+  values_.insert(values_.end(), later.values_.begin(), later.values_.end());
+  return added;
+}
+
 Value AggState::Result() const {
   const AggKind kind = agg_->agg;
   switch (kind) {

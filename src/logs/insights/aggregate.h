@@ -30,6 +30,11 @@ class AggState {
   // Adds one row. Returns the number of values newly held in memory (pct and
   // count_distinct keep values), so the caller can enforce its limit.
   int Add(const Row& row);
+  // Folds in the state of the same aggregate over rows read after this
+  // state's rows (a later chunk of the input), as if Add had seen them all.
+  // Returns the number of values newly held, as Add. Sums may differ in the
+  // last bits from a single pass (addition order).
+  int Merge(AggState&& later);
   Value Result() const;
 
  private:

@@ -5,11 +5,14 @@
 #include <algorithm>
 #include <optional>
 #include <queue>
+#include <thread>
 #include <unordered_map>
 
 #include "logs/insights/aggregate.h"
 #include "logs/insights/eval.h"
+#include "logs/insights/needs.h"
 #include "logs/insights/pattern.h"
+#include "logs/insights/stats_runner.h"
 
 namespace fw::logs::insights {
 namespace {
@@ -52,16 +55,6 @@ class RowOrder {
   const std::vector<SortKey>* keys_;
 };
 
-std::unexpected<Error> TooLarge(const std::string& what) {
-  return Fail(ErrorCode::kTooLarge, what);
-}
-
-std::unexpected<Error> RowLimit(int64_t max_rows) {
-  return TooLarge("query holds more than " + std::to_string(max_rows) +
-                  " rows at once (memory limit); add a filter or a limit, narrow the time "
-                  "range, or raise --max-rows");
-}
-
 // Keeps the first k rows of an order in a heap whose top is the worst kept row.
 class TopK {
  public:
@@ -94,83 +87,6 @@ class TopK {
   RowOrder order_;
   int64_t k_, max_rows_;
   std::priority_queue<Keyed, std::vector<Keyed>, RowOrder> heap_;
-};
-
-// Groups rows for one stats command.
-class StatsRunner {
- public:
-  StatsRunner(const Command& c, const QueryLimits& limits) : c_(c), limits_(limits) {}
-
-  Result<void> Add(const Row& row) {
-    std::vector<Value> keys;
-    std::string id;
-    for (const NamedExpr& b : c_.by) {
-      keys.push_back(Eval(*b.expr, row));
-      // Values group by how they print, so a JSON 200 and a parsed "200" are
-      // one group; absent differs from "".
-      id += keys.back().is_null() ? 'N' : 'V';
-      id += keys.back().ToString();
-      id += '\x1f';
-    }
-    auto [it, added] = index_.try_emplace(id, groups_.size());
-    if (added) {
-      if (static_cast<int64_t>(groups_.size()) >= limits_.max_groups) {
-        return TooLarge("stats produced more than " + std::to_string(limits_.max_groups) +
-                        " groups (memory limit); group by fewer or coarser values, or raise "
-                        "--max-groups");
-      }
-      Group g;
-      g.keys = std::move(keys);
-      for (const Expr* a : c_.aggregates) g.aggs.emplace_back(*a);
-      groups_.push_back(std::move(g));
-    }
-    for (AggState& s : groups_[it->second].aggs) held_ += s.Add(row);
-    if (held_ > limits_.max_rows) return RowLimit(limits_.max_rows);
-    return {};
-  }
-
-  std::vector<Row> Finish() {
-    // stats over no rows and no groups still answers: count(*) is 0.
-    if (groups_.empty() && c_.by.empty()) {
-      Group g;
-      for (const Expr* a : c_.aggregates) g.aggs.emplace_back(*a);
-      groups_.push_back(std::move(g));
-    }
-    std::stable_sort(groups_.begin(), groups_.end(), [](const Group& a, const Group& b) {
-      for (size_t i = 0; i < a.keys.size(); ++i) {
-        if (int c = CompareForSort(a.keys[i], b.keys[i]); c != 0) return c < 0;
-      }
-      return false;
-    });
-    std::vector<Row> out;
-    int64_t seq = 0;
-    for (const Group& g : groups_) {
-      Row r;
-      r.from_stats = true;
-      r.seq = seq++;
-      for (size_t i = 0; i < c_.by.size(); ++i) r.Set(c_.by[i].name, g.keys[i]);
-      std::vector<Value> results;
-      for (const AggState& s : g.aggs) results.push_back(s.Result());
-      std::vector<std::pair<std::string, Value>> outputs;
-      for (const NamedExpr& item : c_.items) {
-        outputs.emplace_back(item.name, Eval(*item.expr, r, results));
-      }
-      for (auto& [name, v] : outputs) r.Set(name, std::move(v));
-      out.push_back(std::move(r));
-    }
-    return out;
-  }
-
- private:
-  struct Group {
-    std::vector<Value> keys;
-    std::vector<AggState> aggs;
-  };
-  const Command& c_;
-  const QueryLimits& limits_;
-  std::unordered_map<std::string, size_t> index_;
-  std::vector<Group> groups_;
-  int64_t held_ = 0;
 };
 
 bool IsStreaming(CommandKind k) {
@@ -243,6 +159,11 @@ class Executor {
 
   Result<QueryResult> Run(EventSource& source, const TimeRange& range) {
     const auto& cmds = q_.commands;
+    needs_ = AnalyzeNeeds(q_, range);
+    ScanHints hints;
+    hints.fields = &needs_.fields;
+    if (needs_.line_filter) hints.line_filter = &needs_.line_filter;
+    source.SetHints(hints);
     size_t b = 0;
     while (b < cmds.size() && IsStreaming(cmds[b].kind)) ++b;
     auto scanned = Scan(source, range, b);
@@ -297,53 +218,107 @@ class Executor {
     return b;
   }
 
-  Result<size_t> Scan(EventSource& source, const TimeRange& range, size_t b) {
-    const auto& cmds = q_.commands;
-    for (const Command& c : cmds) has_limit_ = has_limit_ || c.kind == CommandKind::kLimit;
-    const size_t next = PlanHolder(b);
-    auto& stats = stats_;
-    auto& pattern = pattern_;
-    auto& top = top_;
-    const Timestamp start = clock_.Now();
+  // Per-thread scan state.
+  struct Lane {
+    int64_t scanned = 0, matched = 0, seq = 0;
     std::optional<Error> failure;
-    int64_t seq = 0;
+  };
+
+  // Runs the streaming commands [0, b) on one event; nullopt when it is
+  // filtered out or the time limit is hit (lane.failure set).
+  std::optional<Row> Stream(Lane& lane, size_t b, Timestamp start, const LogEvent& e) const {
+    if ((lane.scanned++ & 1023) == 0 && clock_.Now() - start > limits_.timeout_ms) {
+      lane.failure =
+          Error(ErrorCode::kTooLarge, "query exceeded its time limit of " +
+                                          std::to_string(limits_.timeout_ms) +
+                                          " ms after reading " + std::to_string(lane.scanned - 1) +
+                                          " events; narrow the time range or raise --timeout");
+      return std::nullopt;
+    }
+    Row row = RowFromEvent(e, lane.seq++);
+    for (size_t i = 0; i < b; ++i) {
+      if (!ApplyStreaming(q_.commands[i], row)) return std::nullopt;
+    }
+    ++lane.matched;
+    return row;
+  }
+
+  Result<size_t> Scan(EventSource& source, const TimeRange& range, size_t b) {
+    for (const Command& c : q_.commands) has_limit_ = has_limit_ || c.kind == CommandKind::kLimit;
+    const size_t next = PlanHolder(b);
+    const Timestamp start = clock_.Now();
+    if (stats_ && limits_.threads > 1) {
+      auto parts = source.Split(static_cast<size_t>(limits_.threads));
+      if (!parts.empty()) return ScanParts(parts, range, b, start, next);
+    }
+    Lane lane;
     auto ok = source.Scan(range, [&](const LogEvent& e) {
-      if ((result_.records_scanned++ & 1023) == 0 && clock_.Now() - start > limits_.timeout_ms) {
-        failure = Error(ErrorCode::kTooLarge,
-                        "query exceeded its time limit of " + std::to_string(limits_.timeout_ms) +
-                            " ms after reading " + std::to_string(result_.records_scanned - 1) +
-                            " events; narrow the time range or raise --timeout");
-        return false;
-      }
-      Row row = RowFromEvent(e, seq++);
-      for (size_t i = 0; i < b; ++i) {
-        if (!ApplyStreaming(cmds[i], row)) return true;
-      }
-      ++result_.records_matched;
+      std::optional<Row> row = Stream(lane, b, start, e);
+      if (!row) return !lane.failure;
       Result<void> added;
-      if (stats) {
-        added = stats->Add(row);
-      } else if (pattern) {
-        added = pattern->Add(row);
-      } else if (top) {
-        added = top->Add(std::move(row));
+      if (stats_) {
+        added = stats_->Add(*row);
+      } else if (pattern_) {
+        added = pattern_->Add(*row);
+      } else if (top_) {
+        added = top_->Add(std::move(*row));
       } else if (static_cast<int64_t>(rows_.size()) >= limits_.max_rows) {
         added = RowLimit(limits_.max_rows);
       } else {
-        rows_.push_back(std::move(row));
+        rows_.push_back(std::move(*row));
       }
-      if (!added) failure = added.error();
+      if (!added) lane.failure = added.error();
       return added.has_value();
     });
+    result_.records_scanned += lane.scanned;
+    result_.records_matched += lane.matched;
     if (!ok) return std::unexpected(ok.error());
-    if (failure) return std::unexpected(*failure);
-    if (stats || pattern) {
-      rows_ = stats ? stats->Finish() : pattern->Finish();
+    if (lane.failure) return std::unexpected(*lane.failure);
+    if (stats_ || pattern_) {
+      rows_ = stats_ ? stats_->Finish() : pattern_->Finish();
       ordered_ = true;
-    } else if (top) {
-      rows_ = top->Finish();
+    } else if (top_) {
+      rows_ = top_->Finish();
       ordered_ = true;
     }
+    return next;
+  }
+
+  // Stats over the parts of a split source, one thread each, merged in order.
+  Result<size_t> ScanParts(std::vector<std::unique_ptr<EventSource>>& parts, const TimeRange& range,
+                           size_t b, Timestamp start, size_t next) {
+    const Command& c = *stats_->command();
+    std::vector<Lane> lanes(parts.size());
+    std::vector<StatsRunner> runners;
+    for (size_t i = 0; i < parts.size(); ++i) runners.emplace_back(c, limits_);
+    std::vector<Result<void>> scanned(parts.size());
+    {
+      std::vector<std::jthread> threads;
+      for (size_t i = 0; i < parts.size(); ++i) {
+        threads.emplace_back([&, i] {
+          Lane& lane = lanes[i];
+          scanned[i] = parts[i]->Scan(range, [&](const LogEvent& e) {
+            std::optional<Row> row = Stream(lane, b, start, e);
+            if (!row) return !lane.failure;
+            auto added = runners[i].Add(*row);
+            if (!added) lane.failure = added.error();
+            return added.has_value();
+          });
+        });
+      }
+    }
+    for (size_t i = 0; i < parts.size(); ++i) {
+      result_.records_scanned += lanes[i].scanned;
+      result_.records_matched += lanes[i].matched;
+      if (!scanned[i]) return std::unexpected(scanned[i].error());
+      if (lanes[i].failure) return std::unexpected(*lanes[i].failure);
+    }
+    for (size_t i = 1; i < runners.size(); ++i) {
+      if (auto ok = runners[0].Merge(std::move(runners[i])); !ok)
+        return std::unexpected(ok.error());
+    }
+    rows_ = runners[0].Finish();
+    ordered_ = true;
     return next;
   }
 
@@ -402,6 +377,7 @@ class Executor {
   std::optional<TopK> top_;
   bool ordered_ = false;
   bool has_limit_ = false;
+  QueryNeeds needs_;
 };
 
 }  // namespace

@@ -39,6 +39,9 @@ struct QueryLimits {
   int64_t max_rows = 1'000'000;    // rows (and pct/count_distinct values) held at once
   int64_t max_groups = 100'000;    // stats groups
   int64_t timeout_ms = 60'000;     // wall time, measured on the Clock
+  // Threads for a stats query over a source that splits (files): each scans
+  // a part into its own groups, merged at the end.
+  int threads = 1;
 };
 
 struct QueryResult {

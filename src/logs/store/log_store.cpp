@@ -167,6 +167,7 @@ FoundBlock SummaryFromFile(int fd, uint64_t pos, uint64_t size) {
 bool Overlaps(const BlockSummary& s, const ScanFilter& f) {
   if (f.range.start && s.max_ts < *f.range.start) return false;
   if (f.range.end && s.min_ts >= *f.range.end) return false;
+  if (f.min_ingest && s.max_ingest < *f.min_ingest) return false;
   auto any_of = [](const std::vector<std::string>& want, const std::vector<std::string>& have) {
     if (want.empty()) return true;
     return std::any_of(want.begin(), want.end(), [&](const std::string& w) {
@@ -178,6 +179,7 @@ bool Overlaps(const BlockSummary& s, const ScanFilter& f) {
 
 bool Matches(const StoredEvent& e, const ScanFilter& f) {
   if (!f.range.Contains(e.timestamp)) return false;
+  if (f.min_ingest && e.ingestion_time < *f.min_ingest) return false;
   if (!f.groups.empty() && std::find(f.groups.begin(), f.groups.end(), e.group) == f.groups.end())
     return false;
   return f.streams.empty() ||

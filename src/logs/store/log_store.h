@@ -9,16 +9,14 @@
 //
 // Append() writes the batch to the WAL and fdatasyncs it before returning:
 // an acknowledged batch survives kill -9. (A batch that fills a block by
-// itself, as a bulk import's do, is sealed and fsynced as a block instead.) Appended events wait in memory
-// (and in the WAL) until block_events or block_bytes of them have gathered;
-// then they are sealed into a block at the end of the active segment, which
-// is fdatasynced before the WAL is emptied. Every batch has a sequence
-// number and every block records the newest one it holds, so a crash between
-// the two steps replays nothing twice. Open() cuts a torn tail off the WAL and
-// off the active segment and replays the WAL. A segment rotates at
-// segment_bytes; retention deletes whole segments, oldest first, never the
-// active one, at Open(), at each rotation and when asked. A segment's age is
-// that of the newest ingestion time in it, so imported history is kept for the
+// itself, as a bulk import's do, is sealed and fsynced as a block instead.) Appended events wait in
+// memory (and in the WAL) until block_events or block_bytes of them have gathered; then they are
+// sealed into a block at the end of the active segment, which is fdatasynced before the WAL is
+// emptied. Every batch has a sequence number and every block records the newest one it holds, so a
+// crash between the two steps replays nothing twice. Open() cuts a torn tail off the WAL and off
+// the active segment and replays the WAL. A segment rotates at segment_bytes; retention deletes
+// whole segments, oldest first, never the active one, at Open(), at each rotation and when asked. A
+// segment's age is that of the newest ingestion time in it, so imported history is kept for the
 // retention period after its import.
 //
 // Thread-safe: appends serialise on one mutex (fsync included); scans copy
@@ -29,6 +27,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,9 +59,12 @@ struct OpenStats {
 };
 
 // Which events a scan wants. Empty lists match every group / stream.
+// min_ingest keeps events ingested at or after it (`logs tail --follow`,
+// and a file tail checking whether its last batch was stored).
 struct ScanFilter {
   TimeRange range;
   std::vector<std::string> groups, streams;
+  std::optional<Timestamp> min_ingest;
 };
 
 struct ScanStats {
@@ -147,7 +149,7 @@ class StoreEventSource final : public EventSource {
       : store_(store), groups_(std::move(groups)), streams_(std::move(streams)) {}
   Result<void> Scan(const TimeRange& range,
                     const std::function<bool(const LogEvent&)>& fn) override {
-    ScanFilter f{range, groups_, streams_};
+    ScanFilter f{range, groups_, streams_, std::nullopt};
     return store_.Scan(f, fn, &stats_);
   }
   const ScanStats& stats() const { return stats_; }

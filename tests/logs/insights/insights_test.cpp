@@ -20,6 +20,7 @@
 //
 // Lines starting with '#' outside blocks are comments.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -28,6 +29,7 @@
 #include "logs/event_source.h"
 #include "logs/insights/executor.h"
 #include "logs/insights/parser.h"
+#include "logs/ndjson_reader.h"
 
 namespace fw::logs::insights {
 namespace {
@@ -74,6 +76,28 @@ std::vector<LogEvent> Decode(const std::vector<std::string>& lines) {
   return events;
 }
 
+// The same query over the input written to a file, read with the query's
+// projection and line filter and split into parts scanned on threads:
+// rows must not change. (@log and @logStream name the file there.)
+std::optional<std::string> OverFile(const Query& q, const std::vector<std::string>& input,
+                                    const TimeRange& range, QueryLimits limits) {
+  if (q.text.find("@log") != std::string::npos) return std::nullopt;
+  const std::string path =
+      testing::TempDir() + "/insights_suite_" + std::to_string(::getpid()) + ".log";
+  {
+    std::ofstream out(path, std::ios::trunc);
+    for (const std::string& l : input) out << l << "\n";
+  }
+  ManualClock clock(0);
+  FileEventSource source({path}, clock);
+  source.set_min_split_bytes(1);
+  limits.threads = 3;
+  auto r = Execute(q, source, range, clock, limits);
+  std::filesystem::remove(path);
+  if (!r) return "error: " + r.error().ToString();
+  return RenderRows(*r);
+}
+
 class InsightsSuite : public testing::TestWithParam<std::string> {};
 
 struct Cursor {
@@ -101,6 +125,7 @@ TEST_P(InsightsSuite, File) {
   const std::vector<std::string> lines = ReadLines(path);
   Cursor cur{lines};
   std::vector<LogEvent> events;
+  std::vector<std::string> input;
   QueryLimits limits;
   TimeRange range;
   ManualClock clock(0);
@@ -111,7 +136,8 @@ TEST_P(InsightsSuite, File) {
     ++cur.i;
     if (head.empty() || head[0] == '#') continue;
     if (head == "input") {
-      events = Decode(cur.Block(false));
+      input = cur.Block(false);
+      events = Decode(input);
     } else if (head.rfind("limits", 0) == 0) {
       limits = QueryLimits();
       std::istringstream in(head.substr(6));
@@ -164,6 +190,9 @@ TEST_P(InsightsSuite, File) {
       std::string want;
       for (const std::string& l : expected) want += l + "\n";
       EXPECT_EQ(RenderRows(*r), want) << where;
+      if (auto over_file = OverFile(*parsed, input, range, limits)) {
+        EXPECT_EQ(*over_file, want) << where << "\n(over a file, split, on threads)";
+      }
     } else {
       ADD_FAILURE() << path << ":" << head_line << ": unknown block \"" << head << "\"";
       return;

@@ -1,0 +1,269 @@
+#include "cli/demo_run.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "alerting/rule_file.h"
+#include "cli/demo_receiver.h"
+#include "cli/demo_summary.h"
+#include "cli/server_common.h"
+#include "common/duration.h"
+#include "incident/api.h"
+#include "logs/api/logs_api.h"
+#include "logs/store/log_store.h"
+#include "metrics/api/prom_api.h"
+#include "rca/sim/sim_db_diagnostics.h"
+#include "response/responder.h"
+#include "response/sim_pipeline.h"
+#include "runbook/sim_adapter.h"
+#include "server/http.h"
+#include "sim/builtin_scenarios.h"
+#include "sim/simulator.h"
+
+namespace fw::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+sigset_t stop_signals_for_demo;  // blocked before any thread starts (--serve)
+
+// Shipped files (rule pack, runbooks) are found next to the working
+// directory's config/ (a checkout), beside the binary (build/firewatch or an
+// install's bin/), or in the source tree the binary was built from.
+std::string FindShipped(const std::string& relative) {
+  std::vector<fs::path> roots = {fs::current_path() / "config"};
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    roots.push_back(exe.parent_path().parent_path() / "config");
+    roots.push_back(exe.parent_path().parent_path() / "share" / "firewatch" / "config");
+  }
+  roots.push_back(FW_SOURCE_CONFIG_DIR);
+  for (const fs::path& root : roots) {
+    if (fs::exists(root / relative, ec)) return (root / relative).string();
+  }
+  return (roots.front() / relative).string();
+}
+
+// "+19:45 14:19:45" : offset from the scenario start, and the wall time of the simulation.
+std::string Stamp(Timestamp t, Timestamp start) {
+  const int64_t s = (t - start) / 1000;
+  char buf[48];
+  const std::string iso = FormatRfc3339Millis(t);
+  std::snprintf(buf, sizeof buf, "+%02lld:%02lld  %s", static_cast<long long>(s / 60),
+                static_cast<long long>(s % 60), iso.substr(11, 8).c_str());
+  return buf;
+}
+
+class Narrator final : public response::PipelineObserver, public response::ResponseObserver {
+ public:
+  Narrator(std::ostream& out, Timestamp start) : out_(out), start_(start) {}
+  void Line(Timestamp t, const char* phase, const std::string& text) {
+    out_ << "  " << Stamp(t, start_) << "  " << phase << std::string(10 - std::strlen(phase), ' ')
+         << text << "\n"
+         << std::flush;
+  }
+  void OnAlert(const std::string& rule, const LabelSet& labels, bool firing,
+               Timestamp at) override {
+    std::string where;
+    for (const char* key : {"instance", "route"}) {
+      if (labels.Has(key)) where += std::string(" ") + key + "=" + std::string(labels.Get(key));
+    }
+    Line(at, firing ? "ALERT" : "CLEAR", rule + (firing ? " firing" : " resolved") + where);
+  }
+  void OnNotification(const std::string& receiver, const std::string& url, bool delivered,
+                      const std::string& detail, Timestamp at) override {
+    Line(at, "NOTIFY", (delivered ? "delivered to " : "failed (" + detail + ") to ") + receiver +
+                           " at " + url);
+  }
+  void OnEvent(const response::ResponseCase&, const std::string& phase, const std::string& text,
+               Timestamp at) override {
+    std::string tag = phase;
+    if (phase == "containment") tag = "CONTAIN";
+    if (phase == "resolution") tag = "RESOLVE";
+    if (phase == "recovery") tag = "RECOVER";
+    Line(at, tag.c_str(), text);
+  }
+  void OnIncident(const incident::Incident& inc, bool opened) override {
+    auto [it, fresh] = severity_.try_emplace(inc.id, inc.severity);
+    if (opened) {
+      Line(inc.created_at, "INCIDENT",
+           inc.id + " opened, " + std::string(incident::SeverityName(inc.severity)) + ": " +
+               inc.title);
+    } else if (!fresh && it->second != inc.severity) {
+      Line(now_, "INCIDENT",
+           inc.id + " severity " + std::string(incident::SeverityName(it->second)) + " -> " +
+               std::string(incident::SeverityName(inc.severity)));
+    }
+    it->second = inc.severity;
+  }
+  void set_now(Timestamp now) { now_ = now; }
+
+ private:
+  std::ostream& out_;
+  Timestamp start_;
+  Timestamp now_ = 0;
+  std::map<std::string, incident::Severity> severity_;
+};
+
+Result<sim::Scenario> LoadDemoScenario(const DemoOptions& o) {
+  if (!o.scenario_file.empty()) return sim::LoadScenarioFile(o.scenario_file);
+  return sim::LoadBuiltinScenario(o.scenario);
+}
+
+// 0 = as fast as possible.
+Result<double> ParseSpeed(const std::string& text) {
+  if (text == "max") return 0.0;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0' || !(v > 0) || !std::isfinite(v)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "--speed must be \"max\" or a positive number of simulated seconds per second, "
+                "not \"" + text + "\"");
+  }
+  return v;
+}
+
+alerting::RoutingConfig DemoRouting(const std::string& url) {
+  alerting::RoutingConfig routing;
+  routing.root.receiver = "oncall";
+  routing.root.group_by = {"job"};
+  routing.root.group_wait = Millis(0);
+  routing.root.group_interval = Millis(60'000);
+  routing.root.repeat_interval = Millis(4 * 3'600'000);
+  alerting::Receiver receiver;
+  receiver.name = "oncall";
+  receiver.webhooks.push_back({url, true, 0});
+  routing.receivers.push_back(receiver);
+  return routing;
+}
+
+// The first step whose users saw more than 1% errors: the simulator's own
+// account, used only to report how fast detection was.
+Timestamp FirstErrors(const sim::Simulator& sim) {
+  for (const sim::StepStats& s : sim.history()) {
+    if (s.error_rate() > 0.01) return s.t;
+  }
+  return 0;
+}
+
+// --serve: the run's stores behind the usual APIs, on the simulation's clock
+// (its "now" is where the scenario ended), until SIGINT or SIGTERM.
+Result<void> ServeAfterwards(response::SimPipeline& p, const DemoOptions& o, std::ostream& out) {
+  auto token = AdminTokenFromEnv();
+  if (!token) return Fail(token.error());
+  server::ServerOptions opts;
+  opts.bind_address = o.bind;
+  opts.port = o.port;
+  opts.tokens.push_back({token->token, server::Role::kAdmin, "admin"});
+  server::HttpServer http(opts, p.clock());
+  metrics::api::RegisterPrometheusApi(http, p.db(), p.clock());
+  auto logs_api = logs::api::RegisterLogsApi(http, p.logs(), p.clock());
+  incident::RegisterIncidentApi(http, p.incidents(), p.clock());
+  auto port = http.Start();
+  if (!port) return Fail(port.error());
+  if (token->generated) out << "  admin token for this run: " << token->token << "\n";
+  out << "  serving the run's metrics, logs and incidents on http://" << DialableAddress(o.bind)
+      << ":" << *port << " (Ctrl-C stops)\n"
+      << std::flush;
+  int sig = 0;
+  sigwait(&stop_signals_for_demo, &sig);
+  http.Stop();
+  return {};
+}
+
+}  // namespace
+
+Result<void> RunDemo(const DemoOptions& o, std::ostream& out) {
+  if (o.serve) stop_signals_for_demo = BlockStopSignals();
+  auto speed = ParseSpeed(o.speed);
+  if (!speed) return Fail(speed.error());
+  auto scenario = LoadDemoScenario(o);
+  if (!scenario) return Fail(scenario.error());
+  const std::string rules_file =
+      o.rules_file.empty() ? FindShipped("rules/golden-signals.yml") : o.rules_file;
+  alerting::ParsedRules rules = alerting::LoadRuleFile(rules_file);
+  if (!rules.errors.empty()) return Fail(rules.errors.front());
+  const std::string runbooks_dir = o.runbooks_dir.empty() ? FindShipped("runbooks") : o.runbooks_dir;
+  runbook::RunbookSet runbooks = runbook::LoadRunbookDir(runbooks_dir);
+  if (!runbooks.errors.empty()) return Fail(runbooks.errors.front());
+  auto receiver = WebhookReceiver::Start();
+  if (!receiver) return Fail(receiver.error());
+
+  const std::string data_dir = o.out_dir + "/data";
+  std::error_code ec;
+  fs::remove_all(data_dir, ec);  // each demo starts from an empty store
+  response::SimPipelineOptions po;
+  po.data_dir = data_dir;
+  po.rules = std::move(rules.groups);
+  po.routing = DemoRouting((*receiver)->url());
+  po.policy.group_by = {"job"};  // one incident per service
+  DemoOutcome outcome;
+  outcome.scenario = scenario->name;
+  const std::string description = scenario->description;
+  auto pipeline = response::SimPipeline::Open(std::move(*scenario), std::move(po));
+  if (!pipeline) return Fail(pipeline.error());
+  response::SimPipeline& p = **pipeline;
+  Narrator narrator(out, p.start());
+  p.set_observer(&narrator);
+
+  // Diagnosis and response see what an operator sees: metrics, logs, change
+  // events, the database's answers; they act only through the adapter.
+  rca::SimDbDiagnostics db_diagnostics(p.simulator());
+  logs::store::StoreEventSource log_source(p.logs());
+  rca::EvidenceSources sources{&p.metrics(), &log_source, &p.changes(), &db_diagnostics};
+  runbook::SimAdapter adapter(p.simulator());
+  response::ResponderOptions ro;
+  ro.auto_approve = true;
+  ro.vars["labels.service"] = p.simulator().scenario().env.service;
+  response::Responder responder(p.incidents(), sources, p.metrics(), runbooks, adapter, ro,
+                                &narrator);
+
+  out << "firewatch demo: " << outcome.scenario << ": " << description << "\n"
+      << "  simulated production from " << FormatRfc3339Millis(p.start())
+      << "; alerts page the on-call at " << (*receiver)->url() << "\n"
+      << "  approvals are granted automatically: no human in the loop\n\n";
+  const auto wall_start = std::chrono::steady_clock::now();
+  while (!p.done()) {
+    narrator.set_now(p.now() + 1000);  // what the step is about to produce
+    if (auto r = p.Step(); !r) return r;
+    responder.Tick(p.now());
+    if (*speed > 0) {
+      std::this_thread::sleep_until(
+          wall_start + std::chrono::duration<double>((p.now() - p.start()) / 1000.0 / *speed));
+    }
+  }
+  outcome.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  outcome.first_errors = FirstErrors(p.simulator());
+  const std::string report_file = o.report_file.empty() ? o.out_dir + "/report.md" : o.report_file;
+  if (auto r = WriteReports(p, responder, report_file, o.report_format, o.average_order_value,
+                            outcome);
+      !r) {
+    return r;
+  }
+  char wall[32];
+  std::snprintf(wall, sizeof wall, "%.1f", outcome.wall_seconds);
+  out << "\n  simulated " << FormatDuration(Millis(p.now() - p.start())) << " in " << wall
+      << " s of wall time\n";
+  if (responder.cases().empty()) out << "  no incident: nothing crossed an alert threshold\n";
+  for (const std::string& path : outcome.reports) out << "  report: " << path << "\n";
+  if (!o.json_file.empty()) {
+    std::ofstream json(o.json_file, std::ios::trunc);
+    json << DemoSummaryJson(p, responder, outcome);
+    if (!json) return Fail(ErrorCode::kIo, "cannot write " + o.json_file);
+    out << "  summary: " << o.json_file << "\n";
+  }
+  if (o.serve) return ServeAfterwards(p, o, out);
+  return {};
+}
+
+}  // namespace fw::cli

@@ -1,0 +1,361 @@
+// The hypothesis catalog: for each category, the signature it needs, what
+// rules it out, and whether a change can be blamed for it. Scores are sums
+// of weighted indicators times penalties for each rule-out; they are
+// confidences in the sense of "how well the evidence fits", not
+// probabilities.
+
+#include <algorithm>
+#include <cmath>
+
+#include "rca/features.h"
+
+namespace fw::rca {
+namespace {
+
+constexpr double kZ = 4;
+constexpr double kSuspectThreshold = 0.6;
+
+struct Draft {
+  Hypothesis h;
+  double score = 0, penalty = 1;
+  std::vector<std::string> facts;
+  void Add(double weight, const std::string& id, const std::string& fact) {
+    score += weight;
+    if (!id.empty() && std::find(h.evidence.begin(), h.evidence.end(), id) == h.evidence.end()) {
+      h.evidence.push_back(id);
+    }
+    if (!fact.empty()) facts.push_back(fact);
+  }
+  void RuleOut(double factor, const std::string& why) {
+    penalty *= factor;
+    h.ruled_out_by.push_back(why);
+  }
+};
+
+bool Rose(const MetricFeature& m) { return m.present && m.score.z >= kZ && m.score.first_moved; }
+
+double MaxCurrent(const MetricFeature& m) {
+  double best = m.present ? m.score.current : 0;
+  for (const auto& [k, s] : m.by) best = std::max(best, s.current);
+  return best;
+}
+
+std::vector<std::string> Ids(const std::vector<const LogTemplate*>& ts) {
+  std::vector<std::string> out;
+  for (const LogTemplate* t : ts) out.push_back(t->evidence_id);
+  return out;
+}
+
+Timestamp Earliest(std::initializer_list<Timestamp> ts) {
+  Timestamp best = 0;
+  for (Timestamp t : ts) {
+    if (t && (!best || t < best)) best = t;
+  }
+  return best;
+}
+
+Timestamp FirstSeen(const std::vector<const LogTemplate*>& ts) {
+  Timestamp best = 0;
+  for (const LogTemplate* t : ts) best = Earliest({best, t->first_seen});
+  return best;
+}
+
+int Down(const Features& f) {
+  int n = 0;
+  for (const auto& [inst, s] : f.up.by) n += s.current < 0.5 && s.z <= -kZ;
+  return n;
+}
+
+// Attaches the change that best explains the hypothesis, if any is suspect enough.
+void BlameChange(const Features& f, Draft& d, Timestamp first_moved,
+                 const std::map<std::string, RobustScore>& per_instance,
+                 const std::vector<const LogTemplate*>& templates) {
+  double best = 0;
+  for (const Deploy& dep : f.deploys) {
+    std::string reason;
+    const double s = ScoreSuspect(dep, first_moved, per_instance, templates, reason);
+    if (s < kSuspectThreshold || s <= best) {
+      if (s > 0 && s < kSuspectThreshold && !reason.empty()) {
+        d.h.ruled_out_by.push_back("not blaming " + dep.version + ": " + reason);
+      }
+      continue;
+    }
+    best = s;
+    SuspectChange c;
+    c.service = dep.service;
+    c.version = dep.version;
+    c.previous_version = dep.previous_version;
+    c.who = dep.who;
+    c.type = dep.type;
+    c.time = dep.start;
+    c.score = s;
+    c.reason = reason;
+    d.h.suspect_change = c;
+    d.h.evidence.push_back(dep.evidence_id);
+  }
+}
+
+Draft PoolExhaustion(const Features& f) {
+  Draft d;
+  d.h.category = "db_pool_exhaustion";
+  const double pool = MaxCurrent(f.pool_usage);
+  const auto pool_logs = f.Templates(kLogPool);
+  const auto leak_logs = f.Templates(kLogLeak);
+  if (pool >= 0.8 || (Rose(f.pool_usage) && pool >= 0.6)) {
+    d.Add(0.3, f.pool_usage.evidence_id, "pools are " + FormatPercent(pool) + " busy");
+  }
+  if (Rose(f.pool_pending))
+    d.Add(0.1, f.pool_pending.evidence_id, "requests queue for connections");
+  if (Rose(f.pool_timeouts) || !pool_logs.empty()) {
+    d.Add(0.15, f.pool_timeouts.evidence_id, "connection acquisitions time out");
+    for (const auto& id : Ids(pool_logs)) d.Add(0, id, "");
+  }
+  if (Rose(f.db_connections)) {
+    d.Add(
+        0.15, f.db_connections.evidence_id,
+        "the database holds " + FormatPercent(f.db_connections.current()) + " of max_connections");
+  }
+  if (!leak_logs.empty() || f.db.app_long_idle >= 3) {
+    d.Add(0.3, f.db.app_long_idle >= 3 ? "db:idle_app_connections" : "",
+          "connections are checked out and never returned (leak)");
+    for (const auto& id : Ids(leak_logs)) d.Add(0, id, "");
+  }
+  if (pool < 0.5 && pool_logs.empty()) d.RuleOut(0.2, "the pools have headroom");
+  if (Rose(f.lock_current)) d.RuleOut(0.5, "row-lock waits hold connections: lock contention");
+  if (Rose(f.slow_queries)) d.RuleOut(0.6, "queries got slower and hold connections longer");
+  std::vector<const LogTemplate*> ts = pool_logs;
+  ts.insert(ts.end(), leak_logs.begin(), leak_logs.end());
+  BlameChange(f, d,
+              Earliest({f.pool_usage.FirstMoved(kZ, 1), f.db_connections.FirstMoved(kZ, 1),
+                        FirstSeen(leak_logs)}),
+              f.pool_usage.by, ts);
+  return d;
+}
+
+Draft MemoryLeak(const Features& f) {
+  Draft d;
+  d.h.category = "memory_leak";
+  const auto rising = f.heap.Moved(kZ, 1);
+  const double heap = MaxCurrent(f.heap);
+  const auto oom = f.Templates(kLogOom);
+  if (!rising.empty() && heap >= 0.6) {
+    d.Add(0.45, f.heap.evidence_id,
+          "the heap after GC climbs on " + std::to_string(rising.size()) + " instances, to " +
+              FormatPercent(heap));
+  }
+  if (rising.size() >= 2) d.Add(0.1, "", "");
+  if (f.oom_kills > 0 || !oom.empty()) {
+    d.Add(0.35, oom.empty() ? "" : oom.front()->evidence_id,
+          std::to_string(f.oom_kills) + " OutOfMemoryError kills");
+  }
+  if (Rose(f.memory)) d.Add(0.1, f.memory.evidence_id, "process memory grows");
+  if (rising.empty() && oom.empty()) d.RuleOut(0.1, "the heap after GC is flat");
+  BlameChange(f, d, Earliest({f.heap.FirstMoved(kZ, 1), FirstSeen(oom)}), f.heap.by, oom);
+  return d;
+}
+
+Draft SlowQueries(const Features& f) {
+  Draft d;
+  d.h.category = "slow_queries";
+  const auto slow_logs = f.Templates(kLogSlowQuery);
+  if (Rose(f.slow_queries)) d.Add(0.4, f.slow_queries.evidence_id, "the slow-query count climbs");
+  if (!slow_logs.empty()) d.Add(0.25, slow_logs.front()->evidence_id, "slow queries are logged");
+  const auto slow_routes = f.route_p99.Moved(kZ, 1);
+  if (!slow_routes.empty()) {
+    d.Add(0.2, f.route_p99.evidence_id, "latency rose on " + slow_routes.front());
+  }
+  if (Rose(f.db_running)) d.Add(0.15, f.db_running.evidence_id, "database threads pile up");
+  if (!Rose(f.slow_queries) && slow_logs.empty()) {
+    d.RuleOut(0.15, "the slow-query count is flat");
+  }
+  if (Rose(f.lock_current)) d.RuleOut(0.5, "queries wait for row locks rather than run slowly");
+  BlameChange(f, d, Earliest({f.slow_queries.FirstMoved(kZ, 1), FirstSeen(slow_logs)}),
+              f.route_p99.by, slow_logs);
+  return d;
+}
+
+Draft BadDeployment(const Features& f) {
+  Draft d;
+  d.h.category = "bad_deployment";
+  const auto exceptions = f.Templates(kLogException);
+  const auto all_errors = f.Templates(~0u);
+  if (Rose(f.error_ratio) || !f.instance_errors.Moved(kZ, 1).empty()) {
+    d.Add(0.15, f.error_ratio.evidence_id,
+          "the error ratio rose to " + FormatPercent(f.error_ratio.current()));
+  }
+  if (!exceptions.empty()) {
+    d.Add(0.25, exceptions.front()->evidence_id,
+          "a new exception is thrown: " + exceptions.front()->pattern);
+  }
+  BlameChange(f, d,
+              Earliest({f.instance_errors.FirstMoved(kZ, 1), f.error_ratio.FirstMoved(kZ, 1),
+                        FirstSeen(exceptions)}),
+              f.instance_errors.by, exceptions.empty() ? all_errors : exceptions);
+  if (d.h.suspect_change) {
+    d.Add(0.6 * d.h.suspect_change->score, "",
+          "the errors follow " + d.h.suspect_change->version + ": " + d.h.suspect_change->reason);
+  } else {
+    d.RuleOut(0.3, f.deploys.empty() ? "no deployment, flag or config change before the onset"
+                                     : "no change lines up with the errors");
+  }
+  if (exceptions.empty() && !all_errors.empty()) {
+    d.RuleOut(0.3, "the new errors name a resource or dependency, not an application bug");
+  }
+  return d;
+}
+
+Draft TrafficSurge(const Features& f) {
+  Draft d;
+  d.h.category = "traffic_surge";
+  const double factor =
+      f.rps.present && f.rps.baseline() > 0 ? f.rps.current() / f.rps.baseline() : 1;
+  if (Rose(f.rps) && factor >= 1.5) {
+    d.Add(0.5 + std::min(0.2, (factor - 1.5) / 10), f.rps.evidence_id,
+          "requests rose " + FormatNumberShort(factor) + "x");
+  }
+  if (f.cpu.Moved(kZ, 1).size() * 2 > f.cpu.by.size()) {
+    d.Add(0.2, f.cpu.evidence_id, "CPU rose on most instances");
+  }
+  if (!f.route_p99.Moved(kZ, 1).empty()) d.Add(0.1, f.route_p99.evidence_id, "");
+  if (factor < 1.5) d.RuleOut(0.05, "the request rate is within its normal range");
+  return d;
+}
+
+Draft InstanceFailure(const Features& f) {
+  Draft d;
+  d.h.category = "instance_failure";
+  const int down = Down(f);
+  const auto hang = f.Templates(kLogHang);
+  const auto bad_instances = f.instance_errors.Moved(kZ, 1);
+  if (down > 0 && static_cast<size_t>(down) < f.up.by.size()) {
+    d.Add(0.5, f.up.evidence_id, std::to_string(down) + " instance(s) stopped answering");
+  }
+  if (Rose(f.lb_errors)) d.Add(0.15, f.lb_errors.evidence_id, "the balancer answers 5xx itself");
+  if (f.healthy_targets.present && f.healthy_targets.score.z <= -kZ) {
+    d.Add(0.15, f.healthy_targets.evidence_id, "healthy targets dropped");
+  }
+  if (!hang.empty()) d.Add(0.2, hang.front()->evidence_id, "a watchdog reports a hung process");
+  if (!bad_instances.empty() && bad_instances.size() * 3 <= f.instance_errors.by.size()) {
+    d.Add(0.2, f.instance_errors.evidence_id, "errors come from " + bad_instances.front());
+  }
+  if (down == 0 && hang.empty()) d.RuleOut(0.2, "every instance answers");
+  if (f.oom_kills > 0) d.RuleOut(0.4, "instances restart after OutOfMemoryError: a memory leak");
+  for (const Deploy& dep : f.deploys) {
+    if (down > 0 && dep.start <= f.onset && (!dep.end || dep.end + 2 * 60'000 >= f.onset)) {
+      d.RuleOut(0.3, "instances restart for the rollout of " + dep.version);
+    }
+  }
+  return d;
+}
+
+Draft LockContention(const Features& f) {
+  Draft d;
+  d.h.category = "lock_contention";
+  const auto lock_logs = f.Templates(kLogLock);
+  if (Rose(f.lock_current) && f.lock_current.current() >= 1) {
+    d.Add(0.4, f.lock_current.evidence_id,
+          FormatNumberShort(f.lock_current.current()) + " transactions wait for row locks");
+  }
+  if (Rose(f.lock_waits)) d.Add(0.15, f.lock_waits.evidence_id, "");
+  if (!lock_logs.empty())
+    d.Add(0.3, lock_logs.front()->evidence_id, "lock wait timeouts fail requests");
+  if (!f.db.blocker.empty() && (Rose(f.lock_current) || !lock_logs.empty())) {
+    d.Add(0.15, "db:idle_transaction", f.db.blocker + " probably holds the locks");
+  }
+  if (!Rose(f.lock_current) && lock_logs.empty()) d.RuleOut(0.1, "no transaction waits for locks");
+  return d;
+}
+
+Draft DependencyFailure(const Features& f) {
+  Draft d;
+  d.h.category = "dependency_failure";
+  const auto dep_logs = f.Templates(kLogDependency);
+  if (!dep_logs.empty()) {
+    d.Add(0.45, dep_logs.front()->evidence_id,
+          "a downstream call fails: " + dep_logs.front()->pattern);
+  }
+  const auto err_routes = f.route_errors.Moved(kZ, 1);
+  const auto slow_routes = f.route_p99.Moved(kZ, 1);
+  if ((!err_routes.empty() && err_routes.size() * 2 <= f.route_errors.by.size()) ||
+      (!slow_routes.empty() && slow_routes.size() * 2 <= f.route_p99.by.size())) {
+    d.Add(0.2, err_routes.empty() ? f.route_p99.evidence_id : f.route_errors.evidence_id,
+          "only " + (err_routes.empty() ? slow_routes : err_routes).front() + " is affected");
+  }
+  const bool db_calm = !Rose(f.slow_queries) && !Rose(f.lock_current) && !Rose(f.db_connections);
+  if (db_calm && (!err_routes.empty() || !slow_routes.empty())) {
+    d.Add(0.15, "", "the database is calm");
+  }
+  if (!Rose(f.rps) && f.cpu.Moved(kZ, 1).empty()) d.Add(0.1, "", "");
+  if (dep_logs.empty()) d.RuleOut(0.3, "no downstream call is failing in the logs");
+  if (!db_calm) d.RuleOut(0.6, "the database is strained too");
+  return d;
+}
+
+Draft CpuSaturation(const Features& f) {
+  Draft d;
+  d.h.category = "cpu_saturation";
+  const auto hot = f.cpu.Moved(kZ, 1);
+  const double cpu = MaxCurrent(f.cpu);
+  if (!hot.empty() && cpu >= 0.8) {
+    d.Add(0.5, f.cpu.evidence_id, "CPU of " + hot.front() + " is " + FormatPercent(cpu) + " busy");
+  }
+  if (!f.route_p99.Moved(kZ, 1).empty()) d.Add(0.15, f.route_p99.evidence_id, "requests slow down");
+  if (!Rose(f.rps)) d.Add(0.15, "", "traffic is steady");
+  if (f.heap.Moved(kZ, 1).empty()) d.Add(0.1, "", "");
+  if (hot.empty() || cpu < 0.7) d.RuleOut(0.15, "CPU has headroom");
+  if (Rose(f.rps) && f.rps.baseline() > 0 && f.rps.current() / f.rps.baseline() >= 1.5) {
+    d.RuleOut(0.2, "more traffic explains the CPU");
+  }
+  if (!f.heap.Moved(kZ, 1).empty()) d.RuleOut(0.4, "garbage collection of a filling heap");
+  size_t error_lines = 0;
+  for (const LogTemplate* t : f.Templates(~0u)) error_lines += t->recent_count;
+  if (error_lines > 2000) d.RuleOut(0.4, "the CPU is spent building and logging exceptions");
+  BlameChange(f, d, f.cpu.FirstMoved(kZ, 1), f.cpu.by, {});
+  return d;
+}
+
+std::string Explain(const Draft& d) {
+  std::string text;
+  for (const std::string& fact : d.facts) {
+    if (fact.empty()) continue;
+    text += (text.empty() ? "" : "; ") + fact;
+  }
+  if (text.empty()) text = "no part of the signature was found";
+  text[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[0])));
+  text += ".";
+  if (d.h.suspect_change) {
+    text += " Suspect change: " + d.h.suspect_change->service + " " + d.h.suspect_change->version +
+            " (from " + d.h.suspect_change->previous_version + ") at " +
+            FormatTime(d.h.suspect_change->time) + ".";
+  }
+  if (!d.h.ruled_out_by.empty()) text += " Against it: " + d.h.ruled_out_by.front() + ".";
+  return text;
+}
+
+}  // namespace
+
+std::vector<Hypothesis> EvaluateCatalog(const Features& f, const Analysis& a) {
+  std::vector<Draft> drafts = {PoolExhaustion(f), MemoryLeak(f),        SlowQueries(f),
+                               BadDeployment(f),  TrafficSurge(f),      InstanceFailure(f),
+                               LockContention(f), DependencyFailure(f), CpuSaturation(f)};
+  std::vector<Hypothesis> out;
+  for (Draft& d : drafts) {
+    d.h.confidence = std::clamp(d.score * d.penalty, 0.0, 1.0);
+    d.h.explanation = Explain(d);
+    d.h.runbook = d.h.category;
+    std::erase_if(d.h.evidence, [&](const std::string& id) {
+      return id.empty() || a.FindEvidence(id) == nullptr;
+    });
+    std::stable_sort(d.h.evidence.begin(), d.h.evidence.end(),
+                     [&](const std::string& x, const std::string& y) {
+                       return a.FindEvidence(x)->score > a.FindEvidence(y)->score;
+                     });
+    out.push_back(std::move(d.h));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const Hypothesis& x, const Hypothesis& y) {
+    return x.confidence > y.confidence;
+  });
+  return out;
+}
+
+}  // namespace fw::rca

@@ -1,0 +1,165 @@
+// Change evidence: deployments, feature flags and config changes in the
+// lookback before onset, with the time each instance started running a
+// deployed version (app_build_info), and the suspicion score that ties a
+// change to a hypothesis.
+
+#include <algorithm>
+#include <cmath>
+
+#include "changes/change_log.h"
+#include "metrics/promql/storage.h"
+#include "rca/features.h"
+
+namespace fw::rca {
+namespace {
+
+constexpr int64_t kMinute = 60'000;
+
+void SwitchTimes(const metrics::promql::Queryable& q, Features& f, Deploy& d) {
+  const metrics::LabelMatcher m[] = {
+      {metrics::MatchType::kEqual, "__name__", "app_build_info"},
+      {metrics::MatchType::kEqual, "version", d.version},
+  };
+  for (const auto& s : q.Select(m, d.start - kMinute, f.now)) {
+    if (s.samples.empty()) continue;
+    const std::string inst(s.labels.Get("instance"));
+    auto [it, added] = d.switched.try_emplace(inst, s.samples.front().t);
+    if (!added) it->second = std::min(it->second, s.samples.front().t);
+  }
+}
+
+// Without metrics: the first minute logs show the instance on the version.
+void SwitchTimesFromLogs(const Features& f, Deploy& d) {
+  for (const auto& [minute, insts] : f.versions_by_minute) {
+    if (minute + kMinute < d.start) continue;
+    for (const auto& [inst, v] : insts) {
+      if (v == d.version) d.switched.try_emplace(inst, minute);
+    }
+  }
+}
+
+}  // namespace
+
+void CollectChanges(const changes::ChangeLog& log, const metrics::promql::Queryable* q, Features& f,
+                    Analysis& a) {
+  std::map<std::string, Deploy> by_key;
+  std::vector<std::string> order;
+  for (const changes::ChangeEvent& e : log.Between(f.from, f.now + 1)) {
+    const bool deploy = e.type == "deployment";
+    if (!deploy && e.type != "feature_flag" && e.type != "config") continue;
+    if (!f.InScope(e.service)) continue;
+    const std::string version =
+        deploy ? e.Field("version")
+               : (!e.Field("flag").empty() ? e.Field("flag") + " " + e.Field("state") : e.summary);
+    const std::string key = e.type + "|" + e.service + "|" + version;
+    auto [it, added] = by_key.try_emplace(key);
+    Deploy& d = it->second;
+    if (added) {
+      order.push_back(key);
+      d.type = e.type;
+      d.service = e.service;
+      d.version = version;
+      d.previous_version = e.Field("previous_version");
+      d.who = e.Field("who");
+      d.start = e.time;
+      d.rollback = e.Field("rollback") == "true";
+    }
+    if (!deploy || e.Field("status") == "completed") d.end = e.time;
+  }
+  for (const std::string& key : order) {
+    Deploy d = by_key[key];
+    if (d.start > f.onset) continue;  // after onset: a response, not a cause
+    if (d.type == "deployment") {
+      if (q) SwitchTimes(*q, f, d);
+      if (d.switched.empty()) SwitchTimesFromLogs(f, d);
+    }
+    Evidence e;
+    e.kind = EvidenceKind::kChange;
+    e.id = "change:" + d.type + ":" + d.service + ":" + d.version;
+    e.title = d.type == "deployment"
+                  ? std::string(d.rollback ? "rollback of " : "deploy of ") + d.service + " " +
+                        d.version + " (from " + d.previous_version + ") by " + d.who + " at " +
+                        FormatTime(d.start)
+                  : d.type + " change " + d.version + " at " + FormatTime(d.start);
+    e.detail = d.end ? "completed at " + FormatTime(d.end) : "not completed before onset";
+    e.detail += "; " + std::to_string(d.switched.size()) + " instances ran it";
+    e.first_moved = d.start;
+    d.evidence_id = e.id;
+    a.evidence.push_back(std::move(e));
+    f.deploys.push_back(std::move(d));
+  }
+}
+
+double ScoreSuspect(const Deploy& d, Timestamp first_moved,
+                    const std::map<std::string, RobustScore>& per_instance,
+                    const std::vector<const LogTemplate*>& templates, std::string& reason) {
+  if (d.rollback) {
+    reason = "a rollback restores a version that ran before";
+    return 0;
+  }
+  const Timestamp end = d.end ? d.end : d.start + 10 * kMinute;
+  std::vector<std::string> why;
+  double p_time = 0.3;
+  if (first_moved) {
+    if (first_moved < d.start - kMinute) {
+      reason = "the signals moved at " + FormatTime(first_moved) + ", before the change";
+      return 0;
+    }
+    const double late = static_cast<double>(first_moved - end - 5 * kMinute);
+    p_time = late <= 0 ? 1 : std::exp(-late / (3.0 * kMinute));
+    why.push_back(late <= 0 ? "signals moved during or right after the rollout"
+                            : "signals moved " + FormatNumberShort((first_moved - end) / 60'000.0) +
+                                  " min after the rollout completed");
+  }
+  // Rollout overlap: each affected instance went bad after it got the change.
+  double p_inst = 0.5;
+  std::vector<std::pair<Timestamp, Timestamp>> pairs;  // (switched, moved)
+  int affected = 0, matching = 0;
+  for (const auto& [inst, s] : per_instance) {
+    if (!s.first_moved || s.z < 4) continue;
+    ++affected;
+    auto sw = d.switched.find(inst);
+    if (sw == d.switched.end()) continue;
+    pairs.push_back({sw->second, s.first_moved});
+    if (s.first_moved >= sw->second - kMinute && s.first_moved <= sw->second + 8 * kMinute) {
+      ++matching;
+    }
+  }
+  if (affected > 0 && !d.switched.empty()) {
+    p_inst = static_cast<double>(matching) / affected;
+    if (pairs.size() >= 3) {
+      Timestamp sw_lo = pairs[0].first, sw_hi = sw_lo, mv_lo = pairs[0].second, mv_hi = mv_lo;
+      for (const auto& [sw, mv] : pairs) {
+        sw_lo = std::min(sw_lo, sw), sw_hi = std::max(sw_hi, sw);
+        mv_lo = std::min(mv_lo, mv), mv_hi = std::max(mv_hi, mv);
+      }
+      if (sw_hi - sw_lo >= 2 * kMinute && (mv_hi - mv_lo) * 10 < (sw_hi - sw_lo) * 3) {
+        p_inst *= 0.3;
+        why.push_back("instances went bad all at once, not in rollout order");
+      } else if (p_inst >= 0.7) {
+        why.push_back(std::to_string(matching) + " of " + std::to_string(affected) +
+                      " affected instances went bad after they got " + d.version);
+      }
+    }
+  }
+  // The version tag on failing requests while old and new versions both served.
+  double p_ver = 0.5;
+  int64_t on_new = 0, mixed = 0;
+  for (const LogTemplate* t : templates) {
+    for (const auto& [v, n] : t->mixed_by_version) {
+      mixed += n;
+      if (v == d.version) on_new += n;
+    }
+  }
+  if (mixed >= 5) {
+    const double share = static_cast<double>(on_new) / static_cast<double>(mixed);
+    p_ver = share >= 0.8 ? 1 : share <= 0.3 ? 0 : 0.5;
+    why.push_back(FormatPercent(share) + " of the failing lines logged during the rollout carry " +
+                  d.version);
+  }
+  reason.clear();
+  for (const std::string& w : why) reason += (reason.empty() ? "" : "; ") + w;
+  return std::clamp(0.45 * p_time + 0.35 * p_inst + 0.2 * p_ver, 0.0, 1.0);
+}
+
+}  // namespace fw::rca

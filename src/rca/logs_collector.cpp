@@ -1,0 +1,183 @@
+// Log evidence: error and warning lines clustered into templates (the
+// Insights `pattern` command's clustering), each compared between the first
+// half of the time before onset (the baseline) and the time since. New and
+// surged templates become evidence, with the versions, instances and routes
+// that logged them: the version tag on failing requests is what ties an
+// error to a release.
+
+#include <algorithm>
+#include <set>
+
+#include "logs/event_source.h"
+#include "logs/insights/pattern.h"
+#include "rca/features.h"
+
+namespace fw::rca {
+namespace {
+
+const logs::Value* FieldOf(const logs::LogEvent& e, std::string_view name) {
+  for (const auto& [k, v] : e.fields) {
+    if (k == name) return &v;
+  }
+  return nullptr;
+}
+
+std::string StringField(const logs::LogEvent& e, std::string_view name) {
+  const logs::Value* v = FieldOf(e, name);
+  return v ? v->ToString() : "";
+}
+
+unsigned Classify(const std::string& m) {
+  auto has = [&](const char* s) { return m.find(s) != std::string::npos; };
+  unsigned c = 0;
+  if (has("Connection is not available") || has("Cannot get a connection") ||
+      has("pool exhausted") || (has("HikariPool") && has("timed out"))) {
+    c |= kLogPool;
+  }
+  if (has("leak detection") || has("Connection leak")) c |= kLogLeak;
+  if (has("OutOfMemoryError")) c |= kLogOom;
+  if (has("Lock wait timeout") || has("Deadlock found") || has("deadlock")) c |= kLogLock;
+  if (has("Slow query") || has("slow query")) c |= kLogSlowQuery;
+  if (has("did not answer") || has("Gateway") || has("upstream") || has("Read timed out") ||
+      has("connect timed out")) {
+    c |= kLogDependency;
+  }
+  if (has("not responding") || has("Watchdog")) c |= kLogHang;
+  if (has("Thread pool exhausted") || has("RejectedExecution")) c |= kLogThreads;
+  if (c == 0 && (has("Exception") || has("Error"))) c |= kLogException;
+  return c;
+}
+
+constexpr int64_t kMinute = 60'000;
+
+struct Acc {
+  LogTemplate t;
+  std::map<std::pair<int64_t, std::string>, int64_t> by_minute_version;
+};
+
+// An Insights query that lists the template's lines by version and minute.
+std::string TemplateQuery(const std::string& pattern) {
+  // The longest constant stretch of the template, quoted for `like`.
+  std::string best, cur;
+  for (size_t i = 0; i <= pattern.size(); ++i) {
+    if (i == pattern.size() || pattern.compare(i, 3, "<*>") == 0) {
+      if (cur.size() > best.size()) best = cur;
+      cur.clear();
+      if (i < pattern.size()) i += 2;
+    } else {
+      cur += pattern[i];
+    }
+  }
+  while (!best.empty() && best.front() == ' ') best.erase(best.begin());
+  while (!best.empty() && best.back() == ' ') best.pop_back();
+  std::string quoted;
+  for (char c : best) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  return "filter @message like \"" + quoted + "\" | stats count(*) by version, bin(1m)";
+}
+
+}  // namespace
+
+bool Features::InScope(const std::string& service) const {
+  return services.empty() || service.empty() ||
+         std::find(services.begin(), services.end(), service) != services.end();
+}
+
+std::vector<const LogTemplate*> Features::Templates(unsigned classes) const {
+  std::vector<const LogTemplate*> out;
+  for (const LogTemplate& t : templates) {
+    if ((t.classes & classes) && (t.is_new || t.surged)) out.push_back(&t);
+  }
+  return out;
+}
+
+void CollectLogs(logs::EventSource& src, Features& f, Analysis& a) {
+  std::map<std::string, Acc> acc;
+  Timestamp data_start = 0;
+  auto scanned = src.Scan({f.from, f.now + 1}, [&](const logs::LogEvent& e) {
+    if (!data_start || e.timestamp < data_start) data_start = e.timestamp;
+    if (!f.InScope(StringField(e, "service"))) return true;
+    const std::string instance = StringField(e, "instance");
+    const std::string version = StringField(e, "version");
+    const int64_t minute = e.timestamp / kMinute;
+    if (!instance.empty() && !version.empty()) {
+      f.versions_by_minute[minute * kMinute][instance] = version;
+    }
+    const std::string level = StringField(e, "level");
+    if (level != "ERROR" && level != "WARN" && level != "FATAL") return true;
+    const std::string message = StringField(e, "message");
+    const std::string& text = message.empty() ? e.message : message;
+    std::string pattern = logs::insights::PatternOf(text);
+    Acc& x = acc[pattern];
+    if (x.t.pattern.empty()) {
+      x.t.pattern = pattern;
+      x.t.sample = text;
+      x.t.level = level;
+      x.t.classes = Classify(text);
+      x.t.first_seen = e.timestamp;
+    }
+    x.t.first_seen = std::min(x.t.first_seen, e.timestamp);
+    if (!version.empty()) ++x.t.by_version[version];
+    if (!instance.empty()) ++x.t.by_instance[instance];
+    const std::string route = StringField(e, "route");
+    if (!route.empty()) ++x.t.by_route[route];
+    ++x.by_minute_version[{minute, version}];
+    return true;
+  });
+  if (!scanned) {
+    a.gaps.push_back("logs: " + scanned.error().message());
+    return;
+  }
+  if (!data_start) return;
+  const Timestamp base_end = data_start + std::max<int64_t>(0, f.onset - data_start) / 2;
+  const double base_minutes = std::max(1.0, (base_end - data_start) / double(kMinute));
+  const double recent_minutes = std::max(1.0, (f.now - base_end) / double(kMinute));
+  for (auto& [pattern, x] : acc) {
+    LogTemplate& t = x.t;
+    for (const auto& [key, n] : x.by_minute_version) {
+      const Timestamp at = key.first * kMinute;
+      (at + kMinute <= base_end ? t.baseline_count : t.recent_count) += n;
+      auto vm = f.versions_by_minute.find(at);
+      if (vm == f.versions_by_minute.end()) continue;
+      std::set<std::string> versions;
+      for (const auto& [i, v] : vm->second) versions.insert(v);
+      if (versions.size() > 1 && !key.second.empty()) t.mixed_by_version[key.second] += n;
+    }
+    t.is_new = t.baseline_count == 0 && t.recent_count >= 3;
+    t.surged = !t.is_new && t.recent_count >= 10 &&
+               t.recent_count / recent_minutes >= 5 * (t.baseline_count / base_minutes);
+    if (!t.is_new && !t.surged) continue;
+    Evidence e;
+    e.kind = EvidenceKind::kLogPattern;
+    e.id = "log:" + t.pattern;
+    e.title = std::string(t.is_new ? "new " : "surging ") + t.level + " log template (" +
+              std::to_string(t.recent_count) + " lines since " + FormatTime(base_end) +
+              "): " + t.pattern;
+    e.detail = "first seen " + FormatTime(t.first_seen) + "; baseline " +
+               std::to_string(t.baseline_count) + " lines; by version:";
+    for (const auto& [v, n] : t.by_version) e.detail += " " + v + "=" + std::to_string(n);
+    e.detail += "; instances: " + std::to_string(t.by_instance.size());
+    if (!t.by_route.empty()) {
+      e.detail += "; routes:";
+      for (const auto& [r, n] : t.by_route) e.detail += " " + r + "=" + std::to_string(n);
+    }
+    e.detail += "; sample: " + t.sample;
+    e.query = TemplateQuery(t.pattern);
+    e.language = "insights";
+    e.first_moved = t.first_seen;
+    e.score = static_cast<double>(t.recent_count) / recent_minutes;
+    t.evidence_id = e.id;
+    a.evidence.push_back(std::move(e));
+  }
+  for (auto& [p, x] : acc) {
+    if (x.t.classes & kLogOom) f.oom_kills += x.t.baseline_count + x.t.recent_count;
+    f.templates.push_back(std::move(x.t));
+  }
+  std::sort(f.templates.begin(), f.templates.end(), [](const LogTemplate& x, const LogTemplate& y) {
+    return x.recent_count > y.recent_count;
+  });
+}
+
+}  // namespace fw::rca

@@ -1,0 +1,48 @@
+#pragma once
+// `firewatch rca bench`: every built-in scenario over several seeds, each
+// run to its onset (the first alert of the shipped rule pack) plus a delay,
+// analysed, and scored against the scenario's `expect` key. AC@k is the
+// share of incidents whose true root cause is among the top k hypotheses;
+// "change" is the share whose top hypothesis blames exactly the expected
+// change (or none when none is expected). Scenarios without an alert (the
+// steady state) are reported as "no incident" and left out of AC.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/error.h"
+
+namespace fw::rca {
+
+struct BenchOptions {
+  int seeds = 3;                         // seeds per scenario: its own seed, +1, +2, ...
+  std::string scenario;                  // "" = every built-in scenario
+  std::vector<int64_t> delays_ms = {0};  // analyse at onset + each delay
+};
+
+struct BenchCase {
+  std::string scenario;
+  uint64_t seed = 0;
+  int64_t delay_ms = 0;
+  bool incident = false;  // an alert fired
+  std::string first_alert;
+  int64_t onset_offset_ms = 0;  // onset - scenario start
+  std::string expected, expected_change;
+  std::vector<std::string> ranking;  // categories, best first
+  std::string blamed_change;         // top hypothesis's suspect version
+  int rank = 0;                      // of the expected category, 1-based; 0 = missing
+  bool change_ok = false;
+  int64_t analysis_ms = 0;
+};
+
+// Runs the bench; `progress` (may be empty) hears about each finished case.
+// `clock` times the analyses.
+Result<std::vector<BenchCase>> RunBench(const BenchOptions& options, Clock& clock,
+                                        const std::function<void(const BenchCase&)>& progress);
+
+// The per-category table with AC@1, AC@3 and the change column, then overall.
+std::string FormatBenchTable(const std::vector<BenchCase>& cases);
+
+}  // namespace fw::rca

@@ -1,0 +1,88 @@
+// The action vocabulary runbooks speak, and the variables a runbook may use
+// without declaring them. Adapters map these names onto their own world.
+
+#include <string_view>
+
+#include "runbook/runbook.h"
+
+namespace fw::runbook {
+
+const std::vector<ActionInfo>& ActionCatalog() {
+  static const std::vector<ActionInfo> kCatalog = {
+      {"rollback",
+       {},
+       "roll the service back to its previous release (version: the one expected live)"},
+      {"scale", {{"to", "by"}}, "set the group's desired capacity to N, or raise it by N"},
+      {"maintenance_on", {}, "serve the maintenance page for every request"},
+      {"maintenance_off", {}, "take the maintenance page down again"},
+      {"feature_flag_on", {{"flag"}}, "turn a feature flag on"},
+      {"feature_flag_off", {{"flag"}}, "turn a feature flag off"},
+      {"deregister_instance", {{"instance"}}, "take an instance out of the load balancer"},
+      {"restart_instance", {{"instance"}}, "restart the application on an instance"},
+      {"terminate_instance", {{"instance"}}, "terminate an instance; the group replaces it"},
+      {"kill_db_connections",
+       {{"id", "idle_seconds"}},
+       "kill a database connection by id, or every one idle longer than N seconds"},
+      {"set_pool_size", {{"size"}}, "set the application's connection pool size"},
+      {"set_max_connections", {{"value"}}, "set the database's max_connections"},
+      {"redeploy", {}, "restart every instance of the service with its current release"},
+  };
+  return kCatalog;
+}
+
+const ActionInfo* FindAction(const std::string& name) {
+  for (const ActionInfo& a : ActionCatalog()) {
+    if (name == a.name) return &a;
+  }
+  return nullptr;
+}
+
+bool IsContextVariable(const std::string& name) {
+  static const char* kFixed[] = {
+      "incident.id",         "incident.title",
+      "incident.severity",   "incident.service",
+      "hypothesis.category", "hypothesis.confidence",
+      "suspect.version",     "suspect.previous_version",
+      "suspect.service",     "suspect.who",
+      "suspect.type",        "suspect.time",
+      "runbook.name",
+  };
+  for (const char* f : kFixed) {
+    if (name == f) return true;
+  }
+  return name.starts_with("labels.") && name.size() > 7;
+}
+
+const char* StepKindName(StepKind k) {
+  switch (k) {
+    case StepKind::kAction:
+      return "action";
+    case StepKind::kWait:
+      return "wait";
+    case StepKind::kVerify:
+      return "verify";
+    case StepKind::kApprove:
+      return "approve";
+    case StepKind::kNotify:
+      return "notify";
+    case StepKind::kQuery:
+      return "query";
+  }
+  return "?";
+}
+
+const char* OnFailureName(OnFailure f) {
+  switch (f) {
+    case OnFailure::kStop:
+      return "stop";
+    case OnFailure::kRevert:
+      return "revert";
+    case OnFailure::kEscalate:
+      return "escalate";
+    case OnFailure::kContinue:
+      return "continue";
+  }
+  return "?";
+}
+
+}  // namespace fw::runbook

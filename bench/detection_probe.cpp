@@ -182,45 +182,20 @@ struct Samples {
   int missed = 0;
 };
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  Flags f;
-  if (!ParseFlags(argc, argv, f)) {
-    std::fprintf(stderr,
-                 "usage: detection_probe --rounds N --ports-file F "
-                 "[--systems prometheus,firewatch] [--round-timeout-s 15]\n");
-    return 2;
-  }
-  State state;
-  httplib::Server target, hooks;
-  target.Get("/metrics", [&](const httplib::Request& req, httplib::Response& res) {
-    res.set_content(state.Scrape(SystemOf(req.get_header_value("User-Agent"))),
-                    "text/plain; version=0.0.4");
-  });
-  hooks.Post(R"(/hook/(\w+))", [&](const httplib::Request& req, httplib::Response&) {
-    state.Hook(req.matches[1].str(), req.body);
-  });
-  const int target_port = target.bind_to_any_port("127.0.0.1");
-  const int hook_port = hooks.bind_to_any_port("127.0.0.1");
-  std::thread t1([&] { target.listen_after_bind(); });
-  std::thread t2([&] { hooks.listen_after_bind(); });
-  std::ofstream(f.ports_file) << "target=" << target_port << "\nhook=" << hook_port << "\n";
-
+// Runs the rounds, printing one line each; false when a system never
+// scraped the target.
+bool RunRounds(const Flags& f, State& state, std::map<std::string, Samples>& results) {
   std::mt19937 rng(42);
   std::uniform_int_distribution<int> phase_ms(0, 999);
-  std::map<std::string, Samples> results;
-  bool ok = true;
   std::printf("%5s", "round");
   for (const auto& s : f.systems) std::printf("  %14s  %14s", (s + " flip").c_str(), "sample");
   std::printf("   (ms)\n");
-  for (int k = 1; k <= f.rounds && ok; ++k) {
+  for (int k = 1; k <= f.rounds; ++k) {
     state.BeginRound(k);
     // The first round also waits for the systems to start.
     if (!state.WaitScraped(f.systems, std::chrono::seconds(k == 1 ? 120 : 10))) {
       std::fprintf(stderr, "round %d: not every system scraped the target\n", k);
-      ok = false;
-      break;
+      return false;
     }
     // A uniformly random phase against the 1 s scrape cycles.
     std::this_thread::sleep_for(std::chrono::milliseconds(phase_ms(rng)));
@@ -243,11 +218,12 @@ int main(int argc, char** argv) {
     std::printf("\n");
     std::fflush(stdout);
   }
-  target.stop();
-  hooks.stop();
-  t1.join();
-  t2.join();
+  return true;
+}
 
+// Prints the summary; false when any round was missed.
+bool PrintSummary(const Flags& f, std::map<std::string, Samples>& results) {
+  bool ok = true;
   std::printf("\n%-11s %7s %9s %9s %9s %9s %9s\n", "system", "rounds", "median", "p99", "max",
               "median*", "p99*");
   for (const auto& s : f.systems) {
@@ -273,5 +249,40 @@ int main(int argc, char** argv) {
         Percentile(p.from_sample, 50) / Percentile(w.from_sample, 50),
         Percentile(p.from_sample, 99) / Percentile(w.from_sample, 99));
   }
-  return ok ? 0 : 1;
+  return ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags f;
+  if (!ParseFlags(argc, argv, f)) {
+    std::fprintf(stderr,
+                 "usage: detection_probe --rounds N --ports-file F "
+                 "[--systems prometheus,firewatch] [--round-timeout-s 15]\n");
+    return 2;
+  }
+  State state;
+  httplib::Server target, hooks;
+  target.Get("/metrics", [&](const httplib::Request& req, httplib::Response& res) {
+    res.set_content(state.Scrape(SystemOf(req.get_header_value("User-Agent"))),
+                    "text/plain; version=0.0.4");
+  });
+  hooks.Post(R"(/hook/(\w+))", [&](const httplib::Request& req, httplib::Response&) {
+    state.Hook(req.matches[1].str(), req.body);
+  });
+  const int target_port = target.bind_to_any_port("127.0.0.1");
+  const int hook_port = hooks.bind_to_any_port("127.0.0.1");
+  std::thread t1([&] { target.listen_after_bind(); });
+  std::thread t2([&] { hooks.listen_after_bind(); });
+  std::ofstream(f.ports_file) << "target=" << target_port << "\nhook=" << hook_port << "\n";
+
+  std::map<std::string, Samples> results;
+  const bool started = RunRounds(f, state, results);
+  target.stop();
+  hooks.stop();
+  t1.join();
+  t2.join();
+  const bool complete = PrintSummary(f, results);
+  return started && complete ? 0 : 1;
 }

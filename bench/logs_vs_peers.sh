@@ -15,6 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 RUNS=${RUNS:-5}
+QUERIES=${QUERIES:-"1 2 3 4"}  # which of Q1..Q4 to run
 JQ_RUNS=${JQ_RUNS:-1}
 WORK=${WORK:-/tmp/fw-logs-bench}
 FW="$BUILD/firewatch"
@@ -83,38 +84,50 @@ e=$(date +%s.%N)
 echo "sqlite3 load (.import of the lines into a table, not counted below): $(echo "$e - $s" | bc) s"
 cat "$DB" >/dev/null
 
-sq() { sqlite3 "$DB" "$1"; }
+
 
 echo
 echo "medians of $RUNS runs (jq: $JQ_RUNS); answer = start of the output"
-t=$(median "$RUNS" "$FW" logs query -f "$FILE" --format csv "$Q1"); report Q1-regex firewatch "$t"
+want() { [[ " $QUERIES " == *" $1 "* ]]; }
+
+if want 1; then
+t=$(median "$RUNS" "$FW" logs query --max-rows 10000000 -f "$FILE" --format csv "$Q1"); report Q1-regex firewatch "$t"
 t=$(median "$RUNS" rg -c "$RE" "$FILE"); report Q1-regex rg "$t"
 t=$(median "$JQ_RUNS" jq -nR "reduce (inputs | select(test(\"$RE\"))) as \$l (0; . + 1)" "$FILE")
 report Q1-regex jq "$t"
-t=$(median "$RUNS" sq "SELECT count(*) FROM logs WHERE line REGEXP '$RE';"); report Q1-regex sqlite3 "$t"
+t=$(median "$RUNS" sqlite3 "$DB" "SELECT count(*) FROM logs WHERE line REGEXP '$RE';"); report Q1-regex sqlite3 "$t"
+fi
+if want 2; then
 
-t=$(median "$RUNS" "$FW" logs query -f "$FILE" --format csv "$Q2"); report Q2-errors firewatch "$t"
+t=$(median "$RUNS" "$FW" logs query --max-rows 10000000 -f "$FILE" --format csv "$Q2"); report Q2-errors firewatch "$t"
 t=$(median "$JQ_RUNS" jq -nc 'reduce (inputs | select(.level == "ERROR") | .message) as $m ({}; .[$m] += 1)' "$FILE")
 report Q2-errors jq "$t"
-t=$(median "$RUNS" sq "SELECT json_extract(line, '\$.message') AS m, count(*) FROM logs WHERE json_extract(line, '\$.level') = 'ERROR' GROUP BY m ORDER BY m;")
+t=$(median "$RUNS" sqlite3 "$DB" "SELECT json_extract(line, '\$.message') AS m, count(*) FROM logs WHERE json_extract(line, '\$.level') = 'ERROR' GROUP BY m ORDER BY m;")
 report Q2-errors sqlite3 "$t"
+fi
+if want 3; then
 
-t=$(median "$RUNS" "$FW" logs query -f "$FILE" --format csv "$Q3"); report Q3-p99 firewatch "$t"
-t=$(median "$JQ_RUNS" jq -nc 'reduce (inputs | select(.latency_ms != null)) as $e ({}; .[$e.route] += [$e.latency_ms]) | map_values(sort | .[((length * 0.99) | ceil) - 1])' "$FILE")
+t=$(median "$RUNS" "$FW" logs query --max-rows 10000000 -f "$FILE" --format csv "$Q3"); report Q3-p99 firewatch "$t"
+t=$(median "$JQ_RUNS" jq -nc '[inputs | select(.latency_ms != null) | [.route, .latency_ms]] | group_by(.[0]) | map({(.[0][0]): (map(.[1]) | sort | .[((length * 0.99) | ceil) - 1])}) | add' "$FILE")
 report Q3-p99 jq "$t"
-t=$(median "$RUNS" sq "WITH t AS (SELECT json_extract(line, '\$.route') AS r, json_extract(line, '\$.latency_ms') AS l FROM logs), k AS (SELECT r, l, row_number() OVER (PARTITION BY r ORDER BY l) AS rn, count(*) OVER (PARTITION BY r) AS n FROM t WHERE l IS NOT NULL) SELECT r, min(l) FROM k WHERE rn * 100 >= 99 * n GROUP BY r ORDER BY r;")
+t=$(median "$RUNS" sqlite3 "$DB" "WITH t AS (SELECT json_extract(line, '\$.route') AS r, json_extract(line, '\$.latency_ms') AS l FROM logs), k AS (SELECT r, l, row_number() OVER (PARTITION BY r ORDER BY l) AS rn, count(*) OVER (PARTITION BY r) AS n FROM t WHERE l IS NOT NULL) SELECT r, min(l) FROM k WHERE rn * 100 >= 99 * n GROUP BY r ORDER BY r;")
 report Q3-p99 sqlite3 "$t"
+fi
+if want 4; then
 
-t=$(median "$RUNS" "$FW" logs query -f "$FILE" --format csv "$Q4"); report Q4-5xx/min firewatch "$t"
+t=$(median "$RUNS" "$FW" logs query --max-rows 10000000 -f "$FILE" --format csv "$Q4"); report Q4-5xx/min firewatch "$t"
 t=$(median "$JQ_RUNS" jq -nc 'reduce (inputs | select(.status >= 500)) as $e ({}; .[$e.instance + " " + $e["@timestamp"][0:16]] += 1) | length' "$FILE")
 report Q4-5xx/min jq "$t"
-t=$(median "$RUNS" sq "SELECT count(*) FROM (SELECT json_extract(line, '\$.instance') AS i, substr(json_extract(line, '\$.\"@timestamp\"'), 1, 16) AS m, count(*) FROM logs WHERE json_extract(line, '\$.status') >= 500 GROUP BY i, m);")
+t=$(median "$RUNS" sqlite3 "$DB" "SELECT count(*) FROM (SELECT json_extract(line, '\$.instance') AS i, substr(json_extract(line, '\$.\"@timestamp\"'), 1, 16) AS m, count(*) FROM logs WHERE json_extract(line, '\$.status') >= 500 GROUP BY i, m);")
 report Q4-5xx/min sqlite3 "$t"
+fi
 
 echo
 echo "firewatch on one thread (--threads 1), for the speed-up from the second core:"
-for q in "$Q1" "$Q2" "$Q3" "$Q4"; do
-  t=$(median "$RUNS" "$FW" logs query --threads 1 -f "$FILE" --format csv "$q")
+for i in $QUERIES; do
+  q=Q$i
+  q=${!q}
+  t=$(median "$RUNS" "$FW" logs query --max-rows 10000000 --threads 1 -f "$FILE" --format csv "$q")
   report "${q:0:10}" fw-1thread "$t"
 done
 rm -f "$DB" "$WORK/out" "$WORK/err" "$WORK/time" "$WORK/times" "$WORK/answer"

@@ -19,3 +19,24 @@ for i in 1 2 3 4 5; do
 done
 ls -l "$out/run"
 rm -rf "$out"
+
+# Logs (issue #5): minutes each, so only when asked: LOGS=1 bench/run.sh
+if [ "${LOGS:-0}" = 1 ]; then
+  echo
+  echo "== logs: Logs Insights over 1 GB of NDJSON, firewatch vs rg, jq, sqlite3"
+  BUILD="$BUILD" bench/logs_vs_peers.sh
+  echo
+  echo "== log store: import throughput, block skipping on a 15-minute window of 24 h"
+  BUILD="$BUILD" bench/logs_store.sh
+fi
+
+echo
+echo "== alerting: detection latency and intake, side by side with Prometheus and Alertmanager"
+if command -v prometheus >/dev/null && command -v prometheus-alertmanager >/dev/null; then
+  cmake --build "$BUILD" --target detection_probe intake_load >/dev/null
+  bash bench/detection_vs_prometheus.sh "$BUILD" 20
+  echo
+  bash bench/intake_bench.sh "$BUILD"
+else
+  echo "skipped: prometheus and prometheus-alertmanager are not installed (run scripts/setup)"
+fi

@@ -51,8 +51,7 @@ void FlapDetector::Settle(Timestamp now) {
       s.flapping = false;
       s.changes.clear();  // stable: a fresh start, not one change from flapping again
     }
-    while (!s.flapping && !s.changes.empty() &&
-           s.changes.front() <= now - config_.window.count()) {
+    while (!s.flapping && !s.changes.empty() && s.changes.front() <= now - config_.window.count()) {
       s.changes.pop_front();
     }
     const bool forget = !s.flapping && s.changes.empty() && !s.firing;

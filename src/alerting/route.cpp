@@ -105,8 +105,8 @@ void CheckTimeIntervals(YamlReader& r, const YAML::Node& at, const Route& route,
   for (const auto* list : {&route.mute_time_intervals, &route.active_time_intervals}) {
     for (const std::string& name : *list) {
       if (cfg.FindTimeInterval(name)) continue;
-      const char* key = list == &route.mute_time_intervals ? "mute_time_intervals"
-                                                           : "active_time_intervals";
+      const char* key =
+          list == &route.mute_time_intervals ? "mute_time_intervals" : "active_time_intervals";
       r.Fail(YamlChild(at, key), route.id + "." + key,
              "undefined time interval \"" + name + "\" (define it under time_intervals)");
     }

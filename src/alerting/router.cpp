@@ -31,8 +31,7 @@ std::string Explanation::ToString() const {
   return out;
 }
 
-Router::Router(RoutingConfig config)
-    : config_(std::move(config)), flaps_(config_.flap_detection) {}
+Router::Router(RoutingConfig config) : config_(std::move(config)), flaps_(config_.flap_detection) {}
 
 LabelSet Router::GroupLabels(const Route& r, const LabelSet& labels) const {
   if (r.group_by_all) return labels;

@@ -10,9 +10,9 @@ namespace {
 
 constexpr std::array<const char*, 7> kWeekdays = {"sunday",   "monday", "tuesday", "wednesday",
                                                   "thursday", "friday", "saturday"};
-constexpr std::array<const char*, 12> kMonths = {"january", "february", "march",     "april",
-                                                 "may",     "june",     "july",      "august",
-                                                 "september", "october", "november", "december"};
+constexpr std::array<const char*, 12> kMonths = {"january",   "february", "march",    "april",
+                                                 "may",       "june",     "july",     "august",
+                                                 "september", "october",  "november", "december"};
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -133,8 +133,7 @@ void ReadTimes(YamlReader& r, const YAML::Node& n, const std::string& path, Time
 
 TimeInterval ReadInterval(YamlReader& r, const YAML::Node& n, const std::string& path) {
   TimeInterval out;
-  if (!r.Keys(n, path,
-              {"times", "weekdays", "days_of_month", "months", "years", "location"})) {
+  if (!r.Keys(n, path, {"times", "weekdays", "days_of_month", "months", "years", "location"})) {
     return out;
   }
   ReadTimes(r, n, path, out);

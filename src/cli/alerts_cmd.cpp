@@ -27,7 +27,8 @@ struct AlertsFlags {
   std::string id;
   std::vector<std::string> ids;  // silence expire: several at once
   std::vector<std::string> matchers;
-  bool expired = false;  // silence list: also expired silences
+  std::vector<std::string> positional_matchers;  // silence add: given as arguments
+  bool expired = false;                          // silence list: also expired silences
   std::string duration = "2h";
   std::string comment;
 };
@@ -122,7 +123,8 @@ void Silence(const AlertsFlags& f, ExitStatus& status) {
 void Expire(const AlertsFlags& f, ExitStatus& status) {
   auto c = Client(f.server);
   for (const std::string& id : f.ids) {
-    auto body = Call(f.server, c.Delete("/api/v2/silence/" + httplib::detail::encode_query_param(id)));
+    auto body =
+        Call(f.server, c.Delete("/api/v2/silence/" + httplib::detail::encode_query_param(id)));
     if (!body) {
       ReportError(body.error().WithContext(id), status);
       continue;
@@ -157,8 +159,8 @@ void ListSilences(const AlertsFlags& f, ExitStatus& status) {
       std::printf("%-12s  %-8s  %-24s  %-12s  %-30s  %s\n", "ID", "STATE", "ENDS", "CREATED BY",
                   "MATCHERS", "COMMENT");
     }
-    std::printf("%-12s  %-8s  %-24s  %-12s  %-30s  %s\n", s.value("id", "").c_str(),
-                state.c_str(), s.value("endsAt", "").c_str(), s.value("createdBy", "").c_str(),
+    std::printf("%-12s  %-8s  %-24s  %-12s  %-30s  %s\n", s.value("id", "").c_str(), state.c_str(),
+                s.value("endsAt", "").c_str(), s.value("createdBy", "").c_str(),
                 MatchersText(s["matchers"]).c_str(), s.value("comment", "").c_str());
   }
   if (shown == 0) std::cout << (f.expired ? "no silences\n" : "no active silences\n");
@@ -169,10 +171,12 @@ CLI::App* AddSilenceCommand(CLI::App& parent, const char* name, AlertsFlags& f,
                             ExitStatus& status) {
   auto* silence = parent.add_subcommand(name, "Silence matching alerts (prints its id)");
   silence->add_option("--matcher,-m", f.matchers, "name=value, name!=value, name=~re, name!~re");
-  silence->add_option("matchers", f.matchers, "Matchers, as with -m");
+  silence->add_option("matchers", f.positional_matchers, "Matchers, as with -m");
   silence->add_option("--duration", f.duration, "How long, e.g. 2h")->capture_default_str();
   silence->add_option("--comment", f.comment, "Why (required)")->required();
-  silence->callback([&f, &status, silence] {
+  silence->callback([&f, &status] {
+    f.matchers.insert(f.matchers.begin(), f.positional_matchers.begin(),
+                      f.positional_matchers.end());
     if (f.matchers.empty()) {
       return ReportError(Error(ErrorCode::kInvalidArgument,
                                "give at least one matcher, e.g. -m alertname=HighErrorRate"),

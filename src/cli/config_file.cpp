@@ -14,8 +14,8 @@ namespace fw::cli {
 namespace {
 
 const std::set<std::string> kTopLevel = {
-    "server",         "global",         "scrape_configs", "storage",   "rule_files",
-    "route",          "receivers",      "inhibit_rules",  "schedules", "escalation_policies",
+    "server",         "global",         "scrape_configs",      "storage",   "rule_files",
+    "route",          "receivers",      "inhibit_rules",       "schedules", "escalation_policies",
     "incidents",      "time_intervals", "mute_time_intervals",  // the older Alertmanager name
     "flap_detection", "runbooks"};
 
@@ -136,13 +136,15 @@ void ReadSeverity(YamlReader& r, const YAML::Node& inc,
     std::string text;
     r.Str(list[i], path, "severity", text);
     if (text.empty()) r.Fail(list[i], path + ".severity", "required: P1, P2, P3 or P4");
-    if (!text.empty()) severity(YamlChild(list[i], "severity"), path + ".severity", text, rule.severity);
+    if (!text.empty())
+      severity(YamlChild(list[i], "severity"), path + ".severity", text, rule.severity);
     rules.push_back(std::move(rule));
   }
   incident::Severity fallback = incident::Severity::kP3;
   std::string text;
   r.Str(n, "incidents.severity", "default", text);
-  if (!text.empty()) severity(YamlChild(n, "default"), "incidents.severity.default", text, fallback);
+  if (!text.empty())
+    severity(YamlChild(n, "default"), "incidents.severity.default", text, fallback);
   out.emplace(std::move(rules), fallback);
 }
 
@@ -208,7 +210,7 @@ void ReadTopLevel(YamlReader& r, const YAML::Node& root, const std::string& path
   if (runbooks.IsDefined() && !runbooks.IsNull() && r.Keys(runbooks, "runbooks", {"dir"})) {
     std::string dir;
     r.Str(runbooks, "runbooks", "dir", dir);
-    if (YamlChild(runbooks, "dir").IsDefined() && dir.empty()) {
+    if (YamlChild(runbooks, "dir").IsScalar() && dir.empty()) {
       r.Fail(YamlChild(runbooks, "dir"), "runbooks.dir", "expected a directory");
     }
     if (!dir.empty()) out.runbooks_dir = Resolve(path, dir).lexically_normal().string();
@@ -218,8 +220,10 @@ void ReadTopLevel(YamlReader& r, const YAML::Node& root, const std::string& path
 }  // namespace
 
 Result<std::pair<std::string, int>> ParseListenAddress(const std::string& text) {
-  const std::string want = "expected host:port, e.g. \"127.0.0.1:9090\" (\"0.0.0.0:9090\" for "
-                           "every interface), got \"" + text + "\"";
+  const std::string want =
+      "expected host:port, e.g. \"127.0.0.1:9090\" (\"0.0.0.0:9090\" for "
+      "every interface), got \"" +
+      text + "\"";
   const size_t colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0) return Fail(ErrorCode::kInvalidArgument, want);
   std::string host = text.substr(0, colon);

@@ -183,13 +183,17 @@ Result<int> RunOnSim(const RunFlags& f, const runbook::Runbook& rb,
   auto max = ParseDuration(f.max_duration);
   if (!start_after) return Fail(start_after.error().WithContext("--start-after"));
   if (!max) return Fail(max.error().WithContext("--max-duration"));
+  // The simulated production runs one service; alerts on it would say so.
+  runbook::ExecutionOptions with_service = opt;
+  with_service.vars.try_emplace("labels.service", sc->env.service);
   sim::Simulator simulator(std::move(*sc));
   runbook::SimMetrics metrics;
   simulator.set_sink(&metrics);
   while (simulator.now() < simulator.scenario().start + start_after->count()) simulator.Step();
   runbook::SimAdapter adapter(simulator);
   Printer printer(simulator.now());
-  runbook::Execution run(rb, f.incident, adapter, metrics.queryable(), approver, &printer, opt);
+  runbook::Execution run(rb, f.incident, adapter, metrics.queryable(), approver, &printer,
+                         with_service);
   const Timestamp limit = simulator.now() + max->count();
   while (!run.finished() && simulator.now() < limit) {
     run.Advance(simulator.now());

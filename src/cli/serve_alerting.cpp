@@ -66,7 +66,8 @@ std::vector<std::string> FingerprintsOf(const std::string& body) {
 void ExportIncidentMetrics(const incident::IncidentService& incidents, server::SelfMetrics& m,
                            Timestamp now, Logger& log) {
   auto list = incidents.List({});
-  if (!list) return log.Error("cannot list incidents for /metrics", {{"error", list.error().ToString()}});
+  if (!list)
+    return log.Error("cannot list incidents for /metrics", {{"error", list.error().ToString()}});
   std::map<std::pair<std::string, std::string>, std::vector<incident::IncidentHistory>> by_key;
   for (incident::Incident& inc : *list) {
     auto timeline = incidents.Timeline(inc.id);
@@ -160,8 +161,9 @@ struct ServeAlerting::Impl {
     auto list = incidents->List(recent);
     for (const std::string& fp : unknown) {
       for (const incident::Incident& inc : list ? *list : std::vector<incident::Incident>{}) {
-        const bool linked = std::any_of(inc.alerts.begin(), inc.alerts.end(),
-                                        [&](const incident::LinkedAlert& a) { return a.fingerprint == fp; });
+        const bool linked =
+            std::any_of(inc.alerts.begin(), inc.alerts.end(),
+                        [&](const incident::LinkedAlert& a) { return a.fingerprint == fp; });
         if (linked) {
           ids.insert(inc.id);
           break;
@@ -177,8 +179,8 @@ struct ServeAlerting::Impl {
                  bool retry) {
     if (!delivered && retry) return;
     for (const std::string& id : IncidentsOf(d)) {
-      const auto status =
-          delivered ? incident::NotificationStatus::kDelivered : incident::NotificationStatus::kFailed;
+      const auto status = delivered ? incident::NotificationStatus::kDelivered
+                                    : incident::NotificationStatus::kFailed;
       const std::string text = delivered ? "delivered to " + d.receiver + " (" + d.url + ")"
                                          : "delivery to " + d.receiver + " (" + d.url +
                                                ") failed, not retried: " + error;

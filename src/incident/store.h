@@ -24,14 +24,16 @@ namespace fw::incident {
 
 // A follow-up from the post-incident review, tracked until done. Ids
 // ("AI-1", "AI-2", ...) are assigned by the store, per incident, never reused.
+// Every member has an initializer, so designated initialisation
+// ({.text = ..., .owner = ...}) compiles without -Wmissing-field-initializers.
 struct ActionItem {
-  std::string id;
-  std::string incident_id;
-  std::string text;
-  std::string owner;  // role or person; "" = unassigned
+  std::string id{};
+  std::string incident_id{};
+  std::string text{};
+  std::string owner{};  // role or person; "" = unassigned
   bool done = false;
   Timestamp created_at = 0;
-  std::optional<Timestamp> done_at;  // when it was last marked done
+  std::optional<Timestamp> done_at{};  // when it was last marked done
 };
 
 // Builds the timeline entry recording a change to an action item, once the
@@ -39,13 +41,13 @@ struct ActionItem {
 using ActionItemEntry = std::function<TimelineEntry(const ActionItem&)>;
 
 struct IncidentFilter {
-  std::optional<State> state;
+  std::optional<State> state{};
   bool open_only = false;  // triggered, acknowledged or mitigated
-  std::string service;     // incidents touching this service; "" = any
-  std::optional<Severity> severity;
-  std::optional<Timestamp> created_from;  // inclusive
-  std::optional<Timestamp> created_to;    // exclusive
-  size_t limit = 0;                       // 0 = no limit; newest first
+  std::string service{};   // incidents touching this service; "" = any
+  std::optional<Severity> severity{};
+  std::optional<Timestamp> created_from{};  // inclusive
+  std::optional<Timestamp> created_to{};    // exclusive
+  size_t limit = 0;                         // 0 = no limit; newest first
 };
 
 class IncidentStore {

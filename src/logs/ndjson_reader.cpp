@@ -163,7 +163,7 @@ Result<std::vector<FileEventSource::Piece>> FileEventSource::Cut(size_t n) const
       auto fallback = TimeBefore(fd.get(), begin, now, path);
       if (!fallback) return Fail(fallback.error());
       if (!*fallback) return Fail(ErrorCode::kInvalidArgument, "no time before a cut");
-      out.push_back(Piece{path, begin, j == k ? UINT64_MAX : *end, true, **fallback});
+      out.push_back(Piece{path, begin, *end, true, **fallback});
       begin = *end;
     }
   }

@@ -14,6 +14,8 @@
 // the time of the last timed line before it (the fallback of its first
 // untimed lines); it is looked up at most 64 KiB back, and when it is not
 // there the files are not split. Inputs under min_split_bytes are not split.
+// The parts end at the files' sizes when split: what is appended later is
+// not read.
 // Hints (event_source.h) are honoured: a projection skips unwanted fields
 // (and @message, @log, @logStream unless wanted); a line filter drops lines
 // before decoding.

@@ -5,6 +5,7 @@
 // probabilities.
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include "rca/features.h"

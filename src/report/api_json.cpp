@@ -23,6 +23,12 @@ Result<std::string> Str(const json& j, const char* key, bool required = true) {
   return j[key].get<std::string>();
 }
 
+// An optional string field, `fallback` when absent or empty.
+std::string StrOr(const json& j, const char* key, const std::string& fallback) {
+  auto v = Str(j, key, /*required=*/false);
+  return v && !v->empty() ? *v : fallback;
+}
+
 // An RFC 3339 time field; "" (the API's "not set") is nullopt.
 Result<std::optional<Timestamp>> OptTime(const json& j, const char* key) {
   auto text = Str(j, key, /*required=*/false);
@@ -44,10 +50,10 @@ Result<void> ReadIncident(const json& d, incident::Incident& i) {
       if (s.is_string()) i.services.push_back(s.get<std::string>());
     }
   }
-  auto sev = incident::ParseSeverity(Str(d, "severity", false).value_or("P3"));
+  auto sev = incident::ParseSeverity(StrOr(d, "severity", "P3"));
   if (!sev) return Fail(sev.error());
   i.severity = *sev;
-  auto state = incident::ParseState(Str(d, "state", false).value_or("triggered"));
+  auto state = incident::ParseState(StrOr(d, "state", "triggered"));
   if (!state) return Fail(state.error());
   i.state = *state;
   auto created = OptTime(d, "createdAt");
@@ -82,7 +88,7 @@ Result<incident::TimelineEntry> ReadEntry(const json& e, const std::string& inci
   t.time = time->value_or(0);
   t.actor = Str(e, "actor", false).value_or("");
   t.source = Str(e, "source", false).value_or("");
-  auto kind = incident::ParseEntryKind(Str(e, "kind", false).value_or("note"));
+  auto kind = incident::ParseEntryKind(StrOr(e, "kind", "note"));
   if (!kind) return Fail(kind.error());
   t.kind = *kind;
   t.text = Str(e, "text", false).value_or("");

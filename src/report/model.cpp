@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 namespace fw::report {
 namespace {
@@ -126,8 +127,10 @@ bool Notable(const TimelineEntry& e) {
   if (e.kind == EntryKind::kNotificationSent || e.kind == EntryKind::kNotificationDelivered) {
     return false;
   }
-  return !(e.source == "runbook" && e.kind == EntryKind::kAction &&
-           e.details.find("\"status\":\"running\"") != std::string::npos);
+  if (e.source != "runbook" || e.kind != EntryKind::kAction) return true;
+  const auto d = nlohmann::json::parse(e.details, nullptr, false);
+  if (!d.is_object() || !d.contains("step") || !d["step"].is_object()) return true;
+  return d["step"].value("status", "") != "running";
 }
 
 void AddTimings(ReportModel& m) {

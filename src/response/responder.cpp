@@ -218,7 +218,7 @@ void Responder::Begin(ResponseCase& c, const incident::Incident& inc, Timestamp 
   window.onset = OnsetOf(inc);
   window.now = now;
   window.services = inc.services;
-  auto analysis = rca::Analyze(sources_, window);
+  auto analysis = options_.analyze(sources_, window);
   if (!analysis) return Escalate(c, "analysis failed: " + analysis.error().ToString(), now);
   c.analysis = std::move(*analysis);
   c.analysed = now;

@@ -12,6 +12,7 @@
 // Driven by Tick(now) on the Clock's time, never sleeping: the server calls
 // it from a loop, the demo after every simulated step. Not thread-safe.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -27,7 +28,12 @@
 
 namespace fw::response {
 
+// How evidence becomes ranked hypotheses: rca::Analyze, or a stand-in in tests.
+using AnalyzeFn =
+    std::function<Result<rca::Analysis>(const rca::EvidenceSources&, const rca::AnalysisWindow&)>;
+
 struct ResponderOptions {
+  AnalyzeFn analyze = rca::Analyze;
   // Approval gates are granted without a human (the demo), and each grant
   // says so on the timeline. Otherwise a gate waits for a human decision.
   bool auto_approve = false;

@@ -25,6 +25,7 @@ const std::vector<ActionInfo>& ActionCatalog() {
        "kill a database connection by id, or every one idle longer than N seconds"},
       {"set_pool_size", {{"size"}}, "set the application's connection pool size"},
       {"set_max_connections", {{"value"}}, "set the database's max_connections"},
+      {"add_index", {{"route"}}, "recreate the missing index behind a route's slow queries"},
       {"redeploy", {}, "restart every instance of the service with its current release"},
   };
   return kCatalog;

@@ -167,7 +167,7 @@ Progress Execution::Impl::RunAction(const Step& s, StepRecord& sr) {
   }
   sr.message = (opt.dry_run ? "dry run: would run " : "") + s.action.action +
                (out->output.empty() ? "" : ": " + out->output);
-  if (out->effective_at > 0 && !opt.dry_run) {
+  if (out->effective_at > sr.started && !opt.dry_run) {
     sr.message += " (effect complete by " + FormatRfc3339Millis(out->effective_at) + ")";
   }
   return Progress::kDone;

@@ -88,6 +88,11 @@ Result<sim::ActionSpec> SimAdapter::ToSpec(const ActionCall& call, std::string& 
     spec.value = *v;
     return spec;
   }
+  if (call.action == "add_index") {
+    spec.type = sim::ActionType::kAddIndex;
+    spec.target = Arg(call, "route");
+    return spec;
+  }
   if (call.action == "set_pool_size" || call.action == "set_max_connections") {
     const bool pool = call.action == "set_pool_size";
     spec.type = pool ? sim::ActionType::kSetPoolSize : sim::ActionType::kSetMaxConnections;

@@ -37,6 +37,7 @@ constexpr std::pair<ActionType, const char*> kActionNames[] = {
     {ActionType::kKillDbConnections, "kill_db_connections"},
     {ActionType::kSetPoolSize, "set_pool_size"},
     {ActionType::kSetMaxConnections, "set_max_connections"},
+    {ActionType::kAddIndex, "add_index"},
 };
 
 template <typename E, size_t N>

@@ -56,6 +56,7 @@ enum class ActionType {
   kKillDbConnections,  // target = connection id, or value = idle seconds
   kSetPoolSize,        // value
   kSetMaxConnections,  // value
+  kAddIndex,           // target = route ("" = every route): recreates a missing index
 };
 
 const char* ActionTypeName(ActionType t);

@@ -17,8 +17,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <map>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "alerting/router.h"
@@ -154,12 +154,11 @@ std::vector<std::string> Files() {
   return out;
 }
 
-INSTANTIATE_TEST_SUITE_P(Files, RouterScenario, ::testing::ValuesIn(Files()),
-                         [](const auto& info) {
-                           std::string name = std::filesystem::path(info.param).stem().string();
-                           for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(Files, RouterScenario, ::testing::ValuesIn(Files()), [](const auto& info) {
+  std::string name = std::filesystem::path(info.param).stem().string();
+  for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return name;
+});
 
 }  // namespace
 }  // namespace fw::alerting

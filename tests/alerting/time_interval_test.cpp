@@ -33,9 +33,8 @@ class ContainsTest : public ::testing::TestWithParam<ContainsCase> {};
 TEST_P(ContainsTest, FollowsAlertmanager) {
   const ContainsCase& c = GetParam();
   std::vector<Error> errors;
-  auto named = Parse(std::string("time_intervals: [{name: x, time_intervals: [") + c.interval +
-                         "]}]",
-                     &errors);
+  auto named = Parse(
+      std::string("time_intervals: [{name: x, time_intervals: [") + c.interval + "]}]", &errors);
   ASSERT_TRUE(errors.empty()) << errors.front().ToString();
   ASSERT_EQ(named.size(), 1u);
   EXPECT_EQ(named[0].Contains(At(c.at)), c.contains) << c.interval << " at " << c.at;
@@ -129,8 +128,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "expected a month name or 1..12"},
         ErrorCase{"time_intervals: [{name: x, time_intervals: [{location: Mars/Olympus}]}]",
                   "time_intervals[0].time_intervals[0].location"},
-        ErrorCase{"time_intervals: [{name: x, time_intervals: [{hours: [1]}]}]",
-                  "unknown field"},
+        ErrorCase{"time_intervals: [{name: x, time_intervals: [{hours: [1]}]}]", "unknown field"},
         ErrorCase{"time_intervals: [{name: x}, {name: x}]", "\"x\" is defined twice"},
         ErrorCase{"route: {receiver: r, routes: [{receiver: r, mute_time_intervals: [nope]}]}\n"
                   "receivers: [{name: r}]",

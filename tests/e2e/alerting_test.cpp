@@ -141,10 +141,9 @@ class AlertingServerTest : public ::testing::Test {
   }
 
   void Fire(const std::string& alertname, const std::string& service) {
-    const json alerts = {{{"labels", {{"alertname", alertname},
-                                      {"service", service},
-                                      {"severity", "critical"}}},
-                          {"annotations", {{"summary", alertname + " on " + service}}}}};
+    const json alerts = {
+        {{"labels", {{"alertname", alertname}, {"service", service}, {"severity", "critical"}}},
+         {"annotations", {{"summary", alertname + " on " + service}}}}};
     auto r = client_->Post("/api/v2/alerts", alerts.dump(), "application/json");
     ASSERT_TRUE(r);
     ASSERT_EQ(r->status / 100, 2) << r->body;
@@ -152,7 +151,10 @@ class AlertingServerTest : public ::testing::Test {
 
   json Incidents() {
     auto r = client_->Get("/api/v1/incidents");
-    if (!r || r->status != 200) return json::array();
+    if (!r || r->status != 200) {
+      ADD_FAILURE() << "GET /api/v1/incidents: " << (r ? r->body : httplib::to_string(r.error()));
+      return json::array();
+    }
     const json j = json::parse(r->body);
     return j.contains("incidents") ? j["incidents"] : j["data"];
   }
@@ -163,11 +165,15 @@ class AlertingServerTest : public ::testing::Test {
     std::string kinds;
     for (int i = 0; i < 500; ++i) {
       for (const json& inc : Incidents()) {
-        if (inc["services"] != json::array({service})) continue;
+        if (inc["services"].size() != 1 || inc["services"][0] != service) continue;
         auto shown = client_->Get("/api/v1/incidents/" + inc["id"].get<std::string>());
-        if (!shown || shown->status != 200) continue;
+        if (!shown || shown->status != 200) {
+          ADD_FAILURE() << "GET incident: " << (shown ? shown->body : "no answer");
+          continue;
+        }
         kinds.clear();
-        for (const json& e : json::parse(shown->body)["data"]["timeline"]) {
+        const json detail = json::parse(shown->body);
+        for (const json& e : detail["data"]["timeline"]) {
           kinds += e["kind"].get<std::string>() + " ";
         }
         if (kinds.find(kind) != std::string::npos) return kinds;
@@ -201,8 +207,8 @@ TEST_F(AlertingServerTest, IncidentMetricsOnMetricsEndpoint) {
   WaitForKind("checkout", "notification_sent");
   json list = Incidents();
   ASSERT_EQ(list.size(), 1u);
-  auto r = client_->Post("/api/v1/incidents/" + list[0]["id"].get<std::string>() + "/acknowledge",
-                         "{}", "application/json");
+  auto r = client_->Post("/api/v1/incidents/" + list[0]["id"].get<std::string>() + "/ack", "{}",
+                         "application/json");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
   r = client_->Get("/metrics");
@@ -237,10 +243,10 @@ TEST_F(AlertingServerTest, IncidentMetricsOnMetricsEndpoint) {
 
 TEST_F(AlertingServerTest, SilenceCommands) {
   const std::vector<std::string> env = {"FIREWATCH_TOKEN=e2e"};
-  auto added = e2e::Run({FIREWATCH_BIN, "silence", "add", "alertname=CheckoutDown", "-m",
-                         "service=~check.*", "--duration", "1h", "--comment", "deploying",
-                         "--server", url_},
-                        env);
+  auto added =
+      e2e::Run({FIREWATCH_BIN, "silence", "add", "alertname=CheckoutDown", "-m", "service=~check.*",
+                "--duration", "1h", "--comment", "deploying", "--server", url_},
+               env);
   ASSERT_EQ(added.exit_code, 0) << added.err;
   const std::string id = added.out.substr(0, added.out.find('\n'));
   ASSERT_FALSE(id.empty());
@@ -251,13 +257,14 @@ TEST_F(AlertingServerTest, SilenceCommands) {
   EXPECT_NE(listed.out.find("alertname=CheckoutDown,service=~check.*"), std::string::npos)
       << listed.out;
   EXPECT_NE(listed.out.find("deploying"), std::string::npos) << listed.out;
-  auto explained = e2e::Run({FIREWATCH_BIN, "alerts", "explain",
-                             R"({"alertname":"CheckoutDown","service":"checkout","severity":"critical"})",
-                             "--server", url_});
+  auto explained =
+      e2e::Run({FIREWATCH_BIN, "alerts", "explain",
+                R"({"alertname":"CheckoutDown","service":"checkout","severity":"critical"})",
+                "--server", url_});
   EXPECT_NE(explained.out.find("silenced by:\n  " + id), std::string::npos) << explained.out;
 
-  auto unauthorized = e2e::Run({FIREWATCH_BIN, "silence", "expire", id, "--server", url_},
-                               {"FIREWATCH_TOKEN="});
+  auto unauthorized =
+      e2e::Run({FIREWATCH_BIN, "silence", "expire", id, "--server", url_}, {"FIREWATCH_TOKEN="});
   EXPECT_NE(unauthorized.exit_code, 0);
   auto expired = e2e::Run({FIREWATCH_BIN, "silence", "expire", id, "--server", url_}, env);
   EXPECT_EQ(expired.exit_code, 0) << expired.err;
@@ -265,8 +272,8 @@ TEST_F(AlertingServerTest, SilenceCommands) {
   EXPECT_EQ(listed.out, "no active silences\n");
   listed = e2e::Run({FIREWATCH_BIN, "silence", "list", "--expired", "--server", url_});
   EXPECT_NE(listed.out.find("expired"), std::string::npos) << listed.out;
-  auto missing = e2e::Run({FIREWATCH_BIN, "silence", "add", "--comment", "x", "--server", url_},
-                          env);
+  auto missing =
+      e2e::Run({FIREWATCH_BIN, "silence", "add", "--comment", "x", "--server", url_}, env);
   EXPECT_EQ(missing.exit_code, 2) << missing.err;
   EXPECT_NE(missing.err.find("give at least one matcher"), std::string::npos) << missing.err;
 }

@@ -218,6 +218,54 @@ std::string FlowConfig(const std::string& dir, int target_port, const std::strin
                    hook_url + "'}]}]\n");
 }
 
+// Scrapes the target while normal, flips it over the threshold, waits for
+// the webhook and the incident, then acknowledges and notes it. Sets the
+// incident's id and its timeline as last seen.
+void FireAndAcknowledge(Serve& server, GaugeTarget& target, const HookReceiver& hook,
+                        std::string& id, std::vector<Entry>& timeline) {
+  ASSERT_GT(server.port, 0);
+  // Scraped while normal: the series is there, nothing fires.
+  ASSERT_TRUE(PollUntil([&] {
+    json r = server.Get("/api/v1/query?query=shop_error_ratio");
+    return r.is_object() && !r["data"]["result"].empty();
+  })) << "the target was never scraped";
+  EXPECT_EQ(hook.FiringFor("ErrorRateHigh"), 0);
+  EXPECT_TRUE(server.Incidents().empty());
+
+  target.Set(0.2);
+  ASSERT_TRUE(PollUntil([&] { return hook.FiringFor("ErrorRateHigh") > 0; }))
+      << "no webhook after the value crossed the threshold";
+  const json firing = hook.payloads().back();
+  EXPECT_EQ(firing["alerts"][0]["labels"]["service"], "checkout") << firing.dump();
+  EXPECT_EQ(firing["alerts"][0]["annotations"]["summary"], "checkout error rate 20% (normal < 1%)");
+
+  // The incident, with the alert and the notification on its timeline.
+  json list;
+  ASSERT_TRUE(PollUntil([&] {
+    list = server.Incidents();
+    if (list.size() != 1) return false;
+    return HasKind(Timeline(server.Incident(list[0]["id"])), "notification_sent");
+  })) << list.dump();
+  id = list[0]["id"].get<std::string>();
+  EXPECT_EQ(StateOf(list[0]), "triggered");
+  EXPECT_EQ(list[0]["severity"], "P1");
+
+  auto r = server.Post("/api/v1/incidents/" + id + "/ack", "");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  r = server.Post("/api/v1/incidents/" + id + "/notes",
+                  R"({"text": "pool exhausted since the 14:02 deploy"})");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+
+  const json shown = server.Incident(id);
+  EXPECT_EQ(StateOf(shown), "acknowledged");
+  timeline = Timeline(shown);
+  for (const char* kind : {"alert_firing", "notification_sent", "state_change", "note"}) {
+    EXPECT_TRUE(HasKind(timeline, kind)) << kind << " missing: " << shown.dump();
+  }
+}
+
 TEST(IncidentFlowTest, ScrapeFireAckSurvivesKillNine) {
   GaugeTarget target(0.001);  // 0.1%: normal
   HookReceiver hook;
@@ -229,48 +277,8 @@ TEST(IncidentFlowTest, ScrapeFireAckSurvivesKillNine) {
   std::vector<Entry> before_kill;
   {
     Serve server(config, data);
-    ASSERT_GT(server.port, 0);
-    // Scraped while normal: the series is there, nothing fires.
-    ASSERT_TRUE(PollUntil([&] {
-      json r = server.Get("/api/v1/query?query=shop_error_ratio");
-      return r.is_object() && !r["data"]["result"].empty();
-    })) << "the target was never scraped";
-    EXPECT_EQ(hook.FiringFor("ErrorRateHigh"), 0);
-    EXPECT_TRUE(server.Incidents().empty());
-
-    target.Set(0.2);
-    ASSERT_TRUE(PollUntil([&] { return hook.FiringFor("ErrorRateHigh") > 0; }))
-        << "no webhook after the value crossed the threshold";
-    const json firing = hook.payloads().back();
-    EXPECT_EQ(firing["alerts"][0]["labels"]["service"], "checkout") << firing.dump();
-    EXPECT_EQ(firing["alerts"][0]["annotations"]["summary"],
-              "checkout error rate 20% (normal < 1%)");
-
-    // The incident, with the alert and the notification on its timeline.
-    json list;
-    ASSERT_TRUE(PollUntil([&] {
-      list = server.Incidents();
-      if (list.size() != 1) return false;
-      return HasKind(Timeline(server.Incident(list[0]["id"])), "notification_sent");
-    })) << list.dump();
-    id = list[0]["id"].get<std::string>();
-    EXPECT_EQ(StateOf(list[0]), "triggered");
-    EXPECT_EQ(list[0]["severity"], "P1");
-
-    auto r = server.Post("/api/v1/incidents/" + id + "/ack", "");
-    ASSERT_TRUE(r);
-    ASSERT_EQ(r->status, 200) << r->body;
-    r = server.Post("/api/v1/incidents/" + id + "/notes",
-                    R"({"text": "pool exhausted since the 14:02 deploy"})");
-    ASSERT_TRUE(r);
-    ASSERT_EQ(r->status, 200) << r->body;
-
-    const json shown = server.Incident(id);
-    EXPECT_EQ(StateOf(shown), "acknowledged");
-    before_kill = Timeline(shown);
-    for (const char* kind : {"alert_firing", "notification_sent", "state_change", "note"}) {
-      EXPECT_TRUE(HasKind(before_kill, kind)) << kind << " missing: " << shown.dump();
-    }
+    FireAndAcknowledge(server, target, hook, id, before_kill);
+    if (HasFatalFailure()) return;
     server.process.Kill();  // SIGKILL: no chance to flush anything
   }
 

@@ -140,7 +140,8 @@ TEST_F(ServeTest, AcknowledgedWritesSurviveKill9) {
 
 // The issue's example config, exactly as written: it validates, and a server
 // started from it takes the token it names (and no generated one).
-const char* kIssueExample = R"yaml(server: {listen: "127.0.0.1:9090", tokens: [{name: ops, token: "s3cret", role: admin}]}
+const char* kIssueExample =
+    R"yaml(server: {listen: "127.0.0.1:9090", tokens: [{name: ops, token: "s3cret", role: admin}]}
 storage: {dir: ./data}
 scrape_configs:
   - job_name: shop
@@ -164,7 +165,7 @@ std::string WriteIssueExample() {
 
 TEST(ServeConfigTest, IssueExampleWorksAsWritten) {
   const std::string dir = WriteIssueExample();
-  auto checked = Run({FIREWATCH_BIN, "check", "config", dir + "/firewatch.yml"});
+  auto checked = e2e::Run({FIREWATCH_BIN, "check", "config", dir + "/firewatch.yml"});
   EXPECT_EQ(checked.exit_code, 0) << checked.err;
   EXPECT_NE(checked.out.find(": ok ("), std::string::npos) << checked.out;
 
@@ -177,8 +178,8 @@ TEST(ServeConfigTest, IssueExampleWorksAsWritten) {
   httplib::Client c("127.0.0.1", std::stoi(line.substr(prefix.size())));
   const std::string silence = R"({"matchers": [{"name": "alertname", "value": "X"}],
       "endsAt": "2099-01-01T00:00:00Z", "comment": "e2e"})";
-  auto r = c.Post("/api/v2/silences", {{"Authorization", "Bearer s3cret"}}, silence,
-                  "application/json");
+  auto r =
+      c.Post("/api/v2/silences", {{"Authorization", "Bearer s3cret"}}, silence, "application/json");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200) << "ops is an admin: " << r->body;
   r = c.Post("/api/v2/silences", {{"Authorization", "Bearer wrong"}}, silence, "application/json");
@@ -228,16 +229,17 @@ TEST(ServeConfigTest, CheckConfigReportsEveryServerError) {
 runbooks: {dir: [a, b]}
 incidents: {severity: {rules: [{match: {team: db}, severity: P9}]}}
 )yaml";
-  auto r = Run({FIREWATCH_BIN, "check", "config", dir + "/firewatch.yml"});
+  auto r = e2e::Run({FIREWATCH_BIN, "check", "config", dir + "/firewatch.yml"});
   EXPECT_EQ(r.exit_code, 2);
   const std::string f = dir + "/firewatch.yml:";
   for (const std::string& want :
-       {f + "2:11: server.listen: expected host:port", f + "4:40: server.tokens[0].role:",
+       {f + "2:11: server.listen: expected host:port",
+        f + "4:37: server.tokens[0].role: unknown role \"root\"",
         f + "5:14: server.tokens[1].name: \"ops\" is used twice",
-        f + "5:40: server.tokens[1].token_file: cannot read missing.token",
+        f + "5:31: server.tokens[1].token_file: cannot read missing.token",
         f + "6:7: server.tokens[2]: set exactly one of token, token_file or token_env",
         f + "7:17: runbooks.dir: expected a string",
-        f + "8:64: incidents.severity.rules[0].severity:"}) {
+        f + "8:62: incidents.severity.rules[0].severity:"}) {
     EXPECT_NE(r.err.find(want), std::string::npos) << want << "\nin:\n" << r.err;
   }
 }

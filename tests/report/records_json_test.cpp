@@ -153,6 +153,18 @@ TEST(ReportInputFromTimelineTest, ReportFromTimelineMatchesHandBuiltOne) {
             RenderReport(direct, ReportFormat::kMarkdown));
 }
 
+TEST(ReportInputFromTimelineTest, EventsShowStepOutcomesNotTheirStart) {
+  const ReportInput full = FullInput();
+  auto in = ReportInputFromTimeline(full.incident, RecordedTimeline());
+  ASSERT_TRUE(in);
+  const std::string md = RenderReport(*in, ReportFormat::kMarkdown);
+  // Step outcomes are written while the run is still running: the step's
+  // status, not the run's, decides.
+  EXPECT_NE(md.find("step kill-idle-connections done"), std::string::npos);
+  EXPECT_NE(md.find("step rollback done"), std::string::npos);
+  EXPECT_EQ(md.find("step rollback running"), std::string::npos);
+}
+
 TEST(ReportInputFromTimelineTest, NoRecordsMeansNotAnalysedAndNoRuns) {
   const ReportInput minimal = MinimalInput();
   auto in = ReportInputFromTimeline(minimal.incident, minimal.timeline);

@@ -66,18 +66,8 @@ TEST_F(ReportOverApiTest, RebuildsWhatTheResponderRecorded) {
   const std::string id = inc->id;
   clock_.Advance(std::chrono::minutes(2));
   ASSERT_TRUE(svc_->Acknowledge(id, {"ann", "api"}));
-  // The analysis note: written through the store, as IncidentService has
-  // no note-with-details call yet.
-  auto current = svc_->Get(id);
-  ASSERT_TRUE(current);
-  incident::TimelineEntry note;
-  note.time = clock_.Now();
-  note.actor = "firewatch";
-  note.source = "rca";
-  note.kind = incident::EntryKind::kNote;
-  note.text = "root cause: db_pool_exhaustion";
-  note.details = AnalysisDetails(PoolAnalysis());
-  ASSERT_TRUE(store_->Update(*current, {note}));
+  ASSERT_TRUE(svc_->AddNote(id, "root cause: db_pool_exhaustion", {"firewatch", "rca"},
+                            AnalysisDetails(PoolAnalysis())));
   runbook::RunRecord run = PoolRun();
   run.incident_id = id;
   for (size_t i = 0; i < run.steps.size(); ++i) {
@@ -127,7 +117,8 @@ TEST(ApiJsonTest, ExplainsMalformedAnswers) {
   EXPECT_NE(no_id.error().message().find("\"id\""), std::string::npos);
   auto bad_time = IncidentFromApiJson(json{{"id", "INC-1"}, {"createdAt", "yesterday"}});
   ASSERT_FALSE(bad_time);
-  EXPECT_NE(bad_time.error().message().find("createdAt"), std::string::npos);
+  EXPECT_NE(bad_time.error().ToString().find("createdAt"), std::string::npos)
+      << bad_time.error().ToString();
   EXPECT_FALSE(ActionItemsFromApiJson(json{{"data", "nope"}}));
 }
 

@@ -35,6 +35,7 @@ Result<BenchCase> RunCase(const sim::Scenario& sc, int64_t delay_ms, Clock& cloc
       break;
     }
   }
+  if (!a->hypotheses.empty()) c.top_confidence = a->hypotheses[0].confidence;
   if (!a->hypotheses.empty() && a->hypotheses[0].suspect_change) {
     c.blamed_change = a->hypotheses[0].suspect_change->version;
   }
@@ -99,12 +100,24 @@ std::string FormatBenchTable(const std::vector<BenchCase>& cases) {
     std::map<std::string, Tally> per;
     Tally all;
     std::map<std::string, int> quiet;
+    std::string alarms;
     for (const BenchCase* c : list) {
       if (!c->incident) {
         ++quiet[c->scenario];
         continue;
       }
-      if (c->expected.empty()) continue;  // no ground truth: not scored
+      if (c->expected.empty()) {
+        // An alert in a scenario that expects none: the rule pack's false
+        // alarm. Not scored, but shown with what the analysis made of it.
+        char buf[200];
+        std::snprintf(buf, sizeof buf,
+                      "%s seed %llu: false alarm %s at +%llds; top hypothesis %s (%.2f)\n",
+                      c->scenario.c_str(), static_cast<unsigned long long>(c->seed),
+                      c->first_alert.c_str(), static_cast<long long>(c->onset_offset_ms / 1000),
+                      c->ranking.empty() ? "-" : c->ranking[0].c_str(), c->top_confidence);
+        alarms += buf;
+        continue;
+      }
       per[c->expected].Add(*c);
       all.Add(*c);
     }
@@ -115,6 +128,7 @@ std::string FormatBenchTable(const std::vector<BenchCase>& cases) {
     for (const auto& [name, n] : quiet) {
       out += name + ": no incident (" + std::to_string(n) + " runs, no alert fired)\n";
     }
+    out += alarms;
     out += "\n";
   }
   return out;

@@ -32,7 +32,8 @@ struct BenchCase {
   std::string expected, expected_change;
   std::vector<std::string> ranking;  // categories, best first
   std::string blamed_change;         // top hypothesis's suspect version
-  int rank = 0;                      // of the expected category, 1-based; 0 = missing
+  double top_confidence = 0;
+  int rank = 0;  // of the expected category, 1-based; 0 = missing
   bool change_ok = false;
   int64_t analysis_ms = 0;
 };

@@ -1,0 +1,197 @@
+// The responder's decisions on a scripted incident: analysis stand-in, a
+// recording adapter, metrics written by the test, all on a manual clock.
+
+#include "response/responder.h"
+
+#include <gtest/gtest.h>
+
+#include "alerting/memory_rule_storage.h"
+#include "incident/sqlite_store.h"
+#include "report/records_json.h"
+#include "../incident/temp_dir.h"
+
+namespace fw::response {
+namespace {
+
+constexpr Timestamp kT0 = 1'768'485'600'000;  // 2026-01-15T14:00:00Z
+
+// Records every call; fails the actions named in `failing`.
+class RecordingAdapter final : public runbook::ActionAdapter {
+ public:
+  std::string name() const override { return "test"; }
+  Result<runbook::ActionOutcome> Run(const runbook::ActionCall& call, bool dry_run) override {
+    calls.push_back(call.action + (call.args.count("version") ? " " + call.args.at("version") : ""));
+    runbook::ActionOutcome out;
+    out.ok = !failing.count(call.action);
+    out.output = dry_run ? "dry run" : "done";
+    return out;
+  }
+  std::vector<std::string> calls;
+  std::set<std::string> failing;
+};
+
+constexpr const char* kRunbook = R"(name: leak
+applies_to: {categories: [db_pool_exhaustion]}
+steps:
+  - name: roll back
+    phase: containment
+    action: rollback
+    args: {service: "{{ .labels.service }}", version: "{{ .suspect.version }}"}
+    on_failure: escalate
+  - name: errors gone
+    phase: recovery
+    verify: errors < 1
+    for: 1m
+    timeout: 10m
+    on_failure: escalate
+)";
+
+rca::Analysis Ranked(const std::string& category, double confidence) {
+  rca::Analysis a;
+  rca::Hypothesis h;
+  h.category = category;
+  h.confidence = confidence;
+  h.runbook = "leak";
+  h.suspect_change = rca::SuspectChange{"shop", "v2.5.0", "v2.4.0", "alice", "deployment",
+                                        kT0 - 600'000, 0.9, "rolled out just before"};
+  a.hypotheses.push_back(h);
+  return a;
+}
+
+class ResponderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = incident::SqliteStore::Open(dir_.File("incidents.db"));
+    ASSERT_TRUE(store) << store.error().ToString();
+    store_ = std::move(*store);
+    service_ = std::make_unique<incident::IncidentService>(*store_, clock_);
+    auto rb = runbook::ParseRunbook(kRunbook, "leak.yml");
+    ASSERT_TRUE(rb) << rb.error().ToString();
+    runbooks_.runbooks.push_back(*rb);
+  }
+
+  // An incident opened by a firing alert on service shop.
+  std::string Open() {
+    incident::AlertEvent e;
+    e.labels = LabelSet({{"alertname", "HighErrorRate"}, {"service", "shop"}});
+    auto inc = service_->OpenOrUpdateFromAlert(e);
+    EXPECT_TRUE(inc) << inc.error().ToString();
+    return inc ? inc->id : "";
+  }
+
+  void Errors(double v) { metrics_.Add(LabelSet({{"__name__", "errors"}}), {clock_.Now(), v}); }
+
+  // Advances the clock in 15 s steps for `minutes`, writing the error gauge.
+  void Run(Responder& r, int minutes, double errors) {
+    for (int i = 0; i < minutes * 4; ++i) {
+      clock_.Advance(std::chrono::seconds(15));
+      Errors(errors);
+      r.Tick(clock_.Now());
+    }
+  }
+
+  std::unique_ptr<Responder> Make(rca::Analysis analysis) {
+    ResponderOptions o;
+    o.analyze = [analysis](const rca::EvidenceSources&, const rca::AnalysisWindow& w) {
+      rca::Analysis a = analysis;
+      a.window = w;
+      return Result<rca::Analysis>(a);
+    };
+    o.recovery_watch = Millis(5 * 60'000);
+    o.auto_approve = true;
+    return std::make_unique<Responder>(*service_, rca::EvidenceSources{}, metrics_, runbooks_,
+                                       adapter_, o);
+  }
+
+  std::vector<incident::TimelineEntry> Timeline(const std::string& id) {
+    auto t = service_->Timeline(id);
+    EXPECT_TRUE(t);
+    return t ? *t : std::vector<incident::TimelineEntry>{};
+  }
+
+  incident::TempDir dir_;
+  ManualClock clock_{kT0};
+  std::unique_ptr<incident::SqliteStore> store_;
+  std::unique_ptr<incident::IncidentService> service_;
+  runbook::RunbookSet runbooks_;
+  alerting::MemoryRuleStorage metrics_;
+  RecordingAdapter adapter_;
+};
+
+TEST_F(ResponderTest, RunsTheRecommendedRunbookAndResolvesOnceRecoveryHolds) {
+  const std::string id = Open();
+  auto responder = Make(Ranked("db_pool_exhaustion", 0.8));
+  Errors(5);
+  responder->Tick(clock_.Now());
+  ASSERT_EQ(responder->cases().size(), 1u);
+  const ResponseCase& c = *responder->cases()[0];
+  EXPECT_EQ(adapter_.calls, std::vector<std::string>{"rollback v2.5.0"});
+  EXPECT_EQ(service_->Get(id)->state, incident::State::kMitigated);  // containment done
+  Run(*responder, 3, 5);  // errors persist: the verification keeps waiting
+  EXPECT_EQ(c.phase, CasePhase::kRunning);
+  Run(*responder, 2, 0);  // errors gone for over a minute
+  EXPECT_EQ(c.phase, CasePhase::kWatching);
+  EXPECT_EQ(service_->Get(id)->state, incident::State::kResolved);
+  Run(*responder, 6, 0);
+  EXPECT_EQ(c.phase, CasePhase::kDone);
+  EXPECT_TRUE(responder->idle());
+
+  // The timeline alone tells the story: the analysis and the finished run.
+  auto in = report::ReportInputFromTimeline(*service_->Get(id), Timeline(id));
+  ASSERT_TRUE(in) << in.error().ToString();
+  ASSERT_NE(in->analysis, nullptr);
+  EXPECT_EQ(in->analysis->hypotheses.at(0).category, "db_pool_exhaustion");
+  ASSERT_EQ(in->runs.size(), 1u);
+  EXPECT_EQ(in->runs[0].status, runbook::RunStatus::kSucceeded);
+  EXPECT_EQ(in->runs[0].steps.at(1).status, runbook::StepStatus::kSucceeded);
+}
+
+TEST_F(ResponderTest, EscalatesWhenNoHypothesisIsConfidentEnough) {
+  const std::string id = Open();
+  auto responder = Make(Ranked("db_pool_exhaustion", 0.05));
+  responder->Tick(clock_.Now());
+  EXPECT_EQ(responder->cases().at(0)->phase, CasePhase::kEscalated);
+  EXPECT_TRUE(adapter_.calls.empty());
+  EXPECT_EQ(service_->Get(id)->state, incident::State::kAcknowledged);  // humans take over
+  bool said = false;
+  for (const auto& e : Timeline(id)) said |= e.text.find("escalating to humans") == 0;
+  EXPECT_TRUE(said);
+}
+
+TEST_F(ResponderTest, EscalatesWhenTheRunbookDoesNotApply) {
+  Open();
+  auto responder = Make(Ranked("memory_leak", 0.9));  // the runbook is for pool exhaustion
+  responder->Tick(clock_.Now());
+  EXPECT_EQ(responder->cases().at(0)->phase, CasePhase::kEscalated);
+  EXPECT_TRUE(adapter_.calls.empty());
+}
+
+TEST_F(ResponderTest, AFailedActionEscalatesAndLeavesTheIncidentOpen) {
+  const std::string id = Open();
+  adapter_.failing.insert("rollback");
+  auto responder = Make(Ranked("db_pool_exhaustion", 0.8));
+  responder->Tick(clock_.Now());
+  const ResponseCase& c = *responder->cases().at(0);
+  EXPECT_EQ(c.phase, CasePhase::kEscalated);
+  ASSERT_EQ(c.runs.size(), 1u);
+  EXPECT_NE(c.runs[0].status, runbook::RunStatus::kSucceeded);
+  EXPECT_TRUE(service_->Get(id)->IsOpen());
+}
+
+TEST_F(ResponderTest, ARecurrenceDuringTheWatchStartsTheResponseAgain) {
+  const std::string id = Open();
+  auto responder = Make(Ranked("db_pool_exhaustion", 0.8));
+  Errors(0);
+  Run(*responder, 2, 0);
+  ASSERT_EQ(responder->cases().at(0)->phase, CasePhase::kWatching);
+  // The same alert fires again within the reopen window: the incident reopens.
+  Open();
+  ASSERT_EQ(service_->Get(id)->state, incident::State::kTriggered);
+  Run(*responder, 1, 0);
+  EXPECT_EQ(responder->cases().at(0)->attempts, 2);
+  EXPECT_EQ(adapter_.calls.size(), 2u);
+  EXPECT_EQ(responder->cases().size(), 1u);  // same incident, same case
+}
+
+}  // namespace
+}  // namespace fw::response

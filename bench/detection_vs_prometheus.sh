@@ -14,6 +14,8 @@
 # scrape appends (docs/alerting.md).
 #
 # Usage: bench/detection_vs_prometheus.sh [path/to/build] [ROUNDS]
+#   FW_RULE_INTERVAL=1m gives firewatch's rule group another interval (its
+#   early evaluation on append does not depend on it); default 1s, as Prometheus.
 # Needs: prometheus, prometheus-alertmanager (scripts/setup installs both) and
 # the probe (cmake --build BUILD --target firewatch detection_probe).
 # Everything listens on 127.0.0.1 and is stopped on exit.

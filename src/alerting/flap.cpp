@@ -10,6 +10,10 @@ FlapDetectionConfig ParseFlapDetection(YamlReader& r, const YAML::Node& doc) {
   r.Dur(n, "flap_detection", "window", c.window);
   r.Uint(n, "flap_detection", "max_changes", c.max_changes);
   r.Dur(n, "flap_detection", "stable_for", c.stable_for);
+  if (c.window.count() <= 0) {
+    r.Fail(YamlChild(n, "window"), "flap_detection.window", "must be longer than 0s");
+    c.window = FlapDetectionConfig{}.window;
+  }
   if (!YamlChild(n, "max_changes").IsDefined() || c.max_changes == 0) {
     r.Fail(n, "flap_detection.max_changes",
            "required and at least 1 (remove flap_detection to turn it off)");
@@ -40,14 +44,14 @@ void FlapDetector::Observe(const std::string& fingerprint, bool firing, Timestam
 
 bool FlapDetector::Flapping(const std::string& fingerprint, Timestamp now) const {
   auto it = states_.find(fingerprint);
-  if (it == states_.end() || !it->second.flapping) return false;
+  if (it == states_.end() || !it->second.flapping || it->second.changes.empty()) return false;
   return now - it->second.changes.back() < config_.stable_for.count();
 }
 
 void FlapDetector::Settle(Timestamp now) {
   for (auto it = states_.begin(); it != states_.end();) {
     State& s = it->second;
-    if (s.flapping && now - s.changes.back() >= config_.stable_for.count()) {
+    if (s.flapping && (s.changes.empty() || now - s.changes.back() >= config_.stable_for.count())) {
       s.flapping = false;
       s.changes.clear();  // stable: a fresh start, not one change from flapping again
     }

@@ -14,7 +14,7 @@ namespace fw::cli {
 class WebhookReceiver {
  public:
   static Result<std::unique_ptr<WebhookReceiver>> Start();
-  ~WebhookReceiver();  // stops
+  ~WebhookReceiver();       // stops
   std::string url() const;  // http://127.0.0.1:PORT/hook
   std::vector<std::string> bodies() const;
 

@@ -81,8 +81,8 @@ class Narrator final : public response::PipelineObserver, public response::Respo
   }
   void OnNotification(const std::string& receiver, const std::string& url, bool delivered,
                       const std::string& detail, Timestamp at) override {
-    Line(at, "NOTIFY", (delivered ? "delivered to " : "failed (" + detail + ") to ") + receiver +
-                           " at " + url);
+    Line(at, "NOTIFY",
+         (delivered ? "delivered to " : "failed (" + detail + ") to ") + receiver + " at " + url);
   }
   void OnEvent(const response::ResponseCase&, const std::string& phase, const std::string& text,
                Timestamp at) override {
@@ -127,7 +127,8 @@ Result<double> ParseSpeed(const std::string& text) {
   if (end == text.c_str() || *end != '\0' || !(v > 0) || !std::isfinite(v)) {
     return Fail(ErrorCode::kInvalidArgument,
                 "--speed must be \"max\" or a positive number of simulated seconds per second, "
-                "not \"" + text + "\"");
+                "not \"" +
+                    text + "\"");
   }
   return v;
 }
@@ -192,7 +193,8 @@ Result<void> RunDemo(const DemoOptions& o, std::ostream& out) {
       o.rules_file.empty() ? FindShipped("rules/golden-signals.yml") : o.rules_file;
   alerting::ParsedRules rules = alerting::LoadRuleFile(rules_file);
   if (!rules.errors.empty()) return Fail(rules.errors.front());
-  const std::string runbooks_dir = o.runbooks_dir.empty() ? FindShipped("runbooks") : o.runbooks_dir;
+  const std::string runbooks_dir =
+      o.runbooks_dir.empty() ? FindShipped("runbooks") : o.runbooks_dir;
   runbook::RunbookSet runbooks = runbook::LoadRunbookDir(runbooks_dir);
   if (!runbooks.errors.empty()) return Fail(runbooks.errors.front());
   auto receiver = WebhookReceiver::Start();
@@ -245,8 +247,8 @@ Result<void> RunDemo(const DemoOptions& o, std::ostream& out) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   outcome.first_errors = FirstErrors(p.simulator());
   const std::string report_file = o.report_file.empty() ? o.out_dir + "/report.md" : o.report_file;
-  if (auto r = WriteReports(p, responder, report_file, o.report_format, o.average_order_value,
-                            outcome);
+  if (auto r =
+          WriteReports(p, responder, report_file, o.report_format, o.average_order_value, outcome);
       !r) {
     return r;
   }

@@ -18,11 +18,11 @@ struct DemoOptions {
   std::string out_dir = "out/demo";             // data/ and the report go here
   std::string report_file;                      // "" = OUT/report.md
   std::string report_format = "markdown";
-  std::string json_file;                        // "" = no summary file
-  std::string rules_file;                       // "" = the shipped rule pack
-  std::string runbooks_dir;                     // "" = the shipped runbooks
-  double average_order_value = 60;              // for the report's revenue impact
-  bool serve = false;                           // keep the API up afterwards
+  std::string json_file;            // "" = no summary file
+  std::string rules_file;           // "" = the shipped rule pack
+  std::string runbooks_dir;         // "" = the shipped runbooks
+  double average_order_value = 60;  // for the report's revenue impact
+  bool serve = false;               // keep the API up afterwards
   std::string bind = "127.0.0.1";
   int port = 9400;
 };

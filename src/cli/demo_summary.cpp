@@ -139,8 +139,8 @@ std::string DemoSummaryJson(response::SimPipeline& p, const response::Responder&
               {"incidents", incidents}};
   // The headline incident's fields at the top level, for scripts.
   if (!incidents.empty()) {
-    for (const char* key : {"severity", "detected_s", "acknowledged_s", "mitigated_s",
-                            "resolved_s", "hypotheses", "actions", "report"}) {
+    for (const char* key : {"severity", "detected_s", "acknowledged_s", "mitigated_s", "resolved_s",
+                            "hypotheses", "actions", "report"}) {
       out[key] = incidents[0][key];
     }
   }

@@ -18,7 +18,7 @@ namespace fw::cli {
 struct DemoOutcome {
   std::string scenario;
   double wall_seconds = 0;
-  Timestamp first_errors = 0;  // first step over 1% errors (the simulator's own account)
+  Timestamp first_errors = 0;        // first step over 1% errors (the simulator's own account)
   std::vector<std::string> reports;  // one per incident, in incident order
 };
 

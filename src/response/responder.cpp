@@ -32,10 +32,14 @@ std::string StepLine(const runbook::StepRecord& s) {
 
 const char* CasePhaseName(CasePhase p) {
   switch (p) {
-    case CasePhase::kRunning: return "running";
-    case CasePhase::kWatching: return "watching";
-    case CasePhase::kDone: return "done";
-    case CasePhase::kEscalated: return "escalated";
+    case CasePhase::kRunning:
+      return "running";
+    case CasePhase::kWatching:
+      return "watching";
+    case CasePhase::kDone:
+      return "done";
+    case CasePhase::kEscalated:
+      return "escalated";
   }
   return "?";
 }
@@ -74,10 +78,10 @@ class Responder::AutoApprover final : public runbook::Approver {
   explicit AutoApprover(Responder& r) : r_(r) {}
   runbook::ApprovalState Check(const std::string& incident_id, const std::string& gate) override {
     if (granted_.insert(incident_id + "\n" + gate).second) {
-      (void)r_.incidents_.AddNote(incident_id,
-                                  "approval \"" + gate +
-                                      "\" granted automatically: no human in the loop (demo)",
-                                  {r_.options_.actor, "responder"});
+      (void)r_.incidents_.AddNote(
+          incident_id,
+          "approval \"" + gate + "\" granted automatically: no human in the loop (demo)",
+          {r_.options_.actor, "responder"});
     }
     return runbook::ApprovalState::kGranted;
   }
@@ -88,9 +92,9 @@ class Responder::AutoApprover final : public runbook::Approver {
 };
 
 Responder::Responder(incident::IncidentService& incidents, rca::EvidenceSources sources,
-                     const metrics::promql::Queryable& metrics,
-                     const runbook::RunbookSet& runbooks, runbook::ActionAdapter& adapter,
-                     ResponderOptions options, ResponseObserver* observer)
+                     const metrics::promql::Queryable& metrics, const runbook::RunbookSet& runbooks,
+                     runbook::ActionAdapter& adapter, ResponderOptions options,
+                     ResponseObserver* observer)
     : incidents_(incidents),
       sources_(sources),
       metrics_(metrics),
@@ -235,12 +239,12 @@ void Responder::Begin(ResponseCase& c, const incident::Incident& inc, Timestamp 
   Say(c, "RCA", ranked, now);
   const runbook::Runbook* rb = Choose(a, inc);
   if (!rb) return Escalate(c, "no runbook applies to the likely causes (" + ranked + ")", now);
-  const rca::Hypothesis& top = *std::find_if(
-      a.hypotheses.begin(), a.hypotheses.end(),
-      [&](const rca::Hypothesis& h) { return (h.runbook.empty() ? h.category : h.runbook) == rb->name; });
+  const rca::Hypothesis& top =
+      *std::find_if(a.hypotheses.begin(), a.hypotheses.end(), [&](const rca::Hypothesis& h) {
+        return (h.runbook.empty() ? h.category : h.runbook) == rb->name;
+      });
   c.runbook = rb->name;
-  (void)incidents_.AddNote(inc.id, "running runbook " + rb->name + " for " + top.category,
-                           who);
+  (void)incidents_.AddNote(inc.id, "running runbook " + rb->name + " for " + top.category, who);
   Say(c, "RUNBOOK", rb->name + (options_.dry_run ? " (dry run)" : ""), now);
   runbook::ExecutionOptions eo;
   eo.dry_run = options_.dry_run;
@@ -264,8 +268,8 @@ void Responder::Advance(ResponseCase& c, Timestamp now) {
     contained = contained && Finished(s.status);
   }
   const incident::Who who{options_.actor, "responder"};
-  if (!c.mitigated && ((any_containment && contained) ||
-                       status == runbook::RunStatus::kSucceeded)) {
+  if (!c.mitigated &&
+      ((any_containment && contained) || status == runbook::RunStatus::kSucceeded)) {
     if (incidents_.Mitigate(c.incident_id, who)) {
       c.mitigated = now;
       Say(c, "MITIGATED", "containment steps succeeded; the bleeding is stopped", now);
@@ -277,8 +281,7 @@ void Responder::Advance(ResponseCase& c, Timestamp now) {
   for (size_t i = run.steps.size(); i-- > 0;) {
     if (run.steps[i].status == runbook::StepStatus::kPending) continue;
     (void)incidents_.RecordAction(
-        c.incident_id,
-        "runbook " + run.runbook + " " + std::string(report::RunStatusText(status)),
+        c.incident_id, "runbook " + run.runbook + " " + std::string(report::RunStatusText(status)),
         report::RunbookStepDetails(run, run.steps[i], static_cast<int>(i)),
         {options_.actor, std::string(report::kRunbookSource)});
     break;
@@ -290,8 +293,9 @@ void Responder::Advance(ResponseCase& c, Timestamp now) {
     for (const runbook::StepRecord& s : c.runs.back().steps) {
       if (s.status == runbook::StepStatus::kFailed) where = " at step " + StepLine(s);
     }
-    return Escalate(c, "runbook " + c.runbook + " ended " +
-                           std::string(report::RunStatusText(status)) + where, now);
+    return Escalate(
+        c, "runbook " + c.runbook + " ended " + std::string(report::RunStatusText(status)) + where,
+        now);
   }
   Finish(c, now);
 }

@@ -54,8 +54,8 @@ struct ResponseCase {
   std::string incident_id;
   CasePhase phase = CasePhase::kRunning;
   int attempts = 0;  // analyses + runs so far (1 + recurrences)
-  Timestamp acknowledged = 0, analysed = 0, containment_started = 0, mitigated = 0,
-            resolved = 0, watch_until = 0;
+  Timestamp acknowledged = 0, analysed = 0, containment_started = 0, mitigated = 0, resolved = 0,
+            watch_until = 0;
   std::optional<rca::Analysis> analysis;  // the latest
   std::string runbook;                    // chosen for the latest attempt
   std::unique_ptr<runbook::Execution> execution;

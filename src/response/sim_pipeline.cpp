@@ -205,8 +205,11 @@ void SimPipeline::Impl::Deliver(const alerting::Notification& n) {
   for (const alerting::RoutedAlert& a : n.alerts) {
     std::vector<Label> annotations;
     for (const auto& [k, v] : a.annotations) annotations.push_back({k, v});
-    incident::AlertEvent event{alerting::Fingerprint(a.labels), a.labels,
-                               LabelSet(std::move(annotations)), !a.resolved(n.at), "",
+    incident::AlertEvent event{alerting::Fingerprint(a.labels),
+                               a.labels,
+                               LabelSet(std::move(annotations)),
+                               !a.resolved(n.at),
+                               "",
                                "router"};
     auto inc = incidents->OpenOrUpdateFromAlert(event);
     if (!inc) continue;  // a resolved alert without an open incident
@@ -224,14 +227,16 @@ void SimPipeline::Impl::Deliver(const alerting::Notification& n) {
   if (!receiver) return;
   for (const alerting::WebhookConfig& w : receiver->webhooks) {
     if (!n.firing && !w.send_resolved) continue;
-    const std::string error = PostJson(w.url, alerting::AlertmanagerPayload(n, options.external_url));
+    const std::string error =
+        PostJson(w.url, alerting::AlertmanagerPayload(n, options.external_url));
     if (observer) observer->OnNotification(n.receiver, w.url, error.empty(), error, n.at);
     for (const std::string& id : ids) {
       (void)incidents->RecordNotification(
           id,
           error.empty() ? incident::NotificationStatus::kDelivered
                         : incident::NotificationStatus::kFailed,
-          n.receiver, (error.empty() ? "delivered to " : "delivery failed: " + error + ": ") + w.url);
+          n.receiver,
+          (error.empty() ? "delivered to " : "delivery failed: " + error + ": ") + w.url);
     }
   }
 }

@@ -56,8 +56,8 @@ class PipelineObserver {
   virtual void OnAlert(const std::string& /*rule*/, const LabelSet& /*labels*/, bool /*firing*/,
                        Timestamp /*at*/) {}
   virtual void OnNotification(const std::string& /*receiver*/, const std::string& /*url*/,
-                              bool /*delivered*/, const std::string& /*detail*/,
-                              Timestamp /*at*/) {}
+                              bool /*delivered*/, const std::string& /*detail*/, Timestamp /*at*/) {
+  }
   virtual void OnIncident(const incident::Incident& /*incident*/, bool /*opened*/) {}
 };
 

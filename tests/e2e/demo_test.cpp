@@ -24,10 +24,11 @@ std::string Slurp(const std::string& path) {
 
 TEST(DemoTest, TheHeadlineOutageIsDetectedDiagnosedResolvedAndReported) {
   const std::string dir = MakeTempDir();
-  RunResult r = fw::e2e::Run({FIREWATCH_BIN, "demo", "--out", dir, "--json", dir + "/summary.json"});
+  RunResult r =
+      fw::e2e::Run({FIREWATCH_BIN, "demo", "--out", dir, "--json", dir + "/summary.json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* phase : {"ALERT", "INCIDENT", "NOTIFY", "RCA", "RUNBOOK", "MITIGATED",
-                            "RESOLVED", "report: "}) {
+  for (const char* phase :
+       {"ALERT", "INCIDENT", "NOTIFY", "RCA", "RUNBOOK", "MITIGATED", "RESOLVED", "report: "}) {
     EXPECT_NE(r.out.find(phase), std::string::npos) << "no " << phase << " in:\n" << r.out;
   }
   const json s = json::parse(Slurp(dir + "/summary.json"));
@@ -71,6 +72,29 @@ TEST(DemoTest, BadFlagsAreClearErrors) {
   r = fw::e2e::Run({FIREWATCH_BIN, "demo", "--out", dir, "--speed", "0"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--speed"), std::string::npos) << r.err;
+}
+
+// The exec adapter's dry run prints the exact commands a runbook would run.
+TEST(DemoTest, ExecDryRunPrintsTheExactKubectlAndAwsCommands) {
+  const std::string config = FW_SOURCE_DIR "/config";
+  RunResult k = fw::e2e::Run(
+      {FIREWATCH_BIN, "runbook", "run", config + "/runbooks/bad_deployment.yml", "--adapter",
+       "exec", "--dry-run", "--actions", config + "/actions/kubernetes.yml", "--var",
+       "labels.service=shop", "--var", "suspect.version=v2.6.0", "--var", "incident.id=INC-7"});
+  ASSERT_EQ(k.exit_code, 0) << k.err;
+  EXPECT_NE(k.out.find("$ kubectl rollout undo deployment/shop --namespace default"),
+            std::string::npos)
+      << k.out;
+  EXPECT_NE(k.out.find("nothing is changed"), std::string::npos) << k.out;
+  RunResult a =
+      fw::e2e::Run({FIREWATCH_BIN, "runbook", "run", config + "/runbooks/traffic_surge.yml",
+                    "--adapter", "exec", "--dry-run", "--actions", config + "/actions/aws.yml",
+                    "--var", "labels.service=shop", "--var", "incident.id=INC-8"});
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_NE(a.out.find("$ aws autoscaling set-desired-capacity --auto-scaling-group-name shop-asg"),
+            std::string::npos)
+      << a.out;
+  EXPECT_NE(a.out.find("--honor-cooldown"), std::string::npos) << a.out;
 }
 
 }  // namespace

@@ -5,10 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include "../incident/temp_dir.h"
 #include "alerting/memory_rule_storage.h"
 #include "incident/sqlite_store.h"
 #include "report/records_json.h"
-#include "../incident/temp_dir.h"
 
 namespace fw::response {
 namespace {
@@ -20,7 +20,8 @@ class RecordingAdapter final : public runbook::ActionAdapter {
  public:
   std::string name() const override { return "test"; }
   Result<runbook::ActionOutcome> Run(const runbook::ActionCall& call, bool dry_run) override {
-    calls.push_back(call.action + (call.args.count("version") ? " " + call.args.at("version") : ""));
+    calls.push_back(call.action +
+                    (call.args.count("version") ? " " + call.args.at("version") : ""));
     runbook::ActionOutcome out;
     out.ok = !failing.count(call.action);
     out.output = dry_run ? "dry run" : "done";
@@ -52,8 +53,9 @@ rca::Analysis Ranked(const std::string& category, double confidence) {
   h.category = category;
   h.confidence = confidence;
   h.runbook = "leak";
-  h.suspect_change = rca::SuspectChange{"shop", "v2.5.0", "v2.4.0", "alice", "deployment",
-                                        kT0 - 600'000, 0.9, "rolled out just before"};
+  h.suspect_change =
+      rca::SuspectChange{"shop",       "v2.5.0",      "v2.4.0", "alice",
+                         "deployment", kT0 - 600'000, 0.9,      "rolled out just before"};
   a.hypotheses.push_back(h);
   return a;
 }

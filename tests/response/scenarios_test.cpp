@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../incident/temp_dir.h"
 #include "logs/store/log_store.h"
 #include "rca/sim/sim_db_diagnostics.h"
 #include "response/responder.h"
@@ -13,7 +14,6 @@
 #include "runbook/sim_adapter.h"
 #include "sim/builtin_scenarios.h"
 #include "sim/summary.h"
-#include "../incident/temp_dir.h"
 
 namespace fw::response {
 namespace {
@@ -114,7 +114,8 @@ std::vector<std::string> ScenarioNames() {
 INSTANTIATE_TEST_SUITE_P(Builtin, ScenarioResponseTest, ::testing::ValuesIn(ScenarioNames()),
                          [](const auto& info) {
                            std::string n = info.param;
-                           for (char& ch : n) ch = std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+                           for (char& ch : n)
+                             ch = std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
                            return n;
                          });
 

@@ -12,6 +12,9 @@ struct RuleManager::Entry {
   Timestamp offset = 0;         // phase within the interval
   Timestamp next = 0;           // next scheduled evaluation
   bool dirty = false;           // new samples for a metric it reads
+  // Only early evaluations count against min_early_gap: a scheduled one just
+  // before new samples arrive must not delay looking at them.
+  Timestamp last_early = 0;
   GroupStatus status;
 };
 
@@ -128,7 +131,7 @@ void RuleManager::Loop(std::stop_token stop) {
     {
       std::lock_guard lock(mu_);
       for (auto& e : entries_) {
-        const bool gap_ok = now - e->status.last_eval >= options_.min_early_gap.count();
+        const bool gap_ok = now - e->last_early >= options_.min_early_gap.count();
         if (e->next <= now) {
           due.push_back({e.get(), false});
           e->next = NextScheduled(*e, now);
@@ -136,8 +139,9 @@ void RuleManager::Loop(std::stop_token stop) {
         } else if (e->dirty && gap_ok) {
           due.push_back({e.get(), true});
           e->dirty = false;
+          e->last_early = now;
         } else if (e->dirty) {
-          wake_at = std::min(wake_at, e->status.last_eval + options_.min_early_gap.count());
+          wake_at = std::min(wake_at, e->last_early + options_.min_early_gap.count());
         }
         wake_at = std::min(wake_at, e->next);
       }

@@ -6,7 +6,8 @@
 //    out and keep their phase across restarts), and
 //  - as soon as samples arrive for a metric one of its rules reads
 //    (NotifyAppended, called by ingestion after samples are stored), at most
-//    once per `min_early_gap`.
+//    once per `min_early_gap` (scheduled evaluations do not count, so one
+//    just before new samples arrive never delays looking at them).
 // Alert state changes go to the sink (the router, incidents) in evaluation
 // order. Status() and Alerts() give thread-safe snapshots for the API.
 

@@ -57,6 +57,32 @@ TEST(RuleManagerTest, NewSamplesTriggerAnEarlyEvaluation) {
   EXPECT_EQ(alerts[0].alerts[0].labels.Get("instance"), "a");
 }
 
+// A scheduled evaluation just before the samples arrive must not hold the
+// early one back: only early evaluations count against min_early_gap.
+TEST(RuleManagerTest, AScheduledEvaluationDoesNotDelayTheEarlyOne) {
+  RealClock clock;
+  LockedStorage storage;
+  std::atomic<int> firing{0};
+  RuleManager m(Groups("groups:\n- name: g\n  interval: 1h\n  rules:\n  - alert: Down\n"
+                       "    expr: up == 0\n"),
+                storage, clock,
+                [&](const GroupResult& r) {
+                  for (const AlertChange& c : r.changes) {
+                    if (c.alert.state == AlertState::kFiring) ++firing;
+                  }
+                },
+                {std::chrono::hours(1), std::chrono::hours(1)});
+  m.Start();
+  m.EvalAllNow(clock.Now());  // as if the scheduled evaluation had just run
+  storage.Add({{"__name__", "up"}, {"instance", "a"}}, {clock.Now(), 0});
+  m.NotifyAppended({"up"});
+  for (int i = 0; i < 200 && firing == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  m.Stop();
+  EXPECT_EQ(firing, 1) << "the early evaluation waited for the gap after a scheduled one";
+}
+
 TEST(RuleManagerTest, StopsPromptly) {
   RealClock clock;
   LockedStorage storage;

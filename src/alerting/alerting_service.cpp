@@ -81,6 +81,15 @@ Explanation AlertingService::Explain(const LabelSet& labels) const {
   return router_.Explain(labels, clock_.Now());
 }
 
+std::vector<std::pair<std::string, bool>> AlertingService::TimeIntervals() const {
+  std::vector<std::pair<std::string, bool>> out;
+  const Timestamp now = clock_.Now();
+  for (const NamedTimeInterval& t : router_.config().time_intervals) {
+    out.push_back({t.name, t.Contains(now)});
+  }
+  return out;
+}
+
 std::vector<std::pair<RoutedAlert, Explanation>> AlertingService::Alerts() const {
   std::lock_guard lock(mu_);
   return router_.Snapshot(clock_.Now());

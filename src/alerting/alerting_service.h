@@ -50,6 +50,9 @@ class AlertingService {
   bool ExpireSilence(const std::string& id);
   std::vector<Silence> Silences() const;
   Explanation Explain(const LabelSet& labels) const;
+  // The configured time intervals (maintenance windows) and whether each
+  // holds now.
+  std::vector<std::pair<std::string, bool>> TimeIntervals() const;
   std::vector<std::pair<RoutedAlert, Explanation>> Alerts() const;
 
   const Notifier& notifier() const { return notifier_; }

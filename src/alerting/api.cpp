@@ -217,7 +217,7 @@ Response PagerDuty(AlertingService& svc, IntakeState& st, const Request& req, Ti
       Dump({{"status", "success"}, {"message", "Event processed"}, {"dedup_key", e->dedup_key}}));
 }
 
-Response Change(IntakeState& st, const Request& req, Timestamp now) {
+Response Change(IntakeState& st, changes::ChangeLog* log, const Request& req, Timestamp now) {
   auto c = ParsePagerDutyChange(req.body, now);
   if (!c) {
     return Response::Json(400, Dump({{"status", "invalid event"},
@@ -230,6 +230,16 @@ Response Change(IntakeState& st, const Request& req, Timestamp now) {
                 {"received", Time(now)},
                 {"links", c->links},
                 {"custom_details", json::parse(c->custom_details_json, nullptr, false)}};
+  if (log) {
+    changes::ChangeEvent e;
+    e.time = c->timestamp;
+    e.type = "change";
+    e.service = c->source;
+    e.summary = c->summary;
+    e.fields["source"] = c->source;
+    e.fields["custom_details"] = c->custom_details_json;
+    log->Append(std::move(e));
+  }
   std::lock_guard lock(st.mu);
   st.changes.push_back(std::move(entry));
   while (st.changes.size() > 10'000) st.changes.pop_front();
@@ -289,7 +299,7 @@ Response Explain(AlertingService& svc, const Request& req) {
 }  // namespace
 
 void RegisterAlertingApi(server::HttpServer& http, AlertingService& svc, RuleManager* rules,
-                         Clock& clock) {
+                         Clock& clock, changes::ChangeLog* changes) {
   auto state = std::make_shared<IntakeState>();
   http.Handle("GET", "/api/v1/rules", Role::kViewer, [rules](const Request&) {
     json body = RulesJson(rules);
@@ -322,14 +332,28 @@ void RegisterAlertingApi(server::HttpServer& http, AlertingService& svc, RuleMan
     }
     return Response::Json(200, "{}");
   });
-  http.Handle("POST", "/v2/enqueue", Role::kResponder, [&svc, &clock, state](const Request& req) {
-    return PagerDuty(svc, *state, req, clock.Now());
-  });
-  http.Handle("POST", "/v2/change/enqueue", Role::kResponder,
-              [&clock, state](const Request& req) { return Change(*state, req, clock.Now()); });
+  // PagerDuty's own paths, so existing senders only change the host, and
+  // firewatch's intake paths beside the Alertmanager one.
+  for (const char* path : {"/v2/enqueue", "/api/v1/intake/pagerduty"}) {
+    http.Handle("POST", path, Role::kResponder, [&svc, &clock, state](const Request& req) {
+      return PagerDuty(svc, *state, req, clock.Now());
+    });
+  }
+  for (const char* path : {"/v2/change/enqueue", "/api/v1/intake/pagerduty/change"}) {
+    http.Handle("POST", path, Role::kResponder, [&clock, state, changes](const Request& req) {
+      return Change(*state, changes, req, clock.Now());
+    });
+  }
   http.Handle("GET", "/api/v1/changes", Role::kViewer, [state](const Request&) {
     std::lock_guard lock(state->mu);
     return Ok(json(state->changes));
+  });
+  http.Handle("GET", "/api/v1/time_intervals", Role::kViewer, [&svc](const Request&) {
+    json list = json::array();
+    for (const auto& [name, active] : svc.TimeIntervals()) {
+      list.push_back({{"name", name}, {"active", active}});
+    }
+    return Ok({{"timeIntervals", list}});
   });
   http.Handle("GET", "/api/v1/alerts/explain", Role::kViewer,
               [&svc](const Request& req) { return Explain(svc, req); });

@@ -6,9 +6,11 @@
 //                                            its Alertmanager
 //   GET/POST /api/v2/silences, DELETE /api/v2/silence/:id   Alertmanager
 //   POST /api/v1/intake/alertmanager         an Alertmanager webhook (v4)
-//   POST /v2/enqueue, /v2/change/enqueue     PagerDuty Events API v2
+//   POST /v2/enqueue, /v2/change/enqueue     PagerDuty Events API v2 (also at
+//        /api/v1/intake/pagerduty[/change]); change events go to the change log
 //   GET  /api/v1/changes                     change events received
 //   GET  /api/v2/alerts                      the router's alerts (Alertmanager shape)
+//   GET  /api/v1/time_intervals              maintenance windows, active now or not
 //   GET  /api/v1/alerts/explain?fingerprint=F or ?alert={labels JSON}
 //                                            why an alert is (not) notified
 // Writes need the responder role. Intake is idempotent: re-sending the same
@@ -16,12 +18,13 @@
 
 #include "alerting/alerting_service.h"
 #include "alerting/rule_manager.h"
+#include "changes/change_log.h"
 #include "server/http.h"
 
 namespace fw::alerting {
 
-// REQUIRES: everything outlives the server; rules may be null (no rules).
+// REQUIRES: everything outlives the server; rules and changes may be null.
 void RegisterAlertingApi(server::HttpServer& http, AlertingService& service, RuleManager* rules,
-                         Clock& clock);
+                         Clock& clock, changes::ChangeLog* changes = nullptr);
 
 }  // namespace fw::alerting

@@ -10,10 +10,6 @@ FlapDetectionConfig ParseFlapDetection(YamlReader& r, const YAML::Node& doc) {
   r.Dur(n, "flap_detection", "window", c.window);
   r.Uint(n, "flap_detection", "max_changes", c.max_changes);
   r.Dur(n, "flap_detection", "stable_for", c.stable_for);
-  if (c.window.count() <= 0) {
-    r.Fail(YamlChild(n, "window"), "flap_detection.window", "must be longer than 0s");
-    c.window = FlapDetectionConfig{}.window;
-  }
   if (!YamlChild(n, "max_changes").IsDefined() || c.max_changes == 0) {
     r.Fail(n, "flap_detection.max_changes",
            "required and at least 1 (remove flap_detection to turn it off)");

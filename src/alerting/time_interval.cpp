@@ -102,7 +102,7 @@ void ReadRanges(YamlReader& r, const YAML::Node& n, const std::string& path, con
 }
 
 // "HH:MM" in minutes of the day; "24:00" only as an end.
-std::optional<int> Clock(const std::string& s, bool end) {
+std::optional<int> TimeOfDay(const std::string& s, bool end) {
   if (s.size() != 5 || s[2] != ':') return std::nullopt;
   const auto h = Integer(s.substr(0, 2)), m = Integer(s.substr(3));
   if (!h || !m || *h < 0 || *m < 0 || *m > 59) return std::nullopt;
@@ -121,7 +121,7 @@ void ReadTimes(YamlReader& r, const YAML::Node& n, const std::string& path, Time
     std::string start, end;
     r.Str(list[i], here, "start_time", start);
     r.Str(list[i], here, "end_time", end);
-    const auto b = Clock(start, false), e = Clock(end, true);
+    const auto b = TimeOfDay(start, false), e = TimeOfDay(end, true);
     if (!b) r.Fail(list[i], here + ".start_time", "expected HH:MM (00:00..23:59)");
     if (!e) r.Fail(list[i], here + ".end_time", "expected HH:MM (00:01..24:00)");
     if (b && e && *b >= *e) {

@@ -8,8 +8,9 @@
 // severity}` and `runbooks: {dir}`. Any other top-level key is an error
 // saying it is not supported yet, so a config written for a later version
 // fails loudly instead of half-working. Errors name file:line:column and the
-// field. Relative paths (storage.dir, rule_files, runbooks.dir, token_file) are resolved
-// against the config file's directory. See docs/server.md, docs/alerting.md.
+// field. Relative paths (storage.dir, rule_files, runbooks.dir, token_file)
+// are resolved against the config file's directory. See docs/server.md and
+// docs/alerting.md.
 
 #include <optional>
 #include <string>

@@ -62,7 +62,10 @@ Result<void> WriteReports(response::SimPipeline& p, const response::Responder& r
     // The review's action items are stored, so they can be tracked to done.
     std::vector<incident::ActionItem> items;
     for (const report::ActionItem& a : report::DeriveActionItems(*in)) {
-      items.push_back({.text = a.text, .owner = a.owner});
+      incident::ActionItem item;
+      item.text = a.text;
+      item.owner = a.owner;
+      items.push_back(std::move(item));
     }
     auto stored = incidents.AddActionItems(id, items, {"firewatch", "report"});
     if (!stored) return Fail(stored.error());

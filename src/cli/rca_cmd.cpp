@@ -6,11 +6,13 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/api_client.h"
 #include "cli/commands.h"
 #include "cli/sim_common.h"
 #include "common/duration.h"
 #include "rca/sim/bench.h"
 #include "rca/sim/incident_run.h"
+#include "report/records_json.h"
 
 namespace fw::cli {
 namespace {
@@ -118,11 +120,66 @@ void Bench(int seeds, const std::string& scenario, const std::vector<std::string
   std::fputs(rca::FormatBenchTable(*cases).c_str(), stdout);
 }
 
+struct RemoteFlags {
+  std::string incident, server = "http://127.0.0.1:9400", token;
+  bool json = false;
+};
+
+// `rca --incident ID`: the server analyses its own stores now, records the
+// analysis on the incident's timeline and answers with it.
+void AnalyzeIncident(const RemoteFlags& f, ExitStatus& status) {
+  ApiClient api(f.server, f.token);
+  auto body = api.Post("/api/v1/incidents/" + f.incident + "/analysis", nlohmann::json::object());
+  if (!body) return ReportError(body.error(), status);
+  const nlohmann::json& a = (*body)["data"];
+  if (f.json) {
+    std::cout << a.dump(2) << "\n";
+    return;
+  }
+  auto analysis = report::AnalysisFromJson(a);
+  if (!analysis) return ReportError(analysis.error(), status);
+  std::cout << "root-cause analysis of " << f.incident << " (recorded on its timeline)\n";
+  for (const rca::Hypothesis& h : analysis->hypotheses) {
+    if (h.confidence < 0.01) continue;
+    std::printf("\n%3.0f%%  %s", h.confidence * 100, h.category.c_str());
+    if (h.suspect_change) {
+      std::printf("  suspect: %s %s (from %s)", h.suspect_change->service.c_str(),
+                  h.suspect_change->version.c_str(), h.suspect_change->previous_version.c_str());
+    }
+    if (!h.runbook.empty()) std::printf("  runbook: %s", h.runbook.c_str());
+    std::printf("\n      %s\n", h.explanation.c_str());
+    for (const std::string& id : h.evidence) {
+      if (const rca::Evidence* e = analysis->FindEvidence(id)) {
+        std::printf("      - %s\n", e->title.c_str());
+        if (!e->query.empty())
+          std::printf("        %s: %s\n", e->language.c_str(), e->query.c_str());
+      }
+    }
+  }
+  for (const std::string& gap : analysis->gaps) std::cout << "\nnot analysed: " << gap << "\n";
+}
+
 }  // namespace
 
 void RegisterRca(CLI::App& app, ExitStatus& status) {
-  auto* rca = app.add_subcommand("rca", "Root-cause analysis: evidence, hypotheses, the bench");
-  rca->require_subcommand(1);
+  auto* rca = app.add_subcommand(
+      "rca", "Root-cause analysis of an incident on a server (--incident), or on the simulator");
+  rca->require_subcommand(0, 1);
+  static RemoteFlags remote;
+  rca->add_option("--incident", remote.incident, "Analyse this incident on the server, now");
+  rca->add_option("--server", remote.server, "The firewatch server")->capture_default_str();
+  rca->add_option("--token", remote.token, "Bearer token (default: FIREWATCH_TOKEN)");
+  rca->add_flag("--json", remote.json, "Print the analysis as JSON");
+  rca->callback([rca, &status] {
+    if (!rca->get_subcommands().empty()) return;
+    if (remote.incident.empty()) {
+      return ReportError(Error(ErrorCode::kInvalidArgument,
+                               "give --incident ID (analysis on a server), or a subcommand: "
+                               "analyze, bench (see firewatch rca --help)"),
+                         status);
+    }
+    AnalyzeIncident(remote, status);
+  });
 
   auto* analyze = rca->add_subcommand(
       "analyze", "Run a scenario to its first alert (plus --delay) and print the analysis");

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/api_client.h"
 #include "cli/commands.h"
 #include "common/clock.h"
 #include "report/api_json.h"
@@ -35,44 +36,10 @@ struct ReportFlags {
   int query_timeout_s = 60;
 };
 
-class Server {
+// The server, with the report's --server and --token.
+class Server : public ApiClient {
  public:
-  explicit Server(const ReportFlags& f) : url_(f.server), client_(f.server) {
-    client_.set_connection_timeout(5, 0);
-    client_.set_read_timeout(30, 0);
-    std::string token = f.token;
-    if (const char* env = std::getenv("FIREWATCH_TOKEN"); token.empty() && env) token = env;
-    if (!token.empty()) client_.set_bearer_token_auth(token);
-  }
-
-  Result<json> Get(const std::string& path) { return Answer(client_.Get(path)); }
-  Result<json> Post(const std::string& path, const json& body) {
-    return Answer(client_.Post(path, body.dump(), "application/json"));
-  }
-  const std::string& url() const { return url_; }
-
- private:
-  // The body of a 2xx answer, or an error carrying the server's message.
-  Result<json> Answer(const httplib::Result& res) {
-    if (!res) {
-      return Fail(ErrorCode::kIo, "cannot reach " + url_ + ": " + httplib::to_string(res.error()));
-    }
-    json body = json::parse(res->body, nullptr, false);
-    if (res->status / 100 == 2) return body;
-    std::string why = res->body.substr(0, 300);
-    if (body.is_object() && body.contains("error") && body["error"].is_object()) {
-      why = body["error"].value("message", why);
-    }
-    const ErrorCode code = res->status == 404   ? ErrorCode::kNotFound
-                           : res->status == 401 ? ErrorCode::kUnauthorized
-                           : res->status == 403 ? ErrorCode::kForbidden
-                           : res->status >= 500 ? ErrorCode::kIo
-                                                : ErrorCode::kInvalidArgument;
-    return Fail(code, url_ + " answered " + std::to_string(res->status) + ": " + why);
-  }
-
-  std::string url_;
-  httplib::Client client_;
+  explicit Server(const ReportFlags& f) : ApiClient(f.server, f.token) {}
 };
 
 // One Logs Insights query through the server: start it, poll until done.

@@ -128,6 +128,7 @@ struct ServeAlerting::Impl {
   std::unique_ptr<alerting::RuleManager> rules;
   std::unique_ptr<incident::SqliteStore> store;
   std::unique_ptr<incident::IncidentService> incidents;
+  changes::ChangeLog changes;  // PagerDuty change events, for root-cause analysis
   std::mutex escalation_mu;
   std::map<std::string, incident::Escalation> escalations;  // by incident id
   // Incidents whose escalation ran, so repeated notifications do not start
@@ -255,6 +256,9 @@ struct ServeAlerting::Impl {
 };
 
 ServeAlerting::ServeAlerting(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+incident::IncidentService& ServeAlerting::incidents() { return *impl_->incidents; }
+const changes::ChangeLog& ServeAlerting::changes() const { return impl_->changes; }
+
 ServeAlerting::~ServeAlerting() { Stop(); }
 
 Result<std::unique_ptr<ServeAlerting>> ServeAlerting::Start(const AlertingSettings& settings,
@@ -296,8 +300,8 @@ Result<std::unique_ptr<ServeAlerting>> ServeAlerting::Start(const AlertingSettin
   impl->rules = std::make_unique<alerting::RuleManager>(
       std::move(groups), impl->storage, clock,
       [raw](const alerting::GroupResult& r) { raw->alerting->OnRuleResult(r); },
-      alerting::RuleManager::Options{settings.evaluation_interval, std::chrono::seconds(1)});
-  alerting::RegisterAlertingApi(http, *impl->alerting, impl->rules.get(), clock);
+      alerting::RuleManager::Options{settings.evaluation_interval, std::chrono::milliseconds(250)});
+  alerting::RegisterAlertingApi(http, *impl->alerting, impl->rules.get(), clock, &impl->changes);
   incident::RegisterIncidentApi(http, *impl->incidents, clock);
   impl->alerting->Start();
   impl->rules->Start();

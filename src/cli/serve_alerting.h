@@ -12,10 +12,12 @@
 #include <vector>
 
 #include "alerting/route.h"
+#include "changes/change_log.h"
 #include "common/clock.h"
 #include "common/duration.h"
 #include "common/log.h"
 #include "incident/oncall.h"
+#include "incident/service.h"
 #include "incident/severity_policy.h"
 #include "metrics/tsdb/db.h"
 #include "server/http.h"
@@ -46,6 +48,9 @@ class ServeAlerting {
 
   // Ingestion calls this after samples are stored (early rule evaluation).
   void Appended(const std::vector<metrics::tsdb::LabeledSample>& batch);
+  // For the stages built on top (analysis and reports over the API).
+  incident::IncidentService& incidents();
+  const changes::ChangeLog& changes() const;
   void Stop();
 
   struct Impl;

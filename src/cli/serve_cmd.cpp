@@ -17,8 +17,10 @@
 #include "metrics/api/prom_api.h"
 #include "metrics/api/stats_api.h"
 #include "metrics/ingest/file_import.h"
+#include "metrics/promql/db_storage.h"
 #include "metrics/stats/statistics.h"
 #include "metrics/tsdb/db.h"
+#include "response/api.h"
 #include "server/http.h"
 
 namespace fw::cli {
@@ -103,6 +105,13 @@ void Serve(const ServeFlags& f, ExitStatus& status) {
   auto log_store = logs::store::LogStore::Open(data + "/logs", clock);  // docs/logs.md
   if (!log_store) return ReportError(log_store.error(), status);
   auto logs_api = logs::api::RegisterLogsApi(http, **log_store, clock);
+  // Analysis and reports over the server's own stores (no database client:
+  // its diagnostics show as a gap in the analysis).
+  metrics::promql::DbView metrics_view(**db);
+  logs::store::StoreEventSource log_source(**log_store);
+  response::RegisterResponseApi(http, (*alerting)->incidents(),
+                                {&metrics_view, &log_source, &(*alerting)->changes(), nullptr},
+                                clock);
   auto port = http.Start();
   if (!port) return ReportError(port.error(), status);
   if (generated) {

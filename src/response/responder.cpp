@@ -119,7 +119,9 @@ void Responder::Say(ResponseCase& c, const std::string& phase, const std::string
 }
 
 void Responder::Tick(Timestamp now) {
-  auto open = incidents_.List({.open_only = true});
+  incident::IncidentFilter filter;
+  filter.open_only = true;
+  auto open = incidents_.List(filter);
   if (open) {
     for (const incident::Incident& inc : *open) {
       auto it = std::find_if(cases_.begin(), cases_.end(),

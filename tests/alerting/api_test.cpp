@@ -22,7 +22,9 @@ class AlertingApiTest : public ::testing::Test {
     YamlReader r("fw.yml");
     auto doc = LoadYaml(
         "route: {receiver: oncall, group_by: ['...'], group_wait: 0s}\n"
-        "receivers: [{name: oncall}]\n",
+        "receivers: [{name: oncall}]\n"
+        "time_intervals: [{name: always, time_intervals: [{}]},\n"
+        "                 {name: never, time_intervals: [{years: ['1999']}]}]\n",
         "fw.yml");
     svc_ = std::make_unique<AlertingService>(ParseRouting(r, *doc), *outbox_, clock_, nullptr,
                                              AlertingService::Options{});
@@ -113,6 +115,13 @@ TEST_F(AlertingApiTest, PagerDutyEventsAndChanges) {
   auto res = anonymous.Post("/v2/enqueue", "{}", "application/json");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 401);
+}
+
+TEST_F(AlertingApiTest, ListsTimeIntervalsAndWhetherTheyHoldNow) {
+  const json body = Get("/api/v1/time_intervals");
+  EXPECT_EQ(body["data"]["timeIntervals"], json::parse(R"([{"name": "always", "active": true},
+                            {"name": "never", "active": false}])"))
+      << body.dump();
 }
 
 }  // namespace

@@ -139,7 +139,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "the root route cannot have mute_time_intervals"},
         ErrorCase{"flap_detection: {window: 10m}", "flap_detection.max_changes: required"},
         ErrorCase{"flap_detection: {window: 0s, max_changes: 3}",
-                  "flap_detection.window: must be longer than 0s"},
+                  "fw.yml:1:26: flap_detection.window: must be > 0"},
         ErrorCase{"flap_detection: {max_changes: 3, stable_for: soon}",
                   "flap_detection.stable_for"}));
 

@@ -13,7 +13,8 @@ std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 Response Ok(const json& data) {
   return Response::Json(200, Dump({{"status", "success"}, {"data", data}}));
 }
-std::string Time(std::optional<Timestamp> t) { return t ? FormatRfc3339Millis(*t) : ""; }
+// RFC 3339, or null for a moment that has not come.
+json Time(std::optional<Timestamp> t) { return t ? json(FormatRfc3339Millis(*t)) : json(nullptr); }
 
 json IncidentJson(const Incident& i) {
   json roles = json::object();
@@ -28,13 +29,13 @@ json IncidentJson(const Incident& i) {
           {"title", i.title},
           {"services", i.services},
           {"severity", SeverityName(i.severity)},
-          {"state", StateName(i.state)},
-          {"groupKey", i.group_key},
-          {"createdAt", Time(i.created_at)},
-          {"acknowledgedAt", Time(i.acknowledged_at)},
-          {"mitigatedAt", Time(i.mitigated_at)},
-          {"resolvedAt", Time(i.resolved_at)},
-          {"closedAt", Time(i.closed_at)},
+          {"status", StateName(i.state)},
+          {"group_key", i.group_key},
+          {"created_at", Time(i.created_at)},
+          {"acknowledged_at", Time(i.acknowledged_at)},
+          {"mitigated_at", Time(i.mitigated_at)},
+          {"resolved_at", Time(i.resolved_at)},
+          {"closed_at", Time(i.closed_at)},
           {"roles", roles},
           {"alerts", alerts}};
 }
@@ -99,7 +100,7 @@ Response List(IncidentService& svc, const Request& req) {
   if (!list) return Response::FromError(list.error());
   json out = json::array();
   for (const Incident& i : *list) out.push_back(IncidentJson(i));
-  return Ok(out);
+  return Response::Json(200, Dump({{"status", "success"}, {"incidents", out}}));
 }
 
 Response Show(IncidentService& svc, const std::string& id) {

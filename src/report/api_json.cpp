@@ -44,7 +44,7 @@ Result<void> ReadIncident(const json& d, incident::Incident& i) {
   if (!id) return Fail(id.error());
   i.id = *id;
   i.title = Str(d, "title", false).value_or("");
-  i.group_key = Str(d, "groupKey", false).value_or("");
+  i.group_key = Str(d, "group_key", false).value_or("");
   if (d.contains("services") && d["services"].is_array()) {
     for (const json& s : d["services"]) {
       if (s.is_string()) i.services.push_back(s.get<std::string>());
@@ -53,16 +53,16 @@ Result<void> ReadIncident(const json& d, incident::Incident& i) {
   auto sev = incident::ParseSeverity(StrOr(d, "severity", "P3"));
   if (!sev) return Fail(sev.error());
   i.severity = *sev;
-  auto state = incident::ParseState(StrOr(d, "state", "triggered"));
+  auto state = incident::ParseState(StrOr(d, "status", "triggered"));
   if (!state) return Fail(state.error());
   i.state = *state;
-  auto created = OptTime(d, "createdAt");
+  auto created = OptTime(d, "created_at");
   if (!created) return Fail(created.error());
   i.created_at = created->value_or(0);
-  for (auto [key, field] : {std::pair{"acknowledgedAt", &i.acknowledged_at},
-                            {"mitigatedAt", &i.mitigated_at},
-                            {"resolvedAt", &i.resolved_at},
-                            {"closedAt", &i.closed_at}}) {
+  for (auto [key, field] : {std::pair{"acknowledged_at", &i.acknowledged_at},
+                            {"mitigated_at", &i.mitigated_at},
+                            {"resolved_at", &i.resolved_at},
+                            {"closed_at", &i.closed_at}}) {
     auto t = OptTime(d, key);
     if (!t) return Fail(t.error());
     *field = *t;

@@ -78,9 +78,12 @@ TEST(AlertingE2eTest, ThresholdToWebhookToIncident) {
   }
   auto incidents = c.Get("/api/v1/incidents");
   ASSERT_TRUE(incidents && incidents->status == 200);
-  const json list = json::parse(incidents->body)["data"];
+  const json list = json::parse(incidents->body)["incidents"];
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0]["severity"], "P1") << "critical maps to P1";
+  EXPECT_EQ(list[0]["status"], "triggered");
+  EXPECT_TRUE(list[0]["created_at"].is_string());
+  EXPECT_TRUE(list[0]["acknowledged_at"].is_null());
   auto shown = c.Get("/api/v1/incidents/" + list[0]["id"].get<std::string>());
   ASSERT_TRUE(shown && shown->status == 200);
   std::string kinds;
@@ -156,7 +159,7 @@ class AlertingServerTest : public ::testing::Test {
       return json::array();
     }
     const json j = json::parse(r->body);
-    return j.contains("incidents") ? j["incidents"] : j["data"];
+    return j["incidents"];
   }
 
   // The timeline entry kinds of the incident of `service`, polled until

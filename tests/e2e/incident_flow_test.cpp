@@ -142,15 +142,10 @@ struct Serve {
     if (!r || r->status != 200) return nullptr;
     return json::parse(r->body, nullptr, false);
   }
-  // The incident list, whether the API wraps it as {"incidents": [...]}
-  // (the shape) or {"data": [...]}.
+  // The incident list: {"incidents": [...]}, the shape.
   json Incidents() {
     json body = Get("/api/v1/incidents");
-    if (!body.is_object()) return json::array();
-    if (body.contains("incidents")) return body["incidents"];
-    const json& data = body.value("data", json());
-    if (data.is_object() && data.contains("incidents")) return data["incidents"];
-    return data.is_array() ? data : json::array();
+    return body.is_object() && body.contains("incidents") ? body["incidents"] : json::array();
   }
   json Incident(const std::string& id) {
     json body = Get("/api/v1/incidents/" + id);
@@ -166,7 +161,7 @@ struct Serve {
 };
 
 std::string StateOf(const json& incident) {
-  return incident.value("state", incident.value("status", ""));
+  return incident.value("status", "");
 }
 
 struct Entry {

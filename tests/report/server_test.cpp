@@ -115,9 +115,9 @@ TEST(ApiJsonTest, ExplainsMalformedAnswers) {
   auto no_id = IncidentFromApiJson(json{{"data", {{"title", "x"}}}});
   ASSERT_FALSE(no_id);
   EXPECT_NE(no_id.error().message().find("\"id\""), std::string::npos);
-  auto bad_time = IncidentFromApiJson(json{{"id", "INC-1"}, {"createdAt", "yesterday"}});
+  auto bad_time = IncidentFromApiJson(json{{"id", "INC-1"}, {"created_at", "yesterday"}});
   ASSERT_FALSE(bad_time);
-  EXPECT_NE(bad_time.error().ToString().find("createdAt"), std::string::npos)
+  EXPECT_NE(bad_time.error().ToString().find("created_at"), std::string::npos)
       << bad_time.error().ToString();
   EXPECT_FALSE(ActionItemsFromApiJson(json{{"data", "nope"}}));
 }

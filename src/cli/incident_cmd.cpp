@@ -1,5 +1,6 @@
-// `firewatch incident ...`: incidents in a local database file (--db):
-// list, show with the timeline, declare, and the lifecycle steps.
+// `firewatch incident ...`: incidents on a running server (--server, or
+// FIREWATCH_SERVER) or in a local database file (--db): list, show with the
+// timeline, declare, and the lifecycle steps.
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -8,9 +9,11 @@
 #include <iostream>
 #include <memory>
 
+#include "cli/api_client.h"
 #include "cli/commands.h"
 #include "incident/service.h"
 #include "incident/sqlite_store.h"
+#include "report/api_json.h"
 
 namespace fw::cli {
 namespace {
@@ -22,6 +25,7 @@ struct IncidentFlags {
   std::string actor;
   std::string id, text, severity, reason, state, service, role, person;
   std::string done_item, undo_item, owner;  // action-items
+  std::string server, token;                // a running server instead of --db
   std::vector<std::string> services;
   size_t limit = 50;
   bool open_only = false;
@@ -74,7 +78,22 @@ void PrintTable(const std::vector<std::vector<std::string>>& rows) {
   }
 }
 
-Result<void> List(const IncidentFlags& f, const inc::IncidentService& service) {
+void PrintList(const std::vector<inc::Incident>& incidents) {
+  std::vector<std::vector<std::string>> rows = {
+      {"ID", "SEVERITY", "STATE", "CREATED", "SERVICES", "TITLE"}};
+  for (const inc::Incident& i : incidents) {
+    rows.push_back({i.id, std::string(inc::SeverityName(i.severity)),
+                    std::string(inc::StateName(i.state)), Time(i.created_at),
+                    i.services.empty() ? "-" : Join(i.services, ","), i.title});
+  }
+  if (incidents.empty()) {
+    std::cout << "no incidents\n";
+  } else {
+    PrintTable(rows);
+  }
+}
+
+Result<inc::IncidentFilter> FilterOf(const IncidentFlags& f) {
   inc::IncidentFilter filter;
   if (!f.state.empty()) {
     auto s = inc::ParseState(f.state);
@@ -89,28 +108,42 @@ Result<void> List(const IncidentFlags& f, const inc::IncidentService& service) {
   filter.service = f.service;
   filter.open_only = f.open_only;
   filter.limit = f.limit;
-  auto incidents = service.List(filter);
+  return filter;
+}
+
+Result<void> List(const IncidentFlags& f, const inc::IncidentService& service) {
+  auto filter = FilterOf(f);
+  if (!filter) return Fail(filter.error());
+  auto incidents = service.List(*filter);
   if (!incidents) return Fail(incidents.error());
-  std::vector<std::vector<std::string>> rows = {
-      {"ID", "SEVERITY", "STATE", "CREATED", "SERVICES", "TITLE"}};
-  for (const inc::Incident& i : *incidents) {
-    rows.push_back({i.id, std::string(inc::SeverityName(i.severity)),
-                    std::string(inc::StateName(i.state)), Time(i.created_at),
-                    i.services.empty() ? "-" : Join(i.services, ","), i.title});
-  }
-  if (incidents->empty()) {
-    std::cout << "no incidents\n";
-  } else {
-    PrintTable(rows);
-  }
+  PrintList(*incidents);
   return {};
 }
 
-Result<void> Show(const std::string& id, const inc::IncidentService& service) {
+void PrintTimeline(const std::vector<inc::TimelineEntry>& timeline) {
+  std::vector<std::vector<std::string>> rows = {{"  TIME", "ACTOR", "SOURCE", "KIND", "TEXT"}};
+  for (const inc::TimelineEntry& e : timeline) {
+    rows.push_back(
+        {"  " + Time(e.time), e.actor, e.source, std::string(inc::EntryKindName(e.kind)), e.text});
+  }
+  PrintTable(rows);
+}
+
+void PrintShow(const inc::Incident* i, const std::vector<inc::TimelineEntry>& timeline);
+
+Result<void> Show(const std::string& id, const inc::IncidentService& service, bool timeline_only) {
   auto i = service.Get(id);
   if (!i) return Fail(i.error());
   auto timeline = service.Timeline(id);
   if (!timeline) return Fail(timeline.error());
+  PrintShow(timeline_only ? nullptr : &*i, *timeline);
+  return {};
+}
+
+// The incident's fields, its alerts and its timeline; only the timeline
+// when `i` is null.
+void PrintShow(const inc::Incident* i, const std::vector<inc::TimelineEntry>& timeline) {
+  if (!i) return PrintTimeline(timeline);
   std::vector<std::string> roles;
   for (const auto& [role, person] : i->roles)
     roles.push_back(std::string(inc::RoleName(role)) + "=" + person);
@@ -134,13 +167,7 @@ Result<void> Show(const std::string& id, const inc::IncidentService& service) {
     }
   }
   std::cout << "\ntimeline:\n";
-  std::vector<std::vector<std::string>> rows = {{"  TIME", "ACTOR", "SOURCE", "KIND", "TEXT"}};
-  for (const inc::TimelineEntry& e : *timeline) {
-    rows.push_back(
-        {"  " + Time(e.time), e.actor, e.source, std::string(inc::EntryKindName(e.kind)), e.text});
-  }
-  PrintTable(rows);
-  return {};
+  PrintTimeline(timeline);
 }
 
 // A one-line confirmation of a change.
@@ -180,14 +207,83 @@ Result<void> ActionItems(const IncidentFlags& f, inc::IncidentService& service,
   return {};
 }
 
+// The incident in a server's answer ({"data": {...}}).
+Result<inc::Incident> IncidentOf(const Result<nlohmann::json>& answer) {
+  if (!answer) return Fail(answer.error());
+  auto fetched = report::IncidentFromApiJson(*answer);
+  if (!fetched) return Fail(fetched.error());
+  return fetched->incident;
+}
+
+Result<void> RemoteList(const IncidentFlags& f, ApiClient& api) {
+  auto filter = FilterOf(f);  // validates --state and --severity
+  if (!filter) return Fail(filter.error());
+  httplib::Params q;
+  if (!f.state.empty()) q.emplace("state", f.state);
+  if (!f.service.empty()) q.emplace("service", f.service);
+  if (f.open_only) q.emplace("open", "true");
+  auto answer = api.Get(httplib::append_query_params("/api/v1/incidents", q));
+  if (!answer) return Fail(answer.error());
+  std::vector<inc::Incident> incidents;
+  for (const nlohmann::json& j : (*answer)["incidents"]) {
+    auto i = IncidentOf(j);
+    if (!i) return Fail(i.error());
+    if (filter->severity && i->severity != *filter->severity) continue;
+    if (f.limit && incidents.size() >= f.limit) break;
+    incidents.push_back(std::move(*i));
+  }
+  PrintList(incidents);
+  return {};
+}
+
+// The same commands through a running server's API (--server).
+Result<void> RunRemote(const std::string& verb, const IncidentFlags& f) {
+  ApiClient api(f.server, f.token);
+  const std::string path = "/api/v1/incidents/" + f.id;
+  if (verb == "list") return RemoteList(f, api);
+  if (verb == "show" || verb == "timeline") {
+    auto answer = api.Get(path);
+    if (!answer) return Fail(answer.error());
+    auto fetched = report::IncidentFromApiJson(*answer);
+    if (!fetched) return Fail(fetched.error());
+    PrintShow(verb == "timeline" ? nullptr : &fetched->incident, fetched->timeline);
+    return {};
+  }
+  if (verb == "action-items") {
+    return Fail(ErrorCode::kInvalidArgument,
+                "action-items works on the database file (--db); over the API use "
+                "GET/POST " +
+                    path + "/action_items");
+  }
+  using nlohmann::json;
+  if (verb == "ack" || verb == "mitigate" || verb == "resolve" || verb == "close") {
+    return Done(IncidentOf(api.Post(path + "/" + verb, json::object())));
+  }
+  if (verb == "reopen") return Done(IncidentOf(api.Post(path + "/reopen", {{"reason", f.reason}})));
+  if (verb == "note") return Done(IncidentOf(api.Post(path + "/notes", {{"text", f.text}})));
+  if (verb == "status") return Done(IncidentOf(api.Post(path + "/status", {{"text", f.text}})));
+  if (verb == "role") {
+    return Done(IncidentOf(api.Post(path + "/roles", {{"role", f.role}, {"person", f.person}})));
+  }
+  if (verb == "severity") {
+    return Done(
+        IncidentOf(api.Post(path + "/severity", {{"severity", f.severity}, {"reason", f.reason}})));
+  }
+  return Done(IncidentOf(
+      api.Post("/api/v1/incidents", {{"title", f.text},
+                                     {"services", f.services},
+                                     {"severity", f.severity.empty() ? "P3" : f.severity}})));
+}
+
 Result<void> Run(const std::string& verb, const IncidentFlags& f) {
+  if (!f.server.empty()) return RunRemote(verb, f);
   auto store = OpenStore(f.db, verb == "open");
   if (!store) return Fail(store.error());
   RealClock clock;
   inc::IncidentService service(**store, clock);
   const inc::Who who{f.actor.empty() ? DefaultActor() : f.actor, "cli"};
   if (verb == "list") return List(f, service);
-  if (verb == "show") return Show(f.id, service);
+  if (verb == "show" || verb == "timeline") return Show(f.id, service, verb == "timeline");
   if (verb == "ack") return Done(service.Acknowledge(f.id, who));
   if (verb == "mitigate") return Done(service.Mitigate(f.id, who));
   if (verb == "resolve") return Done(service.Resolve(f.id, who));
@@ -211,6 +307,11 @@ CLI::App* Verb(CLI::App* parent, const std::string& name, const std::string& hel
                ExitStatus& status) {
   auto* cmd = parent->add_subcommand(name, help);
   cmd->add_option("--db", f.db, "The incident database file")->capture_default_str();
+  cmd->add_option("--server", f.server,
+                  "Talk to this running server instead of the database file, e.g. "
+                  "http://127.0.0.1:9400")
+      ->envname("FIREWATCH_SERVER");
+  cmd->add_option("--token", f.token, "Bearer token for --server (default: FIREWATCH_TOKEN)");
   cmd->add_option("--actor", f.actor, "Who is acting (default: $USER)");
   cmd->callback([name, &f, &status] {
     if (auto r = Run(name, f); !r) {
@@ -236,6 +337,9 @@ void RegisterIncident(CLI::App& app, ExitStatus& status) {
   list->add_option("--severity", f.severity, "Only incidents of this severity (P1..P4)");
   list->add_option("--limit", f.limit, "At most this many")->capture_default_str();
   Verb(cmd, "show", "Show an incident and its timeline", f, status)
+      ->add_option("id", f.id, "Incident id, e.g. INC-42")
+      ->required();
+  Verb(cmd, "timeline", "Show an incident's timeline only", f, status)
       ->add_option("id", f.id, "Incident id, e.g. INC-42")
       ->required();
   for (const auto& [verb, help] : {std::pair{"ack", "Acknowledge an incident"},

@@ -167,7 +167,9 @@ void RegisterRca(CLI::App& app, ExitStatus& status) {
   rca->require_subcommand(0, 1);
   static RemoteFlags remote;
   rca->add_option("--incident", remote.incident, "Analyse this incident on the server, now");
-  rca->add_option("--server", remote.server, "The firewatch server")->capture_default_str();
+  rca->add_option("--server", remote.server, "The firewatch server")
+      ->capture_default_str()
+      ->envname("FIREWATCH_SERVER");
   rca->add_option("--token", remote.token, "Bearer token (default: FIREWATCH_TOKEN)");
   rca->add_flag("--json", remote.json, "Print the analysis as JSON");
   rca->callback([rca, &status] {

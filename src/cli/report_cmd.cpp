@@ -169,7 +169,9 @@ void RegisterReport(CLI::App& app, ExitStatus& status) {
       "API.\nImpact is counted with Logs Insights queries over the server's logs from the onset "
       "to\nresolution; the queries are printed in the report. See docs/reports.md.");
   cmd->add_option("--incident", f.incident, "Incident id, e.g. INC-42")->required();
-  cmd->add_option("--server", f.server, "firewatch server URL")->capture_default_str();
+  cmd->add_option("--server", f.server, "firewatch server URL")
+      ->capture_default_str()
+      ->envname("FIREWATCH_SERVER");
   cmd->add_option("--token", f.token, "Bearer token (default: $FIREWATCH_TOKEN)");
   cmd->add_option("--format", f.format, "markdown (md), json or html")->capture_default_str();
   cmd->add_option("--out", f.out, "Write to this file instead of stdout");

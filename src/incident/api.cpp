@@ -103,6 +103,24 @@ Response List(IncidentService& svc, const Request& req) {
   return Response::Json(200, Dump({{"status", "success"}, {"incidents", out}}));
 }
 
+// A declared incident: {"title", "services": [...], "severity": "P2"}.
+Response Declare(IncidentService& svc, const Request& req) {
+  auto title = Field(req, "title");
+  if (!title) return Response::FromError(title.error());
+  json body = json::parse(req.body, nullptr, false);
+  NewIncident n;
+  n.title = *title;
+  if (body.contains("services") && body["services"].is_array()) {
+    for (const json& s : body["services"]) {
+      if (s.is_string()) n.services.push_back(s.get<std::string>());
+    }
+  }
+  auto sev = ParseSeverity(body.value("severity", "P3"));
+  if (!sev) return Response::FromError(sev.error());
+  n.severity = *sev;
+  return Answer(svc.Declare(n, Caller(req)));
+}
+
 Response Show(IncidentService& svc, const std::string& id) {
   auto inc = svc.Get(id);
   if (!inc) return Response::FromError(inc.error());
@@ -205,6 +223,8 @@ void RegisterIncidentApi(server::HttpServer& http, IncidentService& svc, Clock& 
   using server::Role;
   http.Handle("GET", "/api/v1/incidents", Role::kViewer,
               [&svc](const Request& req) { return List(svc, req); });
+  http.Handle("POST", "/api/v1/incidents", Role::kResponder,
+              [&svc](const Request& req) { return Declare(svc, req); });
   http.Handle("GET", "/api/v1/incidents/metrics", Role::kViewer,
               [&svc, &clock](const Request& req) { return Metrics(svc, req, clock.Now()); });
   http.Handle("GET", "/api/v1/incidents/:id", Role::kViewer,
@@ -225,6 +245,11 @@ void RegisterIncidentApi(server::HttpServer& http, IncidentService& svc, Clock& 
     if (verb == "mitigate") return Answer(svc.Mitigate(id, who));
     if (verb == "resolve") return Answer(svc.Resolve(id, who));
     if (verb == "close") return Answer(svc.Close(id, who));
+    if (verb == "reopen") {
+      auto reason = Field(req, "reason");
+      if (!reason) return Response::FromError(reason.error());
+      return Answer(svc.Reopen(id, *reason, who));
+    }
     if (verb == "notes" || verb == "status") {
       auto text = Field(req, "text");
       if (!text) return Response::FromError(text.error());

@@ -31,22 +31,8 @@ for bin in prometheus prometheus-alertmanager; do
   command -v "$bin" >/dev/null || { echo "missing $bin: run scripts/setup" >&2; exit 2; }
 done
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"  # $work, $pids, cleanup, free_port, wait_ready
 
-free_port() {
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 12000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-  exit 1
-}
 
 "$PROBE" --rounds "$ROUNDS" --ports-file "$work/ports" &
 probe=$!

@@ -14,27 +14,8 @@ BUILD=${1:-build}
 FW=$BUILD/firewatch
 LOAD=$BUILD/bench/remote_write_load
 SERIES=10000 POINTS=120 BATCH=2000
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"  # $work, $pids, cleanup, free_port, wait_ready
 
-free_port() {
-  for _ in $(seq 20); do
-    p=$((20000 + RANDOM % 12000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-  exit 1
-}
-wait_ready() {  # url
-  for _ in $(seq 100); do curl -sf "$1" >/dev/null && return; sleep 0.2; done
-  echo "not ready: $1" >&2
-  exit 1
-}
 cpu_ms() { awk '{print ($14 + $15) * 10}' "/proc/$1/stat"; }  # 100 Hz ticks
 
 # run NAME: starts the receiver, sends the load, prints "name cpu_ms wall_ms".

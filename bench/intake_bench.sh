@@ -26,27 +26,8 @@ done
 have_am=1
 command -v prometheus-alertmanager >/dev/null || { have_am=0; echo "no prometheus-alertmanager (run scripts/setup): firewatch only" >&2; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"  # $work, $pids, cleanup, free_port, wait_ready
 
-free_port() {
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 12000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-  exit 1
-}
-wait_ready() {
-  for _ in $(seq 300); do curl -fsS "$1" >/dev/null 2>&1 && return; sleep 0.1; done
-  echo "not ready: $1" >&2
-  exit 1
-}
 ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 
 "$LOAD" sink --ports-file "$work/ports" --seconds 900 >/dev/null &

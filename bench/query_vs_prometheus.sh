@@ -9,9 +9,7 @@
 # Usage: bench/query_vs_prometheus.sh [path/to/firewatch]   (takes a few minutes)
 set -euo pipefail
 FW=${1:-build/firewatch}
-work=$(mktemp -d)
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"' EXIT
+. "$(dirname "$0")/lib.sh"  # $work, $pids, cleanup, free_port, wait_ready
 
 now=$(date +%s)
 start=$(( (now - 7 * 3600) / 60 * 60 ))
@@ -51,13 +49,6 @@ with open(path, "w") as f:
 PY
 echo "data: $(du -h "$work/data.om" | cut -f1) OpenMetrics, $(grep -vc '^#' "$work/data.om") samples"
 
-free_port() {
-  for _ in $(seq 20); do
-    p=$((20000 + RANDOM % 12000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-  exit 1
-}
 
 promtool tsdb create-blocks-from openmetrics "$work/data.om" "$work/prom" >/dev/null
 echo "global: {}" >"$work/prom.yml"

@@ -13,9 +13,7 @@ FW=${1:-build/firewatch}
 N=${2:-10}
 K=${3:-2000}
 D=${4:-60}
-work=$(mktemp -d)
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"' EXIT
+. "$(dirname "$0")/lib.sh"  # $work, $pids, cleanup, free_port, wait_ready
 
 # The exposition: node_exporter-like families, counters, gauges and a histogram.
 python3 - "$K" "$work/metrics.prom" <<'PY'
@@ -42,13 +40,6 @@ open(path, "w").writelines(out)
 PY
 echo "exposition: $(grep -vc '^#' "$work/metrics.prom") series, $(du -h "$work/metrics.prom" | cut -f1)"
 
-free_port() {
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 12000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-  exit 1
-}
 
 ports=()
 for _ in $(seq "$N"); do ports+=("$(free_port)"); done

@@ -9,6 +9,7 @@
 
 #include "alerting/alerting_service.h"
 #include "alerting/api.h"
+#include "alerting/db_rule_storage.h"
 #include "alerting/rule_manager.h"
 #include "incident/api.h"
 #include "incident/service.h"
@@ -17,25 +18,6 @@
 
 namespace fw::cli {
 namespace {
-
-// Rules read the whole store and write their results back into it.
-class DbRuleStorage final : public alerting::RuleStorage {
- public:
-  explicit DbRuleStorage(metrics::tsdb::Db& db) : db_(db), view_(db) {}
-  const metrics::promql::Queryable& queryable() const override { return view_; }
-  Result<void> Append(const std::vector<alerting::OutputSample>& samples) override {
-    std::vector<metrics::tsdb::LabeledSample> batch;
-    batch.reserve(samples.size());
-    for (const auto& s : samples) batch.push_back({s.labels, s.sample});
-    auto r = db_.Append(batch);
-    if (!r) return Fail(r.error());
-    return {};
-  }
-
- private:
-  metrics::tsdb::Db& db_;
-  metrics::promql::DbView view_;
-};
 
 incident::AlertEvent EventOf(const alerting::RoutedAlert& a, Timestamp now) {
   std::vector<Label> annotations;
@@ -119,7 +101,7 @@ struct ServeAlerting::Impl {
     const incident::IncidentService* incidents = nullptr;
   };
 
-  DbRuleStorage storage;
+  alerting::DbRuleStorage storage;
   Clock& clock;
   Logger& log;
   const AlertingSettings* settings = nullptr;

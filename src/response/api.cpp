@@ -5,6 +5,7 @@
 
 #include "report/records_json.h"
 #include "report/report.h"
+#include "response/responder.h"
 
 namespace fw::response {
 namespace {
@@ -20,23 +21,11 @@ Response ErrorOf(const Error& e) {
   return Response::ErrorJson(status, status == 404 ? "not_found" : "bad_data", e.ToString());
 }
 
-Timestamp OnsetOf(const incident::Incident& inc) {
-  Timestamp onset = inc.created_at;
-  for (const incident::LinkedAlert& a : inc.alerts) {
-    if (a.first_seen > 0) onset = std::min(onset, a.first_seen);
-  }
-  return onset;
-}
-
 Response Analyze(incident::IncidentService& incidents, const rca::EvidenceSources& sources,
                  const std::string& id, Timestamp now) {
   auto inc = incidents.Get(id);
   if (!inc) return ErrorOf(inc.error());
-  rca::AnalysisWindow window;
-  window.onset = OnsetOf(*inc);
-  window.now = now;
-  window.services = inc->services;
-  auto analysis = rca::Analyze(sources, window);
+  auto analysis = rca::Analyze(sources, AnalysisWindowFor(*inc, now));
   if (!analysis) return ErrorOf(analysis.error());
   std::string ranked;
   for (size_t i = 0; i < analysis->hypotheses.size() && i < 3; ++i) {

@@ -200,15 +200,18 @@ std::map<std::string, std::string> RunVars(const incident::Incident& inc,
   return v;
 }
 
-Timestamp OnsetOf(const incident::Incident& inc) {
-  Timestamp onset = inc.created_at;
-  for (const incident::LinkedAlert& a : inc.alerts) {
-    if (a.first_seen > 0) onset = std::min(onset, a.first_seen);
-  }
-  return onset;
-}
-
 }  // namespace
+
+rca::AnalysisWindow AnalysisWindowFor(const incident::Incident& inc, Timestamp now) {
+  rca::AnalysisWindow window;
+  window.onset = inc.created_at;
+  for (const incident::LinkedAlert& a : inc.alerts) {
+    if (a.first_seen > 0) window.onset = std::min(window.onset, a.first_seen);
+  }
+  window.now = now;
+  window.services = inc.services;
+  return window;
+}
 
 void Responder::Begin(ResponseCase& c, const incident::Incident& inc, Timestamp now) {
   const incident::Who who{options_.actor, "responder"};
@@ -220,11 +223,7 @@ void Responder::Begin(ResponseCase& c, const incident::Incident& inc, Timestamp 
     if (!c.acknowledged) c.acknowledged = now;
     Say(c, "ACK", inc.id + " acknowledged by the responder; gathering evidence", now);
   }
-  rca::AnalysisWindow window;
-  window.onset = OnsetOf(inc);
-  window.now = now;
-  window.services = inc.services;
-  auto analysis = options_.analyze(sources_, window);
+  auto analysis = options_.analyze(sources_, AnalysisWindowFor(inc, now));
   if (!analysis) return Escalate(c, "analysis failed: " + analysis.error().ToString(), now);
   c.analysis = std::move(*analysis);
   c.analysed = now;

@@ -46,6 +46,10 @@ struct ResponderOptions {
   std::map<std::string, std::string> vars;
 };
 
+// The window an incident is analysed over: from its onset (the earliest of
+// its creation and its alerts' first sighting) to `now`, its services.
+rca::AnalysisWindow AnalysisWindowFor(const incident::Incident& inc, Timestamp now);
+
 enum class CasePhase { kRunning, kWatching, kDone, kEscalated };
 const char* CasePhaseName(CasePhase p);
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <set>
 
+#include "alerting/db_rule_storage.h"
 #include "alerting/router.h"
 #include "alerting/rule_eval.h"
 #include "alerting/webhook.h"
@@ -19,25 +20,6 @@
 
 namespace fw::response {
 namespace {
-
-// Rules read the whole store and write recording-rule results back into it.
-class DbRuleStorage final : public alerting::RuleStorage {
- public:
-  explicit DbRuleStorage(metrics::tsdb::Db& db) : db_(db), view_(db) {}
-  const metrics::promql::Queryable& queryable() const override { return view_; }
-  Result<void> Append(const std::vector<alerting::OutputSample>& samples) override {
-    std::vector<metrics::tsdb::LabeledSample> batch;
-    batch.reserve(samples.size());
-    for (const auto& s : samples) batch.push_back({s.labels, s.sample});
-    auto r = db_.Append(batch);
-    if (!r) return Fail(r.error());
-    return {};
-  }
-
- private:
-  metrics::tsdb::Db& db_;
-  metrics::promql::DbView view_;
-};
 
 // A scrape of every target with honor_labels: the exposition's own labels
 // stay, `job` is the service, every sample stamped with the scrape time.
@@ -80,7 +62,7 @@ struct SimPipeline::Impl final : sim::SimSink {
   SimPipelineOptions options;
   std::string job;
   std::unique_ptr<metrics::tsdb::Db> db;
-  std::unique_ptr<DbRuleStorage> rule_storage;
+  std::unique_ptr<alerting::DbRuleStorage> rule_storage;
   std::unique_ptr<logs::store::LogStore> log_store;
   std::unique_ptr<logs::ingest::LineIngester> log_ingester;
   changes::ChangeLog change_log;
@@ -137,7 +119,7 @@ Result<std::unique_ptr<SimPipeline>> SimPipeline::Open(sim::Scenario scenario,
   auto db = metrics::tsdb::Db::Open(o.data_dir + "/metrics", db_options);
   if (!db) return Fail(db.error());
   impl->db = std::move(*db);
-  impl->rule_storage = std::make_unique<DbRuleStorage>(*impl->db);
+  impl->rule_storage = std::make_unique<alerting::DbRuleStorage>(*impl->db);
   auto logs = logs::store::LogStore::Open(o.data_dir + "/logs", impl->clock);
   if (!logs) return Fail(logs.error());
   impl->log_store = std::move(*logs);

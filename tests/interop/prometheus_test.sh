@@ -12,14 +12,7 @@ for tool in prometheus promtool curl jq; do
   command -v "$tool" >/dev/null || { echo "FAIL: $tool not installed (scripts/setup installs it)"; exit 1; }
 done
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/../../bench/lib.sh"  # $work, $pids, cleanup, free_port, wait_ready
 fail() { echo "FAIL: $*"; exit 1; }
 
 # 1. OpenMetrics file import.

@@ -21,6 +21,7 @@
 #include "logs/store/log_store.h"
 #include "metrics/api/prom_api.h"
 #include "rca/sim/sim_db_diagnostics.h"
+#include "response/api.h"
 #include "response/responder.h"
 #include "response/sim_pipeline.h"
 #include "runbook/sim_adapter.h"
@@ -158,7 +159,8 @@ Timestamp FirstErrors(const sim::Simulator& sim) {
 
 // --serve: the run's stores behind the usual APIs, on the simulation's clock
 // (its "now" is where the scenario ended), until SIGINT or SIGTERM.
-Result<void> ServeAfterwards(response::SimPipeline& p, const DemoOptions& o, std::ostream& out) {
+Result<void> ServeAfterwards(response::SimPipeline& p, const rca::EvidenceSources& sources,
+                             const DemoOptions& o, std::ostream& out) {
   auto token = AdminTokenFromEnv();
   if (!token) return Fail(token.error());
   server::ServerOptions opts;
@@ -169,6 +171,8 @@ Result<void> ServeAfterwards(response::SimPipeline& p, const DemoOptions& o, std
   metrics::api::RegisterPrometheusApi(http, p.db(), p.clock());
   auto logs_api = logs::api::RegisterLogsApi(http, p.logs(), p.clock());
   incident::RegisterIncidentApi(http, p.incidents(), p.clock());
+  response::RegisterResponseApi(http, p.incidents(), sources, p.clock(),
+                                {.average_order_value = o.average_order_value});
   auto port = http.Start();
   if (!port) return Fail(port.error());
   if (token->generated) out << "  admin token for this run: " << token->token << "\n";
@@ -264,7 +268,7 @@ Result<void> RunDemo(const DemoOptions& o, std::ostream& out) {
     if (!json) return Fail(ErrorCode::kIo, "cannot write " + o.json_file);
     out << "  summary: " << o.json_file << "\n";
   }
-  if (o.serve) return ServeAfterwards(p, o, out);
+  if (o.serve) return ServeAfterwards(p, sources, o, out);
   return {};
 }
 

@@ -185,32 +185,51 @@ Response Silences(AlertingService& svc, Timestamp now) {
   return Response::Json(200, Dump(list));
 }
 
-Response PagerDuty(AlertingService& svc, IntakeState& st, const Request& req, Timestamp now) {
+// Intake is durable before it is answered: journaled (fsynced), then routed.
+Result<void> Accept(AlertingService& svc, IntakeJournal* journal,
+                    const std::vector<RoutedAlert>& alerts) {
+  if (journal) {
+    if (auto r = journal->Append(alerts); !r) return r;
+  }
+  svc.Put(alerts);
+  return {};
+}
+
+Response Unavailable(const Error& e) {
+  return Response::ErrorJson(503, "unavailable",
+                             "the alert could not be made durable, send it again: " + e.ToString());
+}
+
+Response PagerDuty(AlertingService& svc, IntakeState& st, IntakeJournal* journal,
+                   const Request& req, Timestamp now) {
   auto e = ParsePagerDutyEvent(req.body, now);
   if (!e) {
     return Response::Json(400, Dump({{"status", "invalid event"},
                                      {"message", "Event object is invalid"},
                                      {"errors", json::array({e.error().message()})}}));
   }
-  std::lock_guard lock(st.mu);
+  std::vector<RoutedAlert> out;  // routed after the lock: the journal's fsync is slow
+  std::unique_lock lock(st.mu);
   if (e->action == PagerDutyEvent::Action::kTrigger) {
     RoutedAlert a = ToRoutedAlert(*e, now);
     auto old = st.by_dedup_key.find(e->dedup_key);
     if (old != st.by_dedup_key.end() && !(old->second.labels == a.labels)) {
       RoutedAlert gone = old->second;  // re-triggered with other labels: replace
       gone.ends_at = now;
-      svc.Put({gone});
+      out.push_back(std::move(gone));
     }
     st.by_dedup_key[e->dedup_key] = a;
-    svc.Put({a});
+    out.push_back(a);
   } else if (e->action == PagerDutyEvent::Action::kResolve) {
     auto it = st.by_dedup_key.find(e->dedup_key);
     if (it != st.by_dedup_key.end()) {
       it->second.ends_at = now;
-      svc.Put({it->second});
+      out.push_back(it->second);
       st.by_dedup_key.erase(it);
     }
   }
+  lock.unlock();
+  if (auto r = Accept(svc, journal, out); !r) return Unavailable(r.error());
   // acknowledge: nothing to route; incidents record it (a later stage).
   return Response::Json(
       202,
@@ -299,8 +318,16 @@ Response Explain(AlertingService& svc, const Request& req) {
 }  // namespace
 
 void RegisterAlertingApi(server::HttpServer& http, AlertingService& svc, RuleManager* rules,
-                         Clock& clock, changes::ChangeLog* changes) {
+                         Clock& clock, IntakeOptions intake) {
   auto state = std::make_shared<IntakeState>();
+  changes::ChangeLog* changes = intake.changes;
+  IntakeJournal* journal = intake.journal;
+  // PagerDuty alerts put back from the journal answer to their dedup_key again.
+  for (const RoutedAlert& a : intake.replayed) {
+    if (a.labels.Has("dedup_key") && a.ends_at == 0) {
+      state->by_dedup_key[std::string(a.labels.Get("dedup_key"))] = a;
+    }
+  }
   http.Handle("GET", "/api/v1/rules", Role::kViewer, [rules](const Request&) {
     json body = RulesJson(rules);
     AddRuleDefinitions(rules, body);
@@ -308,18 +335,20 @@ void RegisterAlertingApi(server::HttpServer& http, AlertingService& svc, RuleMan
   });
   http.Handle("GET", "/api/v1/alerts", Role::kViewer,
               [rules](const Request&) { return Alerts(rules); });
-  http.Handle("POST", "/api/v2/alerts", Role::kResponder, [&svc, &clock](const Request& req) {
-    auto alerts = ParseAlertmanagerApiAlerts(req.body, clock.Now());
-    if (!alerts) return Bad(alerts.error().message());
-    svc.Put(*alerts);
-    return Response::Json(200, "{}");
-  });
-  http.Handle("POST", "/api/v1/intake/alertmanager", Role::kResponder, [&svc](const Request& req) {
-    auto alerts = ParseAlertmanagerPayload(req.body);
-    if (!alerts) return Bad(alerts.error().message());
-    svc.Put(*alerts);
-    return Response::Json(200, Dump({{"status", "success"}, {"alerts", alerts->size()}}));
-  });
+  http.Handle("POST", "/api/v2/alerts", Role::kResponder,
+              [&svc, &clock, journal](const Request& req) {
+                auto alerts = ParseAlertmanagerApiAlerts(req.body, clock.Now());
+                if (!alerts) return Bad(alerts.error().message());
+                if (auto r = Accept(svc, journal, *alerts); !r) return Unavailable(r.error());
+                return Response::Json(200, "{}");
+              });
+  http.Handle(
+      "POST", "/api/v1/intake/alertmanager", Role::kResponder, [&svc, journal](const Request& req) {
+        auto alerts = ParseAlertmanagerPayload(req.body);
+        if (!alerts) return Bad(alerts.error().message());
+        if (auto r = Accept(svc, journal, *alerts); !r) return Unavailable(r.error());
+        return Response::Json(200, Dump({{"status", "success"}, {"alerts", alerts->size()}}));
+      });
   http.Handle("GET", "/api/v2/alerts", Role::kViewer,
               [&svc, &clock](const Request&) { return ListAlerts(svc, clock.Now()); });
   http.Handle("GET", "/api/v2/silences", Role::kViewer,
@@ -335,8 +364,8 @@ void RegisterAlertingApi(server::HttpServer& http, AlertingService& svc, RuleMan
   // PagerDuty's own paths, so existing senders only change the host, and
   // firewatch's intake paths beside the Alertmanager one.
   for (const char* path : {"/v2/enqueue", "/api/v1/intake/pagerduty"}) {
-    http.Handle("POST", path, Role::kResponder, [&svc, &clock, state](const Request& req) {
-      return PagerDuty(svc, *state, req, clock.Now());
+    http.Handle("POST", path, Role::kResponder, [&svc, &clock, state, journal](const Request& req) {
+      return PagerDuty(svc, *state, journal, req, clock.Now());
     });
   }
   for (const char* path : {"/v2/change/enqueue", "/api/v1/intake/pagerduty/change"}) {

@@ -14,17 +14,26 @@
 //   GET  /api/v1/alerts/explain?fingerprint=F or ?alert={labels JSON}
 //                                            why an alert is (not) notified
 // Writes need the responder role. Intake is idempotent: re-sending the same
-// alert (labels) or PagerDuty dedup_key updates instead of duplicating.
+// alert (labels) or PagerDuty dedup_key updates instead of duplicating; with
+// a journal it is durable when answered (503 when it could not be written).
 
 #include "alerting/alerting_service.h"
+#include "alerting/intake_journal.h"
 #include "alerting/rule_manager.h"
 #include "changes/change_log.h"
 #include "server/http.h"
 
 namespace fw::alerting {
 
-// REQUIRES: everything outlives the server; rules and changes may be null.
+struct IntakeOptions {
+  changes::ChangeLog* changes = nullptr;  // where change events go; null = kept for the list only
+  // Intake is journaled (fsynced) before it is answered; null = not durable.
+  IntakeJournal* journal = nullptr;
+  std::vector<RoutedAlert> replayed;  // what the journal gave back at start-up
+};
+
+// REQUIRES: everything outlives the server; rules may be null.
 void RegisterAlertingApi(server::HttpServer& http, AlertingService& service, RuleManager* rules,
-                         Clock& clock, changes::ChangeLog* changes = nullptr);
+                         Clock& clock, IntakeOptions intake = {});
 
 }  // namespace fw::alerting

@@ -111,6 +111,7 @@ struct ServeAlerting::Impl {
   std::unique_ptr<incident::SqliteStore> store;
   std::unique_ptr<incident::IncidentService> incidents;
   changes::ChangeLog changes;  // PagerDuty change events, for root-cause analysis
+  std::unique_ptr<alerting::IntakeJournal> journal;  // intake, durable before it is answered
   std::mutex escalation_mu;
   std::map<std::string, incident::Escalation> escalations;  // by incident id
   // Incidents whose escalation ran, so repeated notifications do not start
@@ -283,7 +284,19 @@ Result<std::unique_ptr<ServeAlerting>> ServeAlerting::Start(const AlertingSettin
       std::move(groups), impl->storage, clock,
       [raw](const alerting::GroupResult& r) { raw->alerting->OnRuleResult(r); },
       alerting::RuleManager::Options{settings.evaluation_interval, std::chrono::milliseconds(250)});
-  alerting::RegisterAlertingApi(http, *impl->alerting, impl->rules.get(), clock, &impl->changes);
+  // Alerts taken in from outside but not yet notified when the last process
+  // died come back from the journal into the router.
+  std::vector<alerting::RoutedAlert> replayed;
+  auto journal =
+      alerting::IntakeJournal::Open(data_dir + "/intake.journal", clock.Now(), &replayed);
+  if (!journal) return Fail(journal.error());
+  impl->journal = std::move(*journal);
+  if (!replayed.empty()) {
+    log.Info("intake journal replayed", {{"alerts", std::to_string(replayed.size())}});
+    impl->alerting->Put(replayed);
+  }
+  alerting::RegisterAlertingApi(http, *impl->alerting, impl->rules.get(), clock,
+                                {&impl->changes, impl->journal.get(), std::move(replayed)});
   incident::RegisterIncidentApi(http, *impl->incidents, clock);
   impl->alerting->Start();
   impl->rules->Start();

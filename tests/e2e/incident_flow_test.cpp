@@ -160,9 +160,7 @@ struct Serve {
   std::unique_ptr<httplib::Client> client;
 };
 
-std::string StateOf(const json& incident) {
-  return incident.value("status", "");
-}
+std::string StateOf(const json& incident) { return incident.value("status", ""); }
 
 struct Entry {
   int64_t seq;
@@ -430,6 +428,37 @@ struct BadConfig {
   int line;             // the position the error must name
   const char* message;  // and what it must say
 };
+
+// An alert acknowledged to its sender survives kill -9 even before the
+// router notified it: the long group_wait keeps it in the router only, the
+// intake journal brings it back on restart, and it then becomes an incident.
+TEST(IntakeDurabilityTest, AnAcknowledgedAlertSurvivesKillNineBeforeItIsRouted) {
+  HookReceiver hook;
+  const std::string dir = MakeTempDir();
+  const std::string config = Write(dir + "/firewatch.yml",
+                                   "route: {receiver: oncall, group_by: ['...'], group_wait: 3s}\n"
+                                   "receivers: [{name: oncall, webhook_configs: [{url: '" +
+                                       hook.url() + "'}]}]\n");
+  const std::string payload = R"({
+    "version": "4", "status": "firing", "receiver": "firewatch",
+    "alerts": [{"status": "firing",
+                "labels": {"alertname": "QueueStuck", "service": "billing"},
+                "annotations": {"summary": "queue not draining"},
+                "startsAt": "2026-11-25T10:00:00Z", "endsAt": "0001-01-01T00:00:00Z"}]})";
+  {
+    Serve server(config, dir + "/data");
+    auto r = server.Post("/api/v1/intake/alertmanager", payload);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    EXPECT_TRUE(server.Incidents().empty()) << "still waiting in its group";
+    server.process.Kill();
+  }
+  Serve server(config, dir + "/data");
+  ASSERT_TRUE(PollUntil([&] { return server.Incidents().size() == 1; }))
+      << "the acknowledged alert was lost with the process";
+  EXPECT_EQ(server.Incidents()[0]["alerts"][0]["labels"]["alertname"], "QueueStuck");
+  EXPECT_TRUE(PollUntil([&] { return hook.FiringFor("QueueStuck") >= 1; }));
+}
 
 TEST(IncidentFlowConfigTest, BadConfigExits2WithFileAndLine) {
   const BadConfig cases[] = {

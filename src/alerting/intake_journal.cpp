@@ -1,0 +1,178 @@
+#include "alerting/intake_journal.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace fw::alerting {
+namespace {
+
+using nlohmann::json;
+
+std::string Line(const RoutedAlert& a) {
+  json labels = json::object();
+  for (const Label& l : a.labels.labels()) labels[l.name] = l.value;
+  json annotations = json::array();
+  for (const auto& [k, v] : a.annotations) annotations.push_back({k, v});
+  return json({{"labels", labels},
+               {"annotations", annotations},
+               {"starts_at", a.starts_at},
+               {"ends_at", a.ends_at},
+               {"generator_url", a.generator_url}})
+             .dump(-1, ' ', false, json::error_handler_t::replace) +
+         "\n";
+}
+
+// A line written by Line(); false for a torn or foreign one.
+bool ParseLine(const std::string& line, RoutedAlert& a) {
+  json j = json::parse(line, nullptr, false);
+  if (!j.is_object() || !j.contains("labels") || !j["labels"].is_object()) return false;
+  std::vector<Label> labels;
+  for (auto it = j["labels"].begin(); it != j["labels"].end(); ++it) {
+    if (!it->is_string()) return false;
+    labels.push_back({it.key(), it->get<std::string>()});
+  }
+  a.labels = LabelSet(std::move(labels));
+  a.annotations.clear();
+  for (const json& kv : j.value("annotations", json::array())) {
+    if (kv.is_array() && kv.size() == 2 && kv[0].is_string() && kv[1].is_string()) {
+      a.annotations.push_back({kv[0].get<std::string>(), kv[1].get<std::string>()});
+    }
+  }
+  a.starts_at = j.value("starts_at", Timestamp{0});
+  a.ends_at = j.value("ends_at", Timestamp{0});
+  a.generator_url = j.value("generator_url", "");
+  return true;
+}
+
+Result<void> WriteAll(int fd, const std::string& data, const std::string& path) {
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Fail(ErrorCode::kIo, "cannot write " + path + ": " + std::strerror(errno));
+    done += static_cast<size_t>(n);
+  }
+  return {};
+}
+
+Result<void> SyncParent(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Fail(ErrorCode::kIo, "cannot open " + dir + ": " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return Fail(ErrorCode::kIo, "cannot fsync " + dir + ": " + std::strerror(errno));
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<IntakeJournal>> IntakeJournal::Open(const std::string& path, Timestamp now,
+                                                           std::vector<RoutedAlert>* replay,
+                                                           IntakeJournalOptions options) {
+  std::map<std::string, std::string> latest;
+  {
+    std::ifstream in(path);
+    std::string line;
+    RoutedAlert a;
+    while (std::getline(in, line)) {
+      if (in.eof()) break;  // no newline: torn by a crash mid-write
+      if (ParseLine(line, a)) latest[Fingerprint(a.labels)] = line + "\n";
+    }
+  }
+  for (auto it = latest.begin(); it != latest.end();) {
+    RoutedAlert a;
+    ParseLine(it->second, a);
+    if (a.ends_at != 0 && a.ends_at + options.keep_resolved.count() < now) {
+      it = latest.erase(it);
+      continue;
+    }
+    if (replay) replay->push_back(std::move(a));
+    ++it;
+  }
+  auto journal = std::unique_ptr<IntakeJournal>(new IntakeJournal(path, -1, options));
+  journal->latest_ = std::move(latest);
+  std::lock_guard lock(journal->mu_);
+  if (auto r = journal->CompactLocked(); !r) return Fail(r.error());
+  return journal;
+}
+
+IntakeJournal::~IntakeJournal() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<void> IntakeJournal::CompactLocked() {
+  std::string data;
+  for (const auto& [fp, line] : latest_) data += line;
+  const std::string tmp = path_ + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Fail(ErrorCode::kIo, "cannot create " + tmp + ": " + std::strerror(errno));
+  auto written = WriteAll(fd, data, tmp);
+  if (written && ::fsync(fd) != 0) {
+    written = Fail(ErrorCode::kIo, "cannot fsync " + tmp + ": " + std::strerror(errno));
+  }
+  ::close(fd);
+  if (!written) return written;
+  if (::rename(tmp.c_str(), path_.c_str()) != 0) {
+    return Fail(ErrorCode::kIo, "cannot rename " + tmp + ": " + std::strerror(errno));
+  }
+  if (auto r = SyncParent(path_); !r) return r;
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd_ < 0) return Fail(ErrorCode::kIo, "cannot open " + path_ + ": " + std::strerror(errno));
+  bytes_ = data.size();
+  return {};
+}
+
+Result<void> IntakeJournal::Append(const std::vector<RoutedAlert>& alerts) {
+  if (alerts.empty()) return {};
+  std::unique_lock lock(mu_);
+  for (const RoutedAlert& a : alerts) {
+    std::string line = Line(a);
+    pending_ += line;
+    latest_[Fingerprint(a.labels)] = std::move(line);
+  }
+  const uint64_t ticket = ++next_ticket_;
+  while (synced_ticket_ < ticket) {
+    if (syncing_) {
+      synced_cv_.wait(lock);
+      continue;
+    }
+    // This caller leads: it writes and syncs everything pending, its own
+    // lines and those of the callers waiting behind it.
+    syncing_ = true;
+    std::string batch = std::move(pending_);
+    pending_.clear();
+    const uint64_t first = synced_ticket_ + 1, covers = next_ticket_;
+    lock.unlock();
+    Result<void> r = WriteAll(fd_, batch, path_);
+    if (r && ::fdatasync(fd_) != 0) {
+      r = Fail(ErrorCode::kIo, "cannot fdatasync " + path_ + ": " + std::strerror(errno));
+    }
+    lock.lock();
+    syncing_ = false;
+    bytes_ += batch.size();
+    if (!r) {
+      failures_.emplace_back(first, covers, r.error().ToString());
+      if (failures_.size() > 16) failures_.erase(failures_.begin());
+    }
+    synced_ticket_ = covers;
+    synced_cv_.notify_all();
+    if (!r) return r;
+    if (bytes_ > options_.compact_bytes) {
+      if (auto c = CompactLocked(); !c) return c;
+    }
+  }
+  for (const auto& [from, to, error] : failures_) {
+    if (ticket >= from && ticket <= to) return Fail(ErrorCode::kIo, error);
+  }
+  return {};
+}
+
+}  // namespace fw::alerting

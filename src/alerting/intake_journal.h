@@ -1,0 +1,71 @@
+#pragma once
+// IntakeJournal: alerts received from outside (Alertmanager webhooks and API,
+// PagerDuty events) made durable before the sender gets its answer, so an
+// acknowledged alert survives kill -9 even if the router had not notified it
+// yet. Append writes one JSON line per alert and fdatasyncs; callers that
+// arrive while a sync runs share the next one (group commit), so concurrent
+// senders do not queue one fsync each.
+//
+// Open reads the journal back and returns, for replay into the router, the
+// latest record of every alert (by fingerprint) that is still firing or was
+// resolved less than `keep_resolved` ago; the file is then rewritten with just
+// those (temporary file, fsync, rename). A torn last line from a crash is
+// dropped. The file is compacted the same way whenever it passes
+// `compact_bytes`. Thread-safe.
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "alerting/router.h"
+#include "common/clock.h"
+#include "common/duration.h"
+#include "common/error.h"
+
+namespace fw::alerting {
+
+struct IntakeJournalOptions {
+  Millis keep_resolved{3'600'000};
+  uint64_t compact_bytes = 64 << 20;
+};
+
+class IntakeJournal {
+ public:
+  // `replay` receives the alerts to put back into the router.
+  static Result<std::unique_ptr<IntakeJournal>> Open(const std::string& path, Timestamp now,
+                                                     std::vector<RoutedAlert>* replay,
+                                                     IntakeJournalOptions options = {});
+  ~IntakeJournal();
+  IntakeJournal(const IntakeJournal&) = delete;
+  IntakeJournal& operator=(const IntakeJournal&) = delete;
+
+  // Returns once every alert is on disk (fdatasync'ed).
+  Result<void> Append(const std::vector<RoutedAlert>& alerts);
+
+ private:
+  IntakeJournal(std::string path, int fd, IntakeJournalOptions options)
+      : path_(std::move(path)), fd_(fd), options_(options) {}
+  Result<void> CompactLocked();  // REQUIRES: mu_ held, no sync running
+
+  std::string path_;
+  int fd_;
+  IntakeJournalOptions options_;
+  std::mutex mu_;
+  std::condition_variable synced_cv_;
+  std::map<std::string, std::string> latest_;  // fingerprint -> its latest line
+  std::string pending_;                        // lines not yet written
+  uint64_t next_ticket_ = 0;                   // last ticket handed out
+  uint64_t synced_ticket_ = 0;                 // every ticket up to this is durable
+  bool syncing_ = false;
+  uint64_t bytes_ = 0;
+  // Recent failed syncs: (first ticket, last ticket, error), so each caller
+  // they covered fails too.
+  std::vector<std::tuple<uint64_t, uint64_t, std::string>> failures_;
+};
+
+}  // namespace fw::alerting

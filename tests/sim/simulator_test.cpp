@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "../common/scratch_dir.h"
 #include "sim/builtin_scenarios.h"
 #include "sim/exposition.h"
 #include "sim/run_output.h"
@@ -135,8 +136,7 @@ TEST(SimulatorTest, ProcessListShowsLeakedConnectionsAsLongSleeps) {
 }
 
 TEST(SimulatorTest, RunToDirectoryWritesOpenMetricsAndNdjson) {
-  std::string dir = ::testing::TempDir() + "fw_sim_run_XXXXXX";
-  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  const std::string dir = fw::testing::ScratchDir("fw_sim_run");
   Simulator sim(Short("db-pool-exhaustion", 3));
   auto out = RunToDirectory(sim, dir);
   ASSERT_TRUE(out.has_value()) << out.error().ToString();

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include "../../common/scratch_dir.h"
 #include "metrics/promql/engine.h"
 #include "metrics/promql/head_storage.h"
 #include "metrics/promql/parser.h"
@@ -14,8 +15,7 @@ namespace fw::metrics::promql {
 namespace {
 
 std::string TempDir() {
-  std::string d = ::testing::TempDir() + "fw_dbview_XXXXXX";
-  EXPECT_NE(mkdtemp(d.data()), nullptr);
+  std::string d = fw::testing::ScratchDir("fw_dbview");
   return d;
 }
 

@@ -6,12 +6,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../../common/scratch_dir.h"
+
 namespace fw::metrics::tsdb {
 namespace {
 
 std::string TempDir() {
-  std::string d = ::testing::TempDir() + "fw_block_XXXXXX";
-  EXPECT_NE(mkdtemp(d.data()), nullptr);
+  std::string d = fw::testing::ScratchDir("fw_block");
   return d;
 }
 

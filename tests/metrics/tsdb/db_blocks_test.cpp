@@ -11,6 +11,7 @@
 #include <fstream>
 #include <set>
 
+#include "../../common/scratch_dir.h"
 #include "metrics/tsdb/db.h"
 
 namespace fw::metrics::tsdb {
@@ -22,8 +23,7 @@ constexpr int64_t kRange = 10'000;  // 10 s blocks keep the tests small
 constexpr int kSeries = 12;
 
 std::string TempDir() {
-  std::string d = ::testing::TempDir() + "fw_dbb_XXXXXX";
-  EXPECT_NE(mkdtemp(d.data()), nullptr);
+  std::string d = fw::testing::ScratchDir("fw_dbb");
   return d;
 }
 

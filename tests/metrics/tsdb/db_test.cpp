@@ -6,12 +6,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../../common/scratch_dir.h"
+
 namespace fw::metrics::tsdb {
 namespace {
 
 std::string TempDir() {
-  std::string d = ::testing::TempDir() + "fw_db_XXXXXX";
-  EXPECT_NE(mkdtemp(d.data()), nullptr);
+  std::string d = fw::testing::ScratchDir("fw_db");
   return d;
 }
 

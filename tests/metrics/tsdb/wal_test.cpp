@@ -11,12 +11,13 @@
 #include <fstream>
 #include <map>
 
+#include "../../common/scratch_dir.h"
+
 namespace fw::metrics::tsdb {
 namespace {
 
 std::string TempDir() {
-  std::string d = ::testing::TempDir() + "fw_wal_XXXXXX";
-  EXPECT_NE(mkdtemp(d.data()), nullptr);
+  std::string d = fw::testing::ScratchDir("fw_wal");
   return d + "/wal";
 }
 

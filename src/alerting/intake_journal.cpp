@@ -8,6 +8,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "metrics/tsdb/fileutil.h"
+
 namespace fw::alerting {
 namespace {
 
@@ -60,17 +62,6 @@ Result<void> WriteAll(int fd, const std::string& data, const std::string& path) 
   return {};
 }
 
-Result<void> SyncParent(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Fail(ErrorCode::kIo, "cannot open " + dir + ": " + std::strerror(errno));
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return Fail(ErrorCode::kIo, "cannot fsync " + dir + ": " + std::strerror(errno));
-  return {};
-}
-
 }  // namespace
 
 Result<std::unique_ptr<IntakeJournal>> IntakeJournal::Open(const std::string& path, Timestamp now,
@@ -111,18 +102,10 @@ Result<void> IntakeJournal::CompactLocked() {
   std::string data;
   for (const auto& [fp, line] : latest_) data += line;
   const std::string tmp = path_ + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Fail(ErrorCode::kIo, "cannot create " + tmp + ": " + std::strerror(errno));
-  auto written = WriteAll(fd, data, tmp);
-  if (written && ::fsync(fd) != 0) {
-    written = Fail(ErrorCode::kIo, "cannot fsync " + tmp + ": " + std::strerror(errno));
-  }
-  ::close(fd);
-  if (!written) return written;
-  if (::rename(tmp.c_str(), path_.c_str()) != 0) {
-    return Fail(ErrorCode::kIo, "cannot rename " + tmp + ": " + std::strerror(errno));
-  }
-  if (auto r = SyncParent(path_); !r) return r;
+  if (auto r = metrics::tsdb::WriteFileSynced(tmp, data); !r) return r;
+  const size_t slash = path_.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path_.substr(0, slash);
+  if (auto r = metrics::tsdb::RenameSynced(tmp, path_, dir); !r) return r;
   if (fd_ >= 0) ::close(fd_);
   fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
   if (fd_ < 0) return Fail(ErrorCode::kIo, "cannot open " + path_ + ": " + std::strerror(errno));

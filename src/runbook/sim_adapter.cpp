@@ -34,30 +34,6 @@ std::map<std::string, int> LiveVersions(const sim::Simulator& sim) {
   return n;
 }
 
-// Unescapes `a="x",b="y"` (the sim's pre-rendered labels) into pairs.
-std::vector<Label> ParseLabels(std::string_view s) {
-  std::vector<Label> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    const size_t eq = s.find('=', i);
-    if (eq == std::string_view::npos || eq + 1 >= s.size()) break;
-    Label l{std::string(s.substr(i, eq - i)), ""};
-    i = eq + 2;  // past ="
-    while (i < s.size() && s[i] != '"') {
-      if (s[i] == '\\' && i + 1 < s.size()) {
-        ++i;
-        l.value += s[i] == 'n' ? '\n' : s[i];
-      } else {
-        l.value += s[i];
-      }
-      ++i;
-    }
-    out.push_back(std::move(l));
-    i += 2;  // past ",
-  }
-  return out;
-}
-
 }  // namespace
 
 Result<sim::ActionSpec> SimAdapter::ToSpec(const ActionCall& call, std::string& note) const {
@@ -156,36 +132,7 @@ Result<ActionOutcome> SimAdapter::Run(const ActionCall& call, bool dry_run) {
 
 void SimMetrics::OnScrape(Timestamp t, const sim::Simulator& s) {
   now_ = t;
-  s.Collect(*this);
-}
-
-const LabelSet& SimMetrics::Labels(std::string_view name, std::string_view labels,
-                                   std::string_view le) {
-  std::string key;
-  key.reserve(name.size() + labels.size() + le.size() + 2);
-  key.append(name).append("|").append(labels).append("|").append(le);
-  auto it = cache_.find(key);
-  if (it != cache_.end()) return it->second;
-  std::vector<Label> pairs = ParseLabels(labels);
-  pairs.push_back({"__name__", std::string(name)});
-  if (!le.empty()) pairs.push_back({"le", std::string(le)});
-  return cache_.emplace(std::move(key), LabelSet(std::move(pairs))).first->second;
-}
-
-void SimMetrics::Sample(const sim::MetricFamily& family, std::string_view labels, double value) {
-  store_.Add(Labels(family.name, labels), {now_, value});
-}
-
-void SimMetrics::Histogram(const sim::MetricFamily& family, std::string_view labels,
-                           std::span<const double> bounds, std::span<const int64_t> cumulative,
-                           double sum) {
-  const std::string base = family.name;
-  for (size_t b = 0; b < cumulative.size(); ++b) {
-    const std::string le = b < bounds.size() ? sim::FormatValue(bounds[b]) : "+Inf";
-    store_.Add(Labels(base + "_bucket", labels, le), {now_, static_cast<double>(cumulative[b])});
-  }
-  store_.Add(Labels(base + "_count", labels), {now_, static_cast<double>(cumulative.back())});
-  store_.Add(Labels(base + "_sum", labels), {now_, sum});
+  s.Collect(writer_);
 }
 
 }  // namespace fw::runbook

@@ -17,11 +17,10 @@
 // _bucket/_sum/_count series).
 
 #include <string>
-#include <unordered_map>
 
 #include "alerting/memory_rule_storage.h"
 #include "runbook/execution.h"
-#include "sim/metric_writer.h"
+#include "sim/labeled_writer.h"
 #include "sim/simulator.h"
 
 namespace fw::runbook {
@@ -39,7 +38,7 @@ class SimAdapter final : public ActionAdapter {
   std::string actor_;
 };
 
-class SimMetrics final : public sim::SimSink, private sim::MetricWriter {
+class SimMetrics final : public sim::SimSink {
  public:
   void OnLog(std::string_view) override {}
   void OnChange(std::string_view) override {}
@@ -49,15 +48,9 @@ class SimMetrics final : public sim::SimSink, private sim::MetricWriter {
   alerting::MemoryRuleStorage& store() { return store_; }
 
  private:
-  void Sample(const sim::MetricFamily& family, std::string_view labels, double value) override;
-  void Histogram(const sim::MetricFamily& family, std::string_view labels,
-                 std::span<const double> bounds, std::span<const int64_t> cumulative,
-                 double sum) override;
-  const LabelSet& Labels(std::string_view name, std::string_view labels, std::string_view le = {});
-
   Timestamp now_ = 0;
-  std::unordered_map<std::string, LabelSet> cache_;  // "name|labels|le" -> parsed
   alerting::MemoryRuleStorage store_;
+  sim::LabeledWriter writer_{[this](const LabelSet& l, double v) { store_.Add(l, {now_, v}); }};
 };
 
 }  // namespace fw::runbook

@@ -34,6 +34,9 @@ class EventSource {
  public:
   virtual ~EventSource() = default;
   virtual void SetHints(const ScanHints&) {}
+  // True when every event Scan returns passed the hints' line_filter, so a
+  // caller whose filter the line_filter is exactly need not test it again.
+  virtual bool AppliesLineFilter() const { return false; }
   // Up to n sources that, scanned one after another, return the events of
   // this one, for scanning on n threads; empty when this source cannot be
   // split (the default). The parts keep this source's hints; they may refer

@@ -4,10 +4,40 @@
 #include <cmath>
 #include <cstdlib>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 namespace fw::logs {
 namespace {
 
 constexpr int kMaxDepth = 64;
+
+// The length of the run at p (of at most n bytes) holding no quote, no
+// backslash and no control character: the bytes a string copies as they are.
+// Sixteen at a time where SSE2 is there; strings are most of a log line.
+size_t PlainRun(const char* p, size_t n) {
+  size_t i = 0;
+#ifdef __SSE2__
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i below_space = _mm_set1_epi8(0x1F);
+  for (; i + 16 <= n; i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    // x <= 0x1F unsigned exactly when min(x, 0x1F) == x.
+    const __m128i stop =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
+                     _mm_cmpeq_epi8(_mm_min_epu8(x, below_space), x));
+    if (const int mask = _mm_movemask_epi8(stop))
+      return i + static_cast<size_t>(__builtin_ctz(mask));
+  }
+#endif
+  for (; i < n; ++i) {
+    const unsigned char c = static_cast<unsigned char>(p[i]);
+    if (c == '"' || c == '\\' || c < 0x20) break;
+  }
+  return i;
+}
 
 class Flattener {
  public:
@@ -70,10 +100,14 @@ class Flattener {
       Emit(path, Value::String(std::move(str)));
       return true;
     }
-    if (Literal("true")) return Emit(path, Value::Bool(true)), true;
-    if (Literal("false")) return Emit(path, Value::Bool(false)), true;
-    if (Literal("null")) return true;
+    if (c == 't' || c == 'f') {
+      const bool b = c == 't';
+      if (!Literal(b ? "true" : "false")) return false;
+      return Emit(path, Value::Bool(b)), true;
+    }
+    if (c == 'n') return Literal("null");
     double d;
+    if (!Wanted(path)) return SkipNumber();
     if (!ParseNumber(d)) return false;
     Emit(path, Value::Number(d));
     return true;
@@ -86,13 +120,21 @@ class Flattener {
     const size_t base = path.size();
     while (true) {
       SkipSpace();
-      std::string key;
-      if (!Peek('"') || !ParseString(key)) return false;
+      if (!Peek('"')) return false;
+      if (base > 0) path += '.';
+      // Most keys have no escapes: append them straight from the line.
+      const size_t run = PlainRun(s_.data() + i_ + 1, s_.size() - i_ - 1);
+      if (i_ + 1 + run < s_.size() && s_[i_ + 1 + run] == '"') {
+        path.append(s_.data() + i_ + 1, run);
+        i_ += run + 2;
+      } else {
+        key_.clear();  // reused: no allocation per key
+        if (!ParseString(key_)) return false;
+        path += key_;
+      }
       SkipSpace();
       if (!Peek(':')) return false;
       ++i_;
-      if (base > 0) path += '.';
-      path += key;
       if (!ParseValue(path, depth + 1)) return false;
       path.resize(base);
       SkipSpace();
@@ -224,11 +266,7 @@ class Flattener {
     ++i_;  // "
     while (i_ < s_.size()) {
       // Copy the run up to the next quote, backslash or control character at once.
-      size_t j = i_;
-      while (j < s_.size() && s_[j] != '"' && s_[j] != '\\' &&
-             static_cast<unsigned char>(s_[j]) >= 0x20) {
-        ++j;
-      }
+      const size_t j = i_ + PlainRun(s_.data() + i_, s_.size() - i_);
       out.append(s_.data() + i_, j - i_);
       i_ = j;
       if (i_ >= s_.size()) return false;
@@ -244,6 +282,8 @@ class Flattener {
     ++i_;  // "
     const size_t n = s_.size();
     while (i_ < n) {
+      i_ += PlainRun(s_.data() + i_, n - i_);
+      if (i_ >= n) return false;
       const char c = s_[i_++];
       if (c == '"') return true;
       if (static_cast<unsigned char>(c) < 0x20) return false;
@@ -255,8 +295,8 @@ class Flattener {
     return false;
   }
 
-  bool ParseNumber(double& d) {
-    const size_t start = i_;
+  // Moves past a number, checking its grammar; false when it has none.
+  bool ScanNumber(bool& exponent) {
     if (Peek('-')) ++i_;
     auto digits = [&] {
       const size_t from = i_;
@@ -272,11 +312,31 @@ class Flattener {
       ++i_;
       if (digits() == 0) return false;
     }
-    if (Peek('e') || Peek('E')) {
+    exponent = Peek('e') || Peek('E');
+    if (exponent) {
       ++i_;
       if (Peek('+') || Peek('-')) ++i_;
       if (digits() == 0) return false;
     }
+    return true;
+  }
+
+  // A number not kept: converted only when it could be out of a double's
+  // range, which makes the line not JSON.
+  bool SkipNumber() {
+    const size_t start = i_;
+    bool exponent;
+    if (!ScanNumber(exponent)) return false;
+    if (!exponent && i_ - start <= 300) return true;
+    i_ = start;
+    double d;
+    return ParseNumber(d);
+  }
+
+  bool ParseNumber(double& d) {
+    const size_t start = i_;
+    bool exponent;
+    if (!ScanNumber(exponent)) return false;
     const auto [end, ec] = std::from_chars(s_.data() + start, s_.data() + i_, d);
     // Too small for a double is 0; too large is not a number we can hold,
     // and the line is kept as plain text (nlohmann-json agrees on both).
@@ -292,7 +352,7 @@ class Flattener {
   std::vector<std::pair<std::string, Value>>& out_;
   size_t first_field_;
   const FieldSet* wanted_;
-  std::string scratch_;
+  std::string scratch_, key_;
 };
 
 }  // namespace

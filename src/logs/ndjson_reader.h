@@ -37,6 +37,7 @@ class FileEventSource final : public EventSource {
   Result<void> Scan(const TimeRange& range,
                     const std::function<bool(const LogEvent&)>& fn) override;
   void SetHints(const ScanHints& hints) override { hints_ = hints; }
+  bool AppliesLineFilter() const override { return true; }
   std::vector<std::unique_ptr<EventSource>> Split(size_t n) override;
   void set_min_split_bytes(uint64_t bytes) { min_split_bytes_ = bytes; }
   // Over this source and its parts.

@@ -71,13 +71,29 @@ std::optional<std::pair<Timestamp, size_t>> ParseLeadingTime(std::string_view s)
   return std::make_pair(secs * 1000 + millis, i);
 }
 
+namespace {
+
+// Whether a projection observes anything that needs the line decoded: a
+// discovered field or the time (the built-in @ fields come from the reader).
+bool NeedsDecoding(const FieldSet* wanted) {
+  if (!wanted) return true;
+  for (const std::string& n : wanted->names) {
+    if (n != "@message" && n != "@log" && n != "@logStream" && n != "@ingestionTime") return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 LogEvent DecodeLine(std::string_view line, Timestamp fallback_time, const FieldSet* wanted) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   LogEvent e;
   if (!wanted || wanted->Contains("@message")) e.message = std::string(line);
   e.timestamp = fallback_time;
+  if (!NeedsDecoding(wanted)) return e;
   size_t first = line.find_first_not_of(" \t");
   if (first != std::string_view::npos && line[first] == '{') {
+    if (wanted) e.fields.reserve(wanted->names.size());
     if (FlattenJsonObject(line, e.fields, wanted)) {
       e.json = true;
       if (auto t = TimeFromJson(e.fields)) {
@@ -87,6 +103,7 @@ LogEvent DecodeLine(std::string_view line, Timestamp fallback_time, const FieldS
       return e;
     }
   }
+  if (wanted && !wanted->Contains("@timestamp")) return e;
   if (auto t = ParseLeadingTime(line)) {
     e.timestamp = t->first;
     e.has_time = true;

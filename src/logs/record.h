@@ -40,7 +40,10 @@ struct LogEvent {
 
 // Decodes one line. `fallback_time` is used when the line carries no time.
 // With `wanted` (a query's projection), only those JSON fields are kept and
-// @message is left empty unless wanted; the time is found as without it.
+// @message is left empty unless wanted; the time is read only when @timestamp
+// is wanted (then from whichever of the JSON time keys are wanted), and a
+// projection of nothing but @message, @log, @logStream and @ingestionTime
+// leaves the line undecoded.
 LogEvent DecodeLine(std::string_view line, Timestamp fallback_time,
                     const FieldSet* wanted = nullptr);
 

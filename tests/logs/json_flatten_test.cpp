@@ -42,8 +42,10 @@ Fields Sorted(Fields f) {
 // UTF-8, which nlohmann rejects and the flattener passes through.
 Json RandomJson(std::mt19937& rng, int depth, bool ascii = false) {
   static const char* kStrings[] = {
-      "",          "a",           "GET /cart", "q\"uote", "back\\slash",
-      "tab\there", "line\nbreak", "/slash",    "ünï",     "\xF0\x9F\x98\x80"};
+      "", "a", "GET /cart", "q\"uote", "back\\slash", "tab\there", "line\nbreak", "/slash",
+      // Longer than the 16 bytes the string scanner takes at once.
+      "HikariPool-1 - Connection is not available, request timed out after 15000ms.",
+      "twenty bytes and then a \"quote\" and a \\ and more", "ünï", "\xF0\x9F\x98\x80"};
   const int kind = depth > 3 ? static_cast<int>(rng() % 5) : static_cast<int>(rng() % 7);
   switch (kind) {
     case 0:
@@ -101,9 +103,13 @@ TEST(JsonFlattenTest, RejectsWhatTheReferenceRejects) {
       text[rng() % text.size()] = alphabet[rng() % alphabet.size()];
     }
     const Json ref = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-    Fields mine;
+    Fields mine, projected;
     const bool ok = FlattenJsonObject(text, mine);
     ASSERT_EQ(ok, ref.is_object()) << text;
+    // A projection keeps fewer fields (numbers not kept are only checked)
+    // but gives the same verdict.
+    const FieldSet one_key{{"a"}};
+    ASSERT_EQ(FlattenJsonObject(text, projected, &one_key), ok) << text;
     rejected += !ok;
     if (ok) {
       Fields want;
@@ -132,6 +138,14 @@ TEST(JsonFlattenTest, EscapesNumbersAndEdges) {
     Fields out;
     EXPECT_FALSE(FlattenJsonObject(bad, out)) << bad;
     EXPECT_TRUE(out.empty()) << bad;
+    const FieldSet nothing_wanted{{"other"}};
+    EXPECT_FALSE(FlattenJsonObject(bad, out, &nothing_wanted)) << bad << " (projected)";
+  }
+  for (const char* bad : {"{\"a\":1.}", "{\"a\":.5}", "{\"a\":-01}", "{\"a\":1e}",
+                          "{\"a\":\"a string longer than sixteen bytes\x1f\"}"}) {
+    Fields out;
+    const FieldSet nothing_wanted{{"other"}};
+    EXPECT_FALSE(FlattenJsonObject(bad, out, &nothing_wanted)) << bad;
   }
   std::string deep = "{\"x\":";
   for (int i = 0; i < 70; ++i) deep += "[";

@@ -11,11 +11,14 @@ namespace {
 
 bool Like(const Value& left, const Expr& pattern, const Row& row,
           std::span<const Value> aggregates) {
-  const std::string s = left.ToString();
+  // Strings (most often @message) are matched in place, not copied.
+  std::string printed;
+  if (left.kind() != Value::Kind::kString) printed = left.ToString();
+  const std::string_view s = left.kind() == Value::Kind::kString ? left.str() : printed;
   if (pattern.kind == ExprKind::kRegex) return RE2::PartialMatch(s, *pattern.re);
   const Value p = Eval(pattern, row, aggregates);
   if (p.is_null()) return false;
-  return s.find(p.ToString()) != std::string::npos;
+  return s.find(p.ToString()) != std::string_view::npos;
 }
 
 Value Arithmetic(Op op, const Value& a, const Value& b) {
@@ -128,6 +131,11 @@ const Value* Row::Find(std::string_view name) const {
   for (const auto& [n, v] : cells) {
     if (n == name) return &v;
   }
+  if (event) {
+    for (const auto& [n, v] : event->fields) {
+      if (n == name) return &v;
+    }
+  }
   return nullptr;
 }
 
@@ -141,21 +149,29 @@ void Row::Set(std::string_view name, Value v) {
   cells.emplace_back(std::string(name), std::move(v));
 }
 
+void Row::Own() {
+  if (!event) return;
+  const LogEvent* e = event;
+  event = nullptr;
+  const size_t shadowing = cells.size();
+  for (const auto& [name, v] : e->fields) {
+    bool shadowed = false;
+    for (size_t i = 0; i < shadowing && !shadowed; ++i) shadowed = cells[i].first == name;
+    if (!shadowed) cells.emplace_back(name, v);
+  }
+}
+
 Row RowFromEvent(const LogEvent& e, int64_t seq) {
   Row r;
   r.time = e.timestamp;
   r.seq = seq;
-  r.cells.reserve(5 + e.fields.size());
+  r.cells.reserve(5);
   r.cells.emplace_back("@timestamp", Value::Time(e.timestamp));
   r.cells.emplace_back("@message", Value::String(e.message));
   r.cells.emplace_back("@logStream", Value::String(e.log_stream));
   r.cells.emplace_back("@log", Value::String(e.log_group));
   if (e.ingestion_time) r.cells.emplace_back("@ingestionTime", Value::Time(*e.ingestion_time));
-  for (const auto& [name, v] : e.fields) {
-    // The event's own @timestamp/@message win over same-named JSON keys.
-    if (!name.empty() && name[0] == '@' && r.Find(name)) continue;
-    r.cells.emplace_back(name, v);
-  }
+  r.event = &e;
   return r;
 }
 

@@ -26,11 +26,20 @@ struct Row {
   Timestamp time = 0;       // the event's @timestamp (0 for stats rows)
   int64_t seq = 0;          // order of arrival, for stable ordering
   bool from_stats = false;  // cells are stats outputs, named by alias or text
+  // The event a streamed row reads its discovered fields from, in place (a
+  // copy of every field per event was most of a query's time); cells shadow
+  // them. Own() before the row outlives the event.
+  const LogEvent* event = nullptr;
 
   const Value* Find(std::string_view name) const;
   void Set(std::string_view name, Value v);  // replaces, or appends a new cell
+  void Own();  // copies the event's fields into cells and lets go of it
 };
 
+// A row with the event's @timestamp, @message, @logStream, @log (and
+// @ingestionTime) as cells and its discovered fields read from `e`, which
+// must outlive the row or its Own(). The built-in fields win over JSON keys
+// of the same name.
 Row RowFromEvent(const LogEvent& e, int64_t seq);
 
 // Evaluates `e` on `row`. `aggregates` holds a stats command's aggregate

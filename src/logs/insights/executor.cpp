@@ -164,6 +164,13 @@ class Executor {
     hints.fields = &needs_.fields;
     if (needs_.line_filter) hints.line_filter = &needs_.line_filter;
     source.SetHints(hints);
+    // The source applies the leading filter itself: skip it, and read only
+    // what the commands after it need.
+    if (needs_.line_filter && needs_.filter_exact && source.AppliesLineFilter()) {
+      first_ = 1;
+      hints.fields = &needs_.fields_after;
+      source.SetHints(hints);
+    }
     size_t b = 0;
     while (b < cmds.size() && IsStreaming(cmds[b].kind)) ++b;
     auto scanned = Scan(source, range, b);
@@ -236,7 +243,7 @@ class Executor {
       return std::nullopt;
     }
     Row row = RowFromEvent(e, lane.seq++);
-    for (size_t i = 0; i < b; ++i) {
+    for (size_t i = first_; i < b; ++i) {
       if (!ApplyStreaming(q_.commands[i], row)) return std::nullopt;
     }
     ++lane.matched;
@@ -261,10 +268,12 @@ class Executor {
       } else if (pattern_) {
         added = pattern_->Add(*row);
       } else if (top_) {
+        row->Own();
         added = top_->Add(std::move(*row));
       } else if (static_cast<int64_t>(rows_.size()) >= limits_.max_rows) {
         added = RowLimit(limits_.max_rows);
       } else {
+        row->Own();
         rows_.push_back(std::move(*row));
       }
       if (!added) lane.failure = added.error();
@@ -378,6 +387,7 @@ class Executor {
   bool ordered_ = false;
   bool has_limit_ = false;
   QueryNeeds needs_;
+  size_t first_ = 0;  // the first streaming command to apply per event
 };
 
 }  // namespace

@@ -41,57 +41,77 @@ struct Walk {
   }
 };
 
-// One conjunct of the leading filter as a raw-line test, or null.
-std::function<bool(std::string_view)> LineTest(const Expr& e) {
-  if (e.kind != ExprKind::kBinary || e.args.size() != 2) return nullptr;
+// A raw-line test for one conjunct of the leading filter, and whether it is
+// exactly the conjunct (else it only never fails where the conjunct holds).
+struct LineTest {
+  std::function<bool(std::string_view)> test;  // empty: no test for this conjunct
+  bool exact = false;
+};
+
+LineTest TestFor(const Expr& e) {
+  if (e.kind != ExprKind::kBinary || e.args.size() != 2) return {};
   const Expr& l = *e.args[0];
   const Expr& r = *e.args[1];
-  if (l.kind != ExprKind::kField) return nullptr;
+  if (l.kind != ExprKind::kField) return {};
   const bool like = e.op == Op::kLike || e.op == Op::kMatch;
   if (like && l.name == "@message") {
     if (r.kind == ExprKind::kRegex && r.re) {
       const re2::RE2* re = r.re.get();
-      return [re](std::string_view line) { return RE2::PartialMatch(line, *re); };
+      return {[re](std::string_view line) { return RE2::PartialMatch(line, *re); }, true};
     }
     if (r.kind == ExprKind::kLiteral && r.literal.kind() == Value::Kind::kString) {
       std::string text = r.literal.str();
-      return [text](std::string_view line) { return line.find(text) != std::string_view::npos; };
+      return {[text](std::string_view line) { return line.find(text) != std::string_view::npos; },
+              true};
     }
-    return nullptr;
+    return {};
   }
   if (e.op == Op::kEq && !l.name.empty() && l.name[0] != '@' && r.kind == ExprKind::kLiteral &&
       r.literal.kind() == Value::Kind::kString && !r.literal.str().empty() &&
       !r.literal.AsNumber()) {
     std::string text = r.literal.str();
-    return [text](std::string_view line) {
-      return std::memchr(line.data(), '\\', line.size()) != nullptr ||
-             line.find(text) != std::string_view::npos;
-    };
+    return {[text](std::string_view line) {
+              return std::memchr(line.data(), '\\', line.size()) != nullptr ||
+                     line.find(text) != std::string_view::npos;
+            },
+            false};
   }
-  return nullptr;
+  return {};
 }
 
-void Conjuncts(const Expr& e, std::vector<std::function<bool(std::string_view)>>& out) {
+// Adds the tests of the conjuncts of e; false when some conjunct has no
+// exact test.
+bool Conjuncts(const Expr& e, std::vector<std::function<bool(std::string_view)>>& out) {
   if (e.kind == ExprKind::kBinary && e.op == Op::kAnd) {
-    Conjuncts(*e.args[0], out);
-    Conjuncts(*e.args[1], out);
-    return;
+    const bool left = Conjuncts(*e.args[0], out);
+    return Conjuncts(*e.args[1], out) && left;
   }
-  if (auto t = LineTest(e)) out.push_back(std::move(t));
+  LineTest t = TestFor(e);
+  if (t.test) out.push_back(std::move(t.test));
+  return t.exact;
+}
+
+// What commands [from, end) observe. Rows not grouped by a stats command
+// come out in event-time order, so then time is observed too.
+FieldSet Observed(const Query& query, size_t from, bool time_needed) {
+  Walk w;
+  for (size_t i = from; i < query.commands.size(); ++i) w.Visit(query.commands[i]);
+  bool stats = false;
+  for (const Command& c : query.commands) stats = stats || c.kind == CommandKind::kStats;
+  // Without stats, the result columns are event fields (@timestamp,
+  // @message, parsed ones); with it they are its outputs.
+  if (!stats) {
+    for (const std::string& c : ResultColumns(query)) w.Add(c);
+  }
+  if (time_needed) {
+    for (const char* key : {"@timestamp", "timestamp", "time", "ts"}) w.Add(key);
+  }
+  return FieldSet{std::move(w.names)};
 }
 
 }  // namespace
 
 QueryNeeds AnalyzeNeeds(const Query& query, const TimeRange& range) {
-  Walk w;
-  for (const Command& c : query.commands) w.Visit(c);
-  for (const std::string& c : ResultColumns(query)) w.Add(c);
-  const bool time_seen =
-      w.reads_time || std::find(w.names.begin(), w.names.end(), "@timestamp") != w.names.end();
-  for (const char* key : {"@timestamp", "timestamp", "time", "ts"}) w.Add(key);
-  QueryNeeds needs;
-  needs.fields.names = std::move(w.names);
-
   const auto& cmds = query.commands;
   size_t b = 0;
   while (b < cmds.size() &&
@@ -99,13 +119,18 @@ QueryNeeds AnalyzeNeeds(const Query& query, const TimeRange& range) {
           cmds[b].kind == CommandKind::kFields || cmds[b].kind == CommandKind::kDisplay)) {
     ++b;
   }
+  // Events meet stats before anything that keeps them in time order.
   const bool stats_next = b < cmds.size() && cmds[b].kind == CommandKind::kStats;
-  if (cmds.empty() || cmds[0].kind != CommandKind::kFilter || range.start || range.end ||
-      time_seen || !stats_next) {
-    return needs;
-  }
+  Walk w;
+  for (const Command& c : cmds) w.Visit(c);
+  const bool time_seen =
+      w.reads_time || std::find(w.names.begin(), w.names.end(), "@timestamp") != w.names.end();
+  const bool time_needed = time_seen || range.start || range.end || !stats_next;
+  QueryNeeds needs;
+  needs.fields = Observed(query, 0, time_needed);
+  if (cmds.empty() || cmds[0].kind != CommandKind::kFilter || time_needed) return needs;
   std::vector<std::function<bool(std::string_view)>> tests;
-  Conjuncts(*cmds[0].condition, tests);
+  const bool exact = Conjuncts(*cmds[0].condition, tests);
   if (tests.empty()) return needs;
   needs.line_filter = [tests = std::move(tests)](std::string_view line) {
     for (const auto& t : tests) {
@@ -113,6 +138,10 @@ QueryNeeds AnalyzeNeeds(const Query& query, const TimeRange& range) {
     }
     return true;
   };
+  if (exact) {
+    needs.filter_exact = true;
+    needs.fields_after = Observed(query, 1, false);
+  }
   return needs;
 }
 

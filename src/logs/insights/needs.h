@@ -14,6 +14,14 @@
 //    unseen cannot change anything else: no time range, and the events meet
 //    a stats command that reads no time (a skipped line's time would be the
 //    fallback time of the untimed lines after it).
+//  - filter_exact: line_filter is exactly the leading filter (every conjunct
+//    tests @message), so a source that applies it (EventSource::
+//    AppliesLineFilter) spares the executor that filter; fields_after is
+//    then the projection: what the commands after it observe.
+//  - Event time is read (the JSON time keys are in fields) only when the
+//    query can observe it: a time range, @timestamp or a time function, or
+//    the implicit most-recent-first order of rows that no stats or pattern
+//    groups. Otherwise a source may leave every event's time unset.
 
 #include <functional>
 #include <string_view>
@@ -27,6 +35,8 @@ namespace fw::logs::insights {
 struct QueryNeeds {
   FieldSet fields;
   std::function<bool(std::string_view)> line_filter;  // empty: none
+  bool filter_exact = false;
+  FieldSet fields_after;  // set when filter_exact
 };
 
 // REQUIRES: query came from ParseQuery and outlives the result.

@@ -30,20 +30,65 @@ Result<size_t> StatsRunner::GroupOf(const std::string& id, std::vector<Value>&& 
 }
 
 Result<void> StatsRunner::Add(const Row& row) {
-  std::vector<Value> keys;
-  keys.reserve(c_.by.size());
+  // The group id is built from the printed `by` values without copying
+  // them; the values are kept only for a new group.
+  const size_t n = c_.by.size();
+  scratch_.resize(n);
+  refs_.resize(n);
   id_.clear();
-  for (const NamedExpr& b : c_.by) {
-    keys.push_back(Eval(*b.expr, row));
-    id_ += keys.back().is_null() ? 'N' : 'V';
-    id_ += keys.back().ToString();
+  for (size_t i = 0; i < n; ++i) {
+    const Expr& e = *c_.by[i].expr;
+    if (e.kind == ExprKind::kField) {
+      refs_[i] = row.Find(e.name);
+    } else {
+      scratch_[i] = Eval(e, row);
+      refs_[i] = &scratch_[i];
+    }
+    const Value* v = refs_[i];
+    if (!v || v->is_null()) {
+      id_ += 'N';
+    } else {
+      id_ += 'V';
+      AppendPrinted(i, *v);
+    }
     id_ += '\x1f';
   }
-  auto g = GroupOf(id_, std::move(keys));
-  if (!g) return Fail(g.error());
-  for (AggState& s : groups_[*g].aggs) held_ += s.Add(row);
+  auto it = index_.find(id_);
+  size_t g;
+  if (it != index_.end()) {
+    g = it->second;
+  } else {
+    std::vector<Value> keys;
+    keys.reserve(n);
+    for (const Value* v : refs_) keys.push_back(v ? *v : Value());
+    auto made = GroupOf(id_, std::move(keys));
+    if (!made) return Fail(made.error());
+    g = *made;
+  }
+  for (AggState& s : groups_[g].aggs) held_ += s.Add(row);
   if (held_ > limits_.max_rows) return RowLimit(limits_.max_rows);
   return {};
+}
+
+void StatsRunner::AppendPrinted(size_t i, const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::kString:
+      id_ += v.str();
+      return;
+    case Value::Kind::kTimestamp: {
+      // bin() gives the same time for long runs of rows: print it once.
+      if (printed_times_.size() <= i) printed_times_.resize(i + 1);
+      auto& [t, text] = printed_times_[i];
+      if (text.empty() || t != v.number()) {
+        t = v.number();
+        text = v.ToString();
+      }
+      id_ += text;
+      return;
+    }
+    default:
+      id_ += v.ToString();
+  }
 }
 
 Result<void> StatsRunner::Merge(StatsRunner&& later) {

@@ -42,6 +42,7 @@ class StatsRunner {
     std::vector<AggState> aggs;
   };
   Result<size_t> GroupOf(const std::string& id, std::vector<Value>&& keys);
+  void AppendPrinted(size_t key, const Value& v);  // v's display form, to id_
 
   const Command& c_;
   const QueryLimits& limits_;
@@ -49,7 +50,11 @@ class StatsRunner {
   std::vector<Group> groups_;
   std::vector<std::string> ids_;  // by group, for Merge
   int64_t held_ = 0;
-  std::string id_;  // scratch
+  // Scratch, reused across rows.
+  std::string id_;
+  std::vector<Value> scratch_;
+  std::vector<const Value*> refs_;
+  std::vector<std::pair<double, std::string>> printed_times_;  // last time per key
 };
 
 }  // namespace fw::logs::insights

@@ -116,6 +116,15 @@ enum class CommandKind {
   kParse,
   kDedup,
   kPattern,
+  kDiff,
+};
+
+// What `diff` compares the query's time range with.
+enum class DiffBaseline {
+  kPrecedingRange,  // the range of the same length just before
+  kPreviousDay,     // the same range a day (a week, a calendar month) earlier
+  kPreviousWeek,
+  kPreviousMonth,
 };
 
 struct Command {
@@ -131,6 +140,7 @@ struct Command {
   std::shared_ptr<const re2::RE2> pattern;  // parse: compiled glob or regex
   std::vector<std::string> captures;        // parse: field per capture group
   std::vector<std::string> dedup_fields;    // dedup
+  DiffBaseline baseline = DiffBaseline::kPrecedingRange;  // diff
 };
 
 struct Query {

@@ -3,11 +3,14 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cmath>
+#include <map>
 #include <optional>
 #include <queue>
 #include <thread>
 #include <unordered_map>
 
+#include "logs/civil_time.h"
 #include "logs/insights/aggregate.h"
 #include "logs/insights/eval.h"
 #include "logs/insights/needs.h"
@@ -152,32 +155,77 @@ void Dedup(std::vector<Row>& rows, const std::vector<std::string>& fields) {
   rows = std::move(kept);
 }
 
+// The same UTC wall time a calendar month earlier; the day is clamped to the
+// month's length (March 31 -> February 28).
+Timestamp MonthEarlier(Timestamp t) {
+  constexpr Timestamp kDay = 86'400'000;
+  const Timestamp days = t >= 0 ? t / kDay : (t - kDay + 1) / kDay;
+  const Timestamp in_day = t - days * kDay;
+  int64_t y;
+  int m, d;
+  CivilFromDays(days, y, m, d);
+  if (--m == 0) {
+    m = 12;
+    --y;
+  }
+  const int64_t next_month_first =
+      m == 12 ? DaysFromCivil(y + 1, 1, 1) : DaysFromCivil(y, m + 1, 1);
+  const int length = static_cast<int>(next_month_first - DaysFromCivil(y, m, 1));
+  return DaysFromCivil(y, m, std::min(d, length)) * kDay + in_day;
+}
+
+// Joins pattern rows of the query's range (now) and of the baseline
+// (before) by @pattern into diff rows, most grown first.
+std::vector<Row> DiffPatterns(std::vector<Row> now, std::vector<Row> before) {
+  struct Counts {
+    double now = 0, before = 0;
+    Value sample;
+  };
+  std::map<std::string, Counts> by_pattern;
+  auto add = [&](std::vector<Row>& rows, bool is_now) {
+    for (Row& r : rows) {
+      const Value* pattern = r.Find("@pattern");
+      const Value* count = r.Find("@sampleCount");
+      if (!pattern || !count) continue;
+      Counts& c = by_pattern[pattern->ToString()];
+      (is_now ? c.now : c.before) = count->AsNumber().value_or(0);
+      if (const Value* sample = r.Find("@sample"); sample && (is_now || c.sample.is_null())) {
+        c.sample = *sample;
+      }
+    }
+  };
+  add(now, true);
+  add(before, false);
+  std::vector<Row> out;
+  for (auto& [pattern, c] : by_pattern) {
+    Row r;
+    r.from_stats = true;
+    r.Set("@pattern", Value::String(pattern));
+    r.Set("@sampleCount", Value::Number(c.now));
+    r.Set("@previousSampleCount", Value::Number(c.before));
+    r.Set("@change", Value::Number(c.now - c.before));
+    // A pattern the baseline never had has no percentage: it is new.
+    r.Set("@changePercent",
+          c.before > 0 ? Value::Number(std::round((c.now - c.before) / c.before * 1000) / 10)
+                       : Value());
+    r.Set("@sample", std::move(c.sample));
+    out.push_back(std::move(r));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const Row& a, const Row& b) {
+    return a.Find("@change")->number() > b.Find("@change")->number();
+  });
+  for (size_t i = 0; i < out.size(); ++i) out[i].seq = static_cast<int64_t>(i);
+  return out;
+}
+
 class Executor {
  public:
-  Executor(const Query& q, Clock& clock, const QueryLimits& limits)
-      : q_(q), clock_(clock), limits_(limits) {}
+  // Runs commands [0, end) of q.
+  Executor(const Query& q, Clock& clock, const QueryLimits& limits, size_t end)
+      : q_(q), clock_(clock), limits_(limits), end_(end) {}
 
   Result<QueryResult> Run(EventSource& source, const TimeRange& range) {
-    const auto& cmds = q_.commands;
-    needs_ = AnalyzeNeeds(q_, range);
-    ScanHints hints;
-    hints.fields = &needs_.fields;
-    if (needs_.line_filter) hints.line_filter = &needs_.line_filter;
-    source.SetHints(hints);
-    // The source applies the leading filter itself: skip it, and read only
-    // what the commands after it need.
-    if (needs_.line_filter && needs_.filter_exact && source.AppliesLineFilter()) {
-      first_ = 1;
-      hints.fields = &needs_.fields_after;
-      source.SetHints(hints);
-    }
-    size_t b = 0;
-    while (b < cmds.size() && IsStreaming(cmds[b].kind)) ++b;
-    auto scanned = Scan(source, range, b);
-    if (!scanned) return std::unexpected(scanned.error());
-    for (size_t i = *scanned; i < cmds.size(); ++i) {
-      if (auto ok = ApplyHeld(cmds[i]); !ok) return std::unexpected(ok.error());
-    }
+    if (auto ok = Rows(source, range); !ok) return std::unexpected(ok.error());
     if (!ordered_) SortRows(rows_, nullptr);
     if (!has_limit_ && static_cast<int64_t>(rows_.size()) > limits_.default_limit) {
       rows_.resize(limits_.default_limit);
@@ -195,6 +243,69 @@ class Executor {
   }
 
  private:
+  // Runs the commands into rows_ (ordered_ says whether they are in order).
+  Result<void> Rows(EventSource& source, const TimeRange& range) {
+    const auto& cmds = q_.commands;
+    needs_ = AnalyzeNeeds(q_, range);
+    ScanHints hints;
+    hints.fields = &needs_.fields;
+    if (needs_.line_filter) hints.line_filter = &needs_.line_filter;
+    source.SetHints(hints);
+    // The source applies the leading filter itself: skip it, and read only
+    // what the commands after it need.
+    if (needs_.line_filter && needs_.filter_exact && source.AppliesLineFilter()) {
+      first_ = 1;
+      hints.fields = &needs_.fields_after;
+      source.SetHints(hints);
+    }
+    size_t b = 0;
+    while (b < end_ && IsStreaming(cmds[b].kind)) ++b;
+    auto scanned = Scan(source, range, b);
+    if (!scanned) return std::unexpected(scanned.error());
+    for (size_t i = *scanned; i < end_; ++i) {
+      auto ok =
+          cmds[i].kind == CommandKind::kDiff ? ApplyDiff(source, range, i) : ApplyHeld(cmds[i]);
+      if (!ok) return std::unexpected(ok.error());
+    }
+    return {};
+  }
+
+  // The rows of the pattern before cmds[i] over the baseline range, joined
+  // by template with those of the query's range.
+  Result<void> ApplyDiff(EventSource& source, const TimeRange& range, size_t i) {
+    auto base = BaselineRange(range, q_.commands[i].baseline);
+    if (!base) return std::unexpected(base.error());
+    Executor before(q_, clock_, limits_, i);
+    if (auto ok = before.Rows(source, *base); !ok) return ok;
+    result_.records_scanned += before.result_.records_scanned;
+    result_.records_matched += before.result_.records_matched;
+    rows_ = DiffPatterns(std::move(rows_), std::move(before.rows_));
+    ordered_ = true;
+    return {};
+  }
+
+  Result<TimeRange> BaselineRange(const TimeRange& range, DiffBaseline baseline) const {
+    if (!range.start) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "diff needs the query's time range to compare with an earlier one: give "
+                  "--start (and --end) or --since");
+    }
+    const Timestamp start = *range.start;
+    const Timestamp end = range.end ? *range.end : clock_.Now();
+    constexpr Timestamp kDay = 86'400'000;
+    switch (baseline) {
+      case DiffBaseline::kPrecedingRange:
+        return TimeRange{start - (end - start), start};
+      case DiffBaseline::kPreviousDay:
+        return TimeRange{start - kDay, end - kDay};
+      case DiffBaseline::kPreviousWeek:
+        return TimeRange{start - 7 * kDay, end - 7 * kDay};
+      case DiffBaseline::kPreviousMonth:
+        return TimeRange{MonthEarlier(start), MonthEarlier(end)};
+    }
+    return TimeRange{};
+  }
+
   // Streams events through commands [0, b) into the first holding command.
   // Returns the index of the first command still to apply to the held rows.
   // Chooses how the first holding command cmds[b] receives rows: a stats or
@@ -202,7 +313,7 @@ class Executor {
   // or a plain vector. Returns the index of the first command left to apply.
   size_t PlanHolder(size_t b) {
     const auto& cmds = q_.commands;
-    const size_t n = cmds.size();
+    const size_t n = end_;
     if (b < n && cmds[b].kind == CommandKind::kStats) {
       stats_.emplace(cmds[b], limits_);
       return b + 1;
@@ -379,6 +490,7 @@ class Executor {
   const Query& q_;
   Clock& clock_;
   const QueryLimits& limits_;
+  size_t end_;
   QueryResult result_;
   std::vector<Row> rows_;
   std::optional<StatsRunner> stats_;
@@ -420,6 +532,10 @@ std::vector<std::string> ResultColumns(const Query& query) {
         set = true;
         fresh = true;
         break;
+      case CommandKind::kDiff:
+        cols = {"@pattern", "@sampleCount",   "@previousSampleCount",
+                "@change",  "@changePercent", "@sample"};
+        break;
       case CommandKind::kParse:
         for (const std::string& n : c.captures) {
           if (!n.empty()) add(parsed, n);
@@ -438,7 +554,7 @@ std::vector<std::string> ResultColumns(const Query& query) {
 
 Result<QueryResult> Execute(const Query& query, EventSource& source, const TimeRange& range,
                             Clock& clock, const QueryLimits& limits) {
-  return Executor(query, clock, limits).Run(source, range);
+  return Executor(query, clock, limits, query.commands.size()).Run(source, range);
 }
 
 }  // namespace fw::logs::insights

@@ -21,7 +21,7 @@ constexpr CommandName kCommands[] = {
     {"filter", CommandKind::kFilter},   {"stats", CommandKind::kStats},
     {"sort", CommandKind::kSort},       {"limit", CommandKind::kLimit},
     {"parse", CommandKind::kParse},     {"dedup", CommandKind::kDedup},
-    {"pattern", CommandKind::kPattern},
+    {"pattern", CommandKind::kPattern}, {"diff", CommandKind::kDiff},
 };
 
 // Words that end a list item or start a clause, so they cannot name a field
@@ -124,9 +124,20 @@ Result<Query> Parser::Run() {
   query.text = std::string(q_);
   if (Peek().kind == TokenKind::kEof)
     return ErrorAt(Peek().pos, "empty query: expected a command such as fields, filter or stats");
+  bool diffed = false;
   while (true) {
     auto c = ParseCommand();
     if (!c) return std::unexpected(c.error());
+    if (c->kind == CommandKind::kDiff) {
+      // diff compares templates, so it reads what pattern made.
+      if (query.commands.empty() || query.commands.back().kind != CommandKind::kPattern) {
+        return ErrorAt(c->pos,
+                       "diff compares patterns: put it right after a pattern command, "
+                       "as in: pattern @message | diff");
+      }
+      if (diffed) return ErrorAt(c->pos, "a query can have one diff");
+      diffed = true;
+    }
     query.commands.push_back(std::move(*c));
     const Token& t = Peek();
     if (t.kind == TokenKind::kEof) break;
@@ -149,7 +160,7 @@ Result<Command> Parser::ParseCommand() {
   }
   if (!known) {
     return Unexpected(
-        t, "a command (fields, display, filter, stats, sort, limit, parse, dedup, pattern)");
+        t, "a command (fields, display, filter, stats, sort, limit, parse, dedup, pattern, diff)");
   }
   Take();
   Result<void> ok;
@@ -181,6 +192,9 @@ Result<Command> Parser::ParseCommand() {
       break;
     case CommandKind::kPattern:
       ok = ParseSourceField(c);
+      break;
+    case CommandKind::kDiff:
+      ok = ParseDiff(c);
       break;
   }
   if (!ok) return std::unexpected(ok.error());
@@ -295,6 +309,24 @@ Result<void> Parser::ParseSourceField(Command& c) {
   c.source->text = "@message";
   c.source->pos = first.pos;
   return {};
+}
+
+Result<void> Parser::ParseDiff(Command& c) {
+  static constexpr std::pair<std::string_view, DiffBaseline> kBaselines[] = {
+      {"previousday", DiffBaseline::kPreviousDay},
+      {"previousweek", DiffBaseline::kPreviousWeek},
+      {"previousmonth", DiffBaseline::kPreviousMonth},
+  };
+  const Token& t = Peek();
+  if (t.kind != TokenKind::kIdentifier || t.quoted) return {};
+  for (const auto& [word, baseline] : kBaselines) {
+    if (Lower(t.text) == word) {
+      c.baseline = baseline;
+      Take();
+      return {};
+    }
+  }
+  return Unexpected(t, "previousDay, previousWeek, previousMonth, \"|\" or end of query");
 }
 
 Result<void> Parser::ParseParse(Command& c) {

@@ -25,6 +25,7 @@ class Parser {
   Result<void> ParseStats(Command& c);
   Result<void> ParseSort(Command& c);
   Result<void> ParseLimit(Command& c);
+  Result<void> ParseDiff(Command& c);
   Result<void> ParseParse(Command& c);
   Result<void> ParseDedup(Command& c);
   Result<void> ParseSourceField(Command& c);

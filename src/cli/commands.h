@@ -33,6 +33,7 @@ void RegisterSilence(CLI::App& app, ExitStatus& status);
 void RegisterRca(CLI::App& app, ExitStatus& status);
 void RegisterRunbook(CLI::App& app, ExitStatus& status);
 void RegisterReport(CLI::App& app, ExitStatus& status);
+void RegisterOnCall(CLI::App& app, ExitStatus& status);
 // Adds `rules` under the `check` command.
 void AddCheckRules(CLI::App& check, ExitStatus& status);
 

@@ -11,6 +11,7 @@
 
 #include "cli/api_client.h"
 #include "cli/commands.h"
+#include "cli/table.h"
 #include "incident/service.h"
 #include "incident/sqlite_store.h"
 #include "report/api_json.h"
@@ -62,21 +63,6 @@ std::string Join(const std::vector<std::string>& v, std::string_view sep) {
 }
 
 // Prints rows as left-aligned columns; the last column is not padded.
-void PrintTable(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width;
-  for (const auto& row : rows) {
-    width.resize(std::max(width.size(), row.size()));
-    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
-  }
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t c = 0; c < row.size(); ++c) {
-      line += row[c];
-      if (c + 1 < row.size()) line += std::string(width[c] - row[c].size() + 2, ' ');
-    }
-    std::cout << line << "\n";
-  }
-}
 
 void PrintList(const std::vector<inc::Incident>& incidents) {
   std::vector<std::vector<std::string>> rows = {
@@ -89,7 +75,7 @@ void PrintList(const std::vector<inc::Incident>& incidents) {
   if (incidents.empty()) {
     std::cout << "no incidents\n";
   } else {
-    PrintTable(rows);
+    PrintTable(rows, std::cout);
   }
 }
 
@@ -126,7 +112,7 @@ void PrintTimeline(const std::vector<inc::TimelineEntry>& timeline) {
     rows.push_back(
         {"  " + Time(e.time), e.actor, e.source, std::string(inc::EntryKindName(e.kind)), e.text});
   }
-  PrintTable(rows);
+  PrintTable(rows, std::cout);
 }
 
 void PrintShow(const inc::Incident* i, const std::vector<inc::TimelineEntry>& timeline);
@@ -158,7 +144,8 @@ void PrintShow(const inc::Incident* i, const std::vector<inc::TimelineEntry>& ti
               {"acknowledged", Time(i->acknowledged_at)},
               {"mitigated", Time(i->mitigated_at)},
               {"resolved", Time(i->resolved_at)},
-              {"closed", Time(i->closed_at)}});
+              {"closed", Time(i->closed_at)}},
+             std::cout);
   if (!i->alerts.empty()) {
     std::cout << "\nalerts:\n";
     for (const inc::LinkedAlert& a : i->alerts) {

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   fw::cli::RegisterRca(app, status);
   fw::cli::RegisterRunbook(app, status);
   fw::cli::RegisterReport(app, status);
+  fw::cli::RegisterOnCall(app, status);
 
   try {
     app.parse(argc, argv);

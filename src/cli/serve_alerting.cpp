@@ -12,6 +12,7 @@
 #include "alerting/db_rule_storage.h"
 #include "alerting/rule_manager.h"
 #include "incident/api.h"
+#include "incident/oncall_api.h"
 #include "incident/service.h"
 #include "incident/sqlite_store.h"
 #include "metrics/promql/db_storage.h"
@@ -298,6 +299,7 @@ Result<std::unique_ptr<ServeAlerting>> ServeAlerting::Start(const AlertingSettin
   alerting::RegisterAlertingApi(http, *impl->alerting, impl->rules.get(), clock,
                                 {&impl->changes, impl->journal.get(), std::move(replayed)});
   incident::RegisterIncidentApi(http, *impl->incidents, clock);
+  incident::RegisterOnCallApi(http, settings.oncall, clock);
   impl->alerting->Start();
   impl->rules->Start();
   impl->escalation_thread = std::jthread([raw](std::stop_token s) { raw->EscalationLoop(s); });

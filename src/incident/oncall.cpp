@@ -182,6 +182,27 @@ std::vector<Shift> Schedule::Shifts(Timestamp from, Timestamp to) const {
   return out;
 }
 
+OnCallAt WhoIsOnCall(const Schedule& s, Timestamp at) {
+  OnCallAt out;
+  out.schedule = &s;
+  out.user = s.OnCall(at);
+  // Handoffs fall on minutes: walk minute starts out from the instant.
+  const Timestamp minute = at - ((at % kMinute) + kMinute) % kMinute;
+  for (Timestamp t = minute; t >= minute - kShiftSearch; t -= kMinute) {
+    if (s.OnCall(t - 1) != out.user) {
+      out.since = t;
+      break;
+    }
+  }
+  for (Timestamp t = minute + kMinute; t <= minute + kShiftSearch; t += kMinute) {
+    if (s.OnCall(t) != out.user) {
+      out.until = t;
+      break;
+    }
+  }
+  return out;
+}
+
 const Schedule* OnCallConfig::FindSchedule(const std::string& name) const {
   for (const Schedule& s : schedules) {
     if (s.name == name) return &s;

@@ -92,6 +92,17 @@ struct OnCallConfig {
   std::vector<std::string> Resolve(const std::string& target, Timestamp t) const;
 };
 
+// Who a schedule has on call at an instant, and the shift around it.
+struct OnCallAt {
+  const Schedule* schedule = nullptr;
+  std::string user;  // "" when nobody
+  // Bounds of the shift (or gap) holding the instant, looked for at most
+  // kShiftSearch away (minute resolution); nullopt when farther.
+  std::optional<Timestamp> since, until;
+};
+inline constexpr Timestamp kShiftSearch = 14LL * 24 * 3'600'000;
+OnCallAt WhoIsOnCall(const Schedule& s, Timestamp at);
+
 // Reads `schedules` and `escalation_policies` from a config document.
 // Problems (unknown zones, bad times, unknown targets) go to `r`.
 OnCallConfig ParseOnCall(YamlReader& r, const YAML::Node& doc);

@@ -82,6 +82,47 @@ TEST(ScheduleTest, ShiftsMergeMinutes) {
   EXPECT_EQ(shifts[2].user, "alice");
 }
 
+TEST(ScheduleTest, WhoIsOnCallBoundsTheShiftAcrossDst) {
+  OnCallConfig cfg = Load(kConfig);
+  const Schedule& s = *cfg.FindSchedule("primary");
+  // Saturday 2026-03-28 12:00, Berlin: the weekly layer alone covers the
+  // weekend; its shift runs Monday 09:00 to Monday 09:00, across the spring
+  // change, so it is an hour shorter than a week.
+  const OnCallAt w = WhoIsOnCall(s, Berlin(2026, 3, 28, 12, 0));
+  ASSERT_FALSE(w.user.empty());
+  ASSERT_TRUE(w.since && w.until);
+  EXPECT_EQ(*w.since, Berlin(2026, 3, 27, 17, 0)) << "office hours end Friday 17:00";
+  EXPECT_EQ(*w.until, Berlin(2026, 3, 30, 9, 0)) << "office hours start Monday 09:00";
+  EXPECT_EQ(s.OnCall(*w.since), w.user);
+  EXPECT_NE(s.OnCall(*w.since - 1), w.user);
+  EXPECT_NE(s.OnCall(*w.until), w.user);
+  // An override bounds the shift exactly.
+  const OnCallAt xmas = WhoIsOnCall(s, Berlin(2026, 12, 25, 12, 0));
+  EXPECT_EQ(xmas.user, "erin");
+  EXPECT_EQ(xmas.since, ParseTimestamp("2026-12-24T00:00:00Z").value());
+  EXPECT_EQ(xmas.until, ParseTimestamp("2026-12-27T00:00:00Z").value());
+  // Nobody: the nights schedule by day, bounded by 06:00 and 22:00 UTC.
+  const OnCallAt day = WhoIsOnCall(*cfg.FindSchedule("nights"),
+                                   ParseTimestamp("2026-06-01T12:00:00Z").value());
+  EXPECT_EQ(day.user, "");
+  EXPECT_EQ(day.since, ParseTimestamp("2026-06-01T06:00:00Z").value());
+  EXPECT_EQ(day.until, ParseTimestamp("2026-06-01T22:00:00Z").value());
+}
+
+TEST(ScheduleTest, WhoIsOnCallSaysWhenTheShiftIsBeyondTheSearch) {
+  OnCallConfig cfg = Load(R"(
+schedules:
+  - name: quarterly
+    layers:
+      - {start: "2026-01-01 00:00", rotation: 90d, users: [ann, ben]}
+)");
+  const OnCallAt w = WhoIsOnCall(*cfg.FindSchedule("quarterly"),
+                                 ParseTimestamp("2026-02-15T00:00:00Z").value());
+  EXPECT_EQ(w.user, "ann");
+  EXPECT_FALSE(w.since) << "the handoff is 45 days back, past the 14-day search";
+  EXPECT_FALSE(w.until);
+}
+
 TEST(EscalationTest, LevelsRepeatUntilAcknowledged) {
   OnCallConfig cfg = Load(kConfig);
   const Timestamp t0 = TimeZone::Utc().FromLocal({2026, 5, 2, 3, 0, 0});  // Saturday night

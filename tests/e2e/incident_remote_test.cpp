@@ -1,7 +1,10 @@
 // `firewatch incident ... --server`: the incident commands against a running
-// server, through its API, and `firewatch rca --incident` on the same server.
+// server, through its API, and `firewatch rca --incident` on the same server;
+// `firewatch oncall who --server` against `--config`.
 
 #include <gtest/gtest.h>
+
+#include <fstream>
 
 #include "subprocess.h"
 
@@ -71,6 +74,40 @@ TEST_F(IncidentRemoteTest, ErrorsSayWhatTheServerAnswered) {
                    {"FIREWATCH_TOKEN=wrong"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("401"), std::string::npos) << r.err;
+}
+
+// `oncall who` prints the same from a config file and from a server that
+// runs with it; a server without schedules says so.
+TEST(OnCallRemoteTest, TheServerAnswersAsTheConfigFileDoes) {
+  const std::string dir = MakeTempDir();
+  const std::string config = dir + "/firewatch.yml";
+  std::ofstream(config) << R"(schedules:
+  - name: primary
+    time_zone: America/New_York
+    layers:
+      - {start: "2026-01-05 09:00", rotation: 1w, users: [alice, bob]}
+)";
+  Background server(
+      {FIREWATCH_BIN, "serve", "--config", config, "--data", dir + "/data", "--port", "0"},
+      {"FIREWATCH_TOKEN=remote-e2e"});
+  const std::string line = server.ReadLine();
+  ASSERT_EQ(line.rfind("listening on ", 0), 0u) << line;
+  const std::string url = line.substr(13);
+  const std::string at = "2026-03-10T12:00:00Z";  // the week after the US spring change
+  RunResult local = fw::e2e::Run({FIREWATCH_BIN, "oncall", "who", "--config", config, "--at", at});
+  RunResult remote = fw::e2e::Run({FIREWATCH_BIN, "oncall", "who", "--server", url, "--at", at});
+  ASSERT_EQ(local.exit_code, 0) << local.err;
+  ASSERT_EQ(remote.exit_code, 0) << remote.err;
+  EXPECT_EQ(local.out, remote.out);
+  EXPECT_NE(remote.out.find("primary   bob      2026-03-09 09:00 Mon -04:00  "
+                            "2026-03-16 09:00 Mon -04:00  America/New_York"),
+            std::string::npos)
+      << remote.out;
+  RunResult shifts =
+      fw::e2e::Run({FIREWATCH_BIN, "oncall", "shifts", "--server", url, "--schedule", "nope"});
+  EXPECT_NE(shifts.exit_code, 0);
+  EXPECT_NE(shifts.err.find("no schedule \"nope\" (configured: primary)"), std::string::npos)
+      << shifts.err;
 }
 
 }  // namespace

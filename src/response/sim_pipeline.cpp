@@ -13,6 +13,8 @@
 #include "logs/ingest/line_ingest.h"
 #include "logs/store/log_store.h"
 #include "metrics/ingest/label_set_handler.h"
+#include "metrics/ingest/vanished_series.h"
+#include "metrics/model.h"
 #include "metrics/promql/db_storage.h"
 #include "metrics/tsdb/db.h"
 #include "sim/exposition.h"
@@ -74,7 +76,8 @@ struct SimPipeline::Impl final : sim::SimSink {
   std::set<std::string> known_incidents;
   PipelineObserver* observer = nullptr;
   bool scraped = false;
-  Result<void> failure;  // the first error a sink callback met
+  metrics::ingest::VanishedSeries vanished;  // a removed instance's series go stale
+  Result<void> failure;                      // the first error a sink callback met
 
   void OnLog(std::string_view line) override {
     std::string text(line);
@@ -94,6 +97,10 @@ struct SimPipeline::Impl final : sim::SimSink {
     if (!parsed) {
       if (failure) failure = Fail(parsed.error());
       return;
+    }
+    for (const auto& sample : batch.samples) vanished.Seen(sample.labels);
+    for (LabelSet& gone : vanished.EndScrape()) {
+      batch.samples.push_back({std::move(gone), {t, metrics::StaleNaN()}});
     }
     if (auto r = db->Append(batch.samples); !r && failure) failure = Fail(r.error());
     scraped = true;

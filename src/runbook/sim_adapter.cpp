@@ -6,6 +6,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "metrics/model.h"
 #include "runbook/promql_eval.h"
 
 namespace fw::runbook {
@@ -133,6 +134,7 @@ Result<ActionOutcome> SimAdapter::Run(const ActionCall& call, bool dry_run) {
 void SimMetrics::OnScrape(Timestamp t, const sim::Simulator& s) {
   now_ = t;
   s.Collect(writer_);
+  for (const LabelSet& gone : vanished_.EndScrape()) store_.Add(gone, {now_, metrics::StaleNaN()});
 }
 
 }  // namespace fw::runbook

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "alerting/memory_rule_storage.h"
+#include "metrics/ingest/vanished_series.h"
 #include "runbook/execution.h"
 #include "sim/labeled_writer.h"
 #include "sim/simulator.h"
@@ -50,7 +51,11 @@ class SimMetrics final : public sim::SimSink {
  private:
   Timestamp now_ = 0;
   alerting::MemoryRuleStorage store_;
-  sim::LabeledWriter writer_{[this](const LabelSet& l, double v) { store_.Add(l, {now_, v}); }};
+  metrics::ingest::VanishedSeries vanished_;  // a removed instance's series go stale
+  sim::LabeledWriter writer_{[this](const LabelSet& l, double v) {
+    store_.Add(l, {now_, v});
+    vanished_.Seen(l);
+  }};
 };
 
 }  // namespace fw::runbook

@@ -5,6 +5,8 @@
 #include "changes/change_log.h"
 #include "logs/event_source.h"
 #include "logs/record.h"
+#include "metrics/ingest/vanished_series.h"
+#include "metrics/model.h"
 #include "rca/sim/sim_db_diagnostics.h"
 #include "sim/labeled_writer.h"
 #include "sim/simulator.h"
@@ -16,6 +18,7 @@ struct IncidentRun::State final : sim::SimSink {
       : simulator(sc),
         writer([this](const LabelSet& l, double v) {
           storage.Add(l, {scrape_time, v});
+          vanished.Seen(l);
         }),
         db(simulator) {}
 
@@ -28,12 +31,16 @@ struct IncidentRun::State final : sim::SimSink {
   void OnScrape(Timestamp t, const sim::Simulator& s) override {
     scrape_time = t;
     s.Collect(writer);
+    for (const LabelSet& gone : vanished.EndScrape()) {
+      storage.Add(gone, {scrape_time, metrics::StaleNaN()});
+    }
   }
 
   sim::Simulator simulator;
   alerting::MemoryRuleStorage storage;
   Timestamp scrape_time = 0;
   sim::LabeledWriter writer;
+  metrics::ingest::VanishedSeries vanished;  // a removed instance's series go stale
   std::vector<logs::LogEvent> events;
   std::unique_ptr<logs::VectorEventSource> log_source;
   changes::ChangeLog change_log;

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <iostream>
+#include <thread>
 
 #include "cli/commands.h"
 #include "cli/config_file.h"
@@ -31,8 +32,9 @@ struct ServeFlags {
   std::string bind = "127.0.0.1";
   int port = 9400;
   size_t max_body_bytes = 32 << 20;
-  std::string config;     // firewatch.yml; empty: no scraping
-  StorageFlags storage;   // block range, retention
+  std::string config;    // firewatch.yml; empty: no scraping
+  StorageFlags storage;  // block range, retention
+  LogRetentionFlags log_retention;
   bool data_set = false;  // --data given: it wins over storage.dir
   bool bind_set = false;  // --bind / --port given: they win over server.listen
   bool port_set = false;
@@ -72,6 +74,10 @@ void Serve(const ServeFlags& f, ExitStatus& status) {
   Logger log(clock, std::cerr);
   auto db_options = ToDbOptions(f.storage, clock);
   if (!db_options) return ReportError(db_options.error(), status);
+  logs::store::StoreOptions log_options;
+  if (auto ok = ApplyLogRetention(f.log_retention, log_options); !ok) {
+    return ReportError(ok.error(), status);
+  }
   auto db = metrics::tsdb::Db::Open(data, *db_options);
   if (!db) return ReportError(db.error(), status);
   const auto& opened = (*db)->open_stats();
@@ -102,8 +108,21 @@ void Serve(const ServeFlags& f, ExitStatus& status) {
   api_options.on_append = appended;
   metrics::api::RegisterPrometheusApi(http, **db, clock, api_options);
   metrics::api::RegisterStatsApi(http, **db, clock);
-  auto log_store = logs::store::LogStore::Open(data + "/logs", clock);  // docs/logs.md
+  auto log_store = logs::store::LogStore::Open(data + "/logs", clock, log_options);  // docs/logs.md
   if (!log_store) return ReportError(log_store.error(), status);
+  // Retention also runs at each segment rotation; this catches a store that
+  // stopped growing.
+  std::jthread log_retention([&store = **log_store, &clock, &log](std::stop_token stop) {
+    while (clock.SleepUntil(clock.Now() + 60'000, stop)) {
+      auto r = store.ApplyRetention();
+      if (!r) {
+        log.Error("log retention failed", {{"error", r.error().ToString()}});
+      } else if (r->segments_deleted > 0) {
+        log.Info("log retention", {{"segments_deleted", std::to_string(r->segments_deleted)},
+                                   {"bytes_deleted", std::to_string(r->bytes_deleted)}});
+      }
+    }
+  });
   auto logs_api = logs::api::RegisterLogsApi(http, **log_store, clock);
   // Analysis and reports over the server's own stores (no database client:
   // its diagnostics show as a gap in the analysis).
@@ -205,6 +224,7 @@ void RegisterServe(CLI::App& app, ExitStatus& status) {
   serve->add_option("--max-body-bytes", f.max_body_bytes, "Largest request body accepted")
       ->capture_default_str();
   AddStorageFlags(serve, f.storage);
+  AddLogRetentionFlags(serve, f.log_retention);
   serve->add_option("--config", f.config,
                     "firewatch.yml: server, storage, scrape_configs, rule_files, route, ... "
                     "(check it with `firewatch check config FILE`)");

@@ -5,12 +5,16 @@
 //   --storage.tsdb.retention.size 10GB   oldest blocks go past this (0: none)
 //   --storage.tsdb.block-range 2h        the head is cut into blocks of this
 // `--retention` is accepted as a short form of the first.
+// The log store's retention, for `firewatch serve`, in the same style:
+//   --logs.retention.time 15d            segments ingested longer ago go
+//   --logs.retention.size 0              oldest segments go past this (0: none)
 
 #include <CLI/CLI.hpp>
 #include <string>
 
 #include "common/clock.h"
 #include "common/error.h"
+#include "logs/store/log_store.h"
 #include "metrics/tsdb/db.h"
 
 namespace fw::cli {
@@ -22,6 +26,16 @@ struct StorageFlags {
 };
 
 void AddStorageFlags(CLI::App* cmd, StorageFlags& flags);
+
+struct LogRetentionFlags {
+  std::string time = "15d";
+  std::string size = "0";
+};
+
+void AddLogRetentionFlags(CLI::App* cmd, LogRetentionFlags& flags);
+
+// The options' retention_ms and max_bytes; kInvalidArgument names the bad flag.
+Result<void> ApplyLogRetention(const LogRetentionFlags& flags, logs::store::StoreOptions& options);
 
 // kInvalidArgument names the bad flag. `clock` must outlive the Db.
 Result<metrics::tsdb::DbOptions> ToDbOptions(const StorageFlags& flags, Clock& clock);

@@ -373,6 +373,12 @@ void RegisterAlertingApi(server::HttpServer& http, AlertingService& svc, RuleMan
       return Change(*state, changes, req, clock.Now());
     });
   }
+  // Senders post these at high rates; only their failures belong in the info log.
+  for (const char* path :
+       {"/api/v2/alerts", "/api/v1/intake/alertmanager", "/v2/enqueue", "/api/v1/intake/pagerduty",
+        "/v2/change/enqueue", "/api/v1/intake/pagerduty/change"}) {
+    http.LogQuietly("POST", path);
+  }
   http.Handle("GET", "/api/v1/changes", Role::kViewer, [state](const Request&) {
     std::lock_guard lock(state->mu);
     return Ok(json(state->changes));

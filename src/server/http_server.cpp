@@ -1,22 +1,17 @@
-// HttpServer on cpp-httplib. httplib does the sockets, HTTP parsing and the
-// thread pool; routing, auth, body limits, error bodies and metrics are ours,
-// so every request goes to one catch-all handler per method.
-#include <httplib.h>
-#include <sys/socket.h>
-
+// HttpServer: routing, auth, limits, error bodies and metrics on top of
+// HttpLoop (sockets, keep-alive, worker pool) and RequestParser (HTTP
+// framing). Complete requests arrive here on worker threads; requests the
+// parser rejected arrive on the I/O thread and get the same JSON errors.
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
 #include <iostream>
-#include <limits>
-#include <mutex>
+#include <set>
 #include <stdexcept>
-#include <system_error>
-#include <thread>
 
 #include "common/log.h"
 #include "server/auth.h"
 #include "server/http.h"
+#include "server/http_loop.h"
+#include "server/http_parser.h"
 #include "server/router.h"
 
 namespace fw::server {
@@ -24,25 +19,6 @@ namespace fw::server {
 namespace {
 
 constexpr char kMetricsContentType[] = "text/plain; version=0.0.4; charset=utf-8";
-
-std::string HostPort(const std::string& host, int port) {
-  const bool v6 = host.find(':') != std::string::npos;
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
-
-std::string BindFailureReason(int err) {
-  switch (err) {
-    case 0:
-      return "the address could not be resolved or bound; use an IP address of this host";
-    case EADDRINUSE:
-      return "address already in use; another process has the port";
-    case EADDRNOTAVAIL:
-      return "the address is not one of this host's; use 127.0.0.1 or 0.0.0.0";
-    case EACCES:
-      return "permission denied; ports below 1024 need privileges";
-  }
-  return std::system_category().message(err);
-}
 
 fw::Result<void> ValidateOptions(const ServerOptions& o) {
   auto bad = [](std::string m) { return fw::Fail(fw::ErrorCode::kInvalidArgument, std::move(m)); };
@@ -54,9 +30,10 @@ fw::Result<void> ValidateOptions(const ServerOptions& o) {
     return bad("server threads " + std::to_string(o.threads) + " is outside 1..1024");
   }
   if (o.max_body_bytes == 0) return bad("server max body bytes must be at least 1");
-  if (o.read_timeout.count() <= 0 || o.write_timeout.count() <= 0) {
-    return bad("server read and write timeouts must be positive");
+  if (o.read_timeout.count() <= 0 || o.write_timeout.count() <= 0 || o.idle_timeout.count() <= 0) {
+    return bad("server read, write and idle timeouts must be positive");
   }
+  if (o.max_connections < 1) return bad("server max connections must be at least 1");
   return {};
 }
 
@@ -69,25 +46,46 @@ std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
   return out;
 }
 
-std::string ToLower(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+// The parts of a request the server itself looks at, before routing.
+struct Incoming {
+  std::string method;
+  std::string raw_path;  // as sent: the router splits it before decoding
+  std::string path;      // decoded
+  std::string remote;
+};
+
+Incoming Describe(const ParsedRequest& r, const std::string& remote) {
+  Incoming in{r.method, r.target.substr(0, r.target.find('?')), "", remote};
+  in.path = PercentDecode(in.raw_path);
+  return in;
+}
+
+// Query parameters as HTML forms encode them: '+' is a space.
+std::string QueryDecode(std::string_view s) {
+  std::string plus(s);
+  std::replace(plus.begin(), plus.end(), '+', ' ');
+  return PercentDecode(plus);
+}
+
+void ParseQuery(std::string_view target, std::multimap<std::string, std::string>* out) {
+  const size_t q = target.find('?');
+  if (q == std::string_view::npos) return;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    if (!pair.empty()) {
+      const size_t eq = pair.find('=');
+      out->emplace(QueryDecode(pair.substr(0, eq)),
+                   eq == std::string_view::npos ? "" : QueryDecode(pair.substr(eq + 1)));
+    }
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
   }
-  return s;
-}
-
-std::string RawPath(const httplib::Request& req) {
-  return req.target.substr(0, req.target.find('?'));
-}
-
-void Write(const Response& r, httplib::Response& res) {
-  res.status = r.status;
-  for (const auto& [name, value] : r.headers) res.set_header(name, value);
-  res.set_content(r.body, r.content_type);
 }
 
 // Code and message for a bare error status: a handler's empty error response
-// or one httplib made (400 malformed request, 414 URI too long).
+// or one the parser found (the parser's own message is used when it has one).
 std::pair<std::string, std::string> DescribeStatus(int status) {
   switch (status) {
     case 400:
@@ -100,66 +98,24 @@ std::pair<std::string, std::string> DescribeStatus(int status) {
       return {"not_found", "not found"};
     case 405:
       return {"method_not_allowed", "method not allowed"};
+    case 408:
+      return {"timeout", "the request did not arrive in time"};
     case 413:
       return {"too_large", "request body is too large"};
     case 414:
       return {"too_large", "request URI is too long"};
+    case 415:
+      return {"unsupported_media_type", "unsupported Content-Encoding"};
+    case 431:
+      return {"too_large", "request headers are too large"};
     case 500:
       return {"internal", "internal server error"};
     case 503:
       return {"io", "service unavailable"};
+    case 505:
+      return {"invalid_argument", "HTTP version not supported"};
   }
   return {"http_" + std::to_string(status), "HTTP status " + std::to_string(status)};
-}
-
-struct Body {
-  enum class State { kOk, kTooLarge, kBroken };
-  std::string bytes;
-  State state = State::kOk;
-};
-
-// Reads the body under our own limit instead of letting httplib buffer it:
-// httplib 0.11 applies payload_max_length to Content-Length only, not to
-// chunked or gzip-decoded bodies. Past the limit the rest is read and thrown
-// away (up to one more limit, at least 1 MiB) so that the client receives its
-// 413 rather than a connection reset.
-Body ReadBody(const httplib::Request& req, httplib::Response& res,
-              const httplib::ContentReader& reader, size_t limit) {
-  Body body;
-  // RFC 9112 6.3: a request with neither header has no body (httplib would
-  // wait for the client to close).
-  if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) return body;
-  const size_t extra = std::max<size_t>(limit, 1 << 20);
-  const size_t drain = limit > std::numeric_limits<size_t>::max() - extra
-                           ? std::numeric_limits<size_t>::max()
-                           : limit + extra;
-  size_t seen = 0;
-  const bool complete = reader([&](const char* data, size_t n) {
-    seen += n;
-    if (seen > limit) {
-      body.state = Body::State::kTooLarge;
-      std::string().swap(body.bytes);
-      return seen <= drain;
-    }
-    body.bytes.append(data, n);
-    return true;
-  });
-  if (res.status == 413) {  // httplib's own Content-Length check
-    body.state = Body::State::kTooLarge;
-  } else if (!complete && body.state == Body::State::kOk) {
-    body.state = Body::State::kBroken;
-  }
-  return body;
-}
-
-std::string Describe(std::exception_ptr ep) {
-  try {
-    if (ep) std::rethrow_exception(ep);
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-  }
-  return "unknown exception";
 }
 
 }  // namespace
@@ -171,19 +127,14 @@ struct HttpServer::Impl {
         fallback_log(c, std::cerr, fw::LogLevel::kWarn),
         log(l ? *l : fallback_log) {}
 
-  void Configure();
-  void Serve(const httplib::Request& hreq, httplib::Response& hres, Body body);
-  Response Dispatch(const httplib::Request& hreq, Body body, std::string* label,
+  LoopOptions MakeLoopOptions() const;
+  Response Serve(ParsedRequest& raw, const std::string& remote);
+  Response Dispatch(const Incoming& in, ParsedRequest& raw, std::string* label,
                     std::string* principal);
   Response Invoke(const Route& route, Request req);
   Response Unauthenticated(const Caller& caller, std::string_view what) const;
-  std::string TooLargeMessage() const {
-    return "request body is larger than the server's limit of " +
-           std::to_string(options.max_body_bytes) + " bytes";
-  }
-  httplib::Server::HandlerResponse OnLibraryError(const httplib::Request& hreq,
-                                                  httplib::Response& hres);
-  void Record(const httplib::Request& hreq, const std::string& label, int status,
+  Response OnParseError(const RequestParser& parser, const std::string& remote);
+  void Record(const Incoming& in, const std::string& label, int status,
               std::optional<fw::Timestamp> elapsed_ms, const std::string& principal);
 
   ServerOptions options;
@@ -192,13 +143,11 @@ struct HttpServer::Impl {
   fw::Logger& log;
   SelfMetrics metrics;
   Router router;
+  std::set<std::pair<std::string, std::string>> quiet;  // (method, pattern): LogQuietly
   TokenTable tokens;
-  httplib::Server http;
-  std::thread listener;
-  std::atomic<bool> listen_returned{false};
+  std::unique_ptr<HttpLoop> loop;
   bool started = false;
   int port = 0;
-  std::mutex stop_mu;
 };
 
 HttpServer::HttpServer(ServerOptions options, fw::Clock& clock, fw::Logger* logger)
@@ -240,6 +189,14 @@ void HttpServer::HandleReadOnly(std::string method, std::string pattern, Handler
   impl_->router.Add(std::move(r));
 }
 
+void HttpServer::LogQuietly(std::string method, std::string pattern) {
+  if (impl_->started) {
+    throw std::logic_error("HttpServer::LogQuietly(" + method + " " + pattern +
+                           ") called after Start()");
+  }
+  impl_->quiet.emplace(std::move(method), std::move(pattern));
+}
+
 fw::Result<int> HttpServer::Start() {
   Impl& s = *impl_;
   if (s.started) return fw::Fail(fw::ErrorCode::kInternal, "HttpServer::Start called twice");
@@ -247,130 +204,76 @@ fw::Result<int> HttpServer::Start() {
   auto tokens = TokenTable::Create(s.options.tokens);
   if (!tokens) return fw::Fail(tokens.error().WithContext("server tokens"));
   s.tokens = std::move(*tokens);
-  s.Configure();
-
-  const std::string& host = s.options.bind_address;
-  errno = 0;
-  int port = -1;
-  if (s.options.port == 0) {
-    port = s.http.bind_to_any_port(host);
-  } else if (s.http.bind_to_port(host, s.options.port)) {
-    port = s.options.port;
-  }
-  if (port < 0) {
-    const int err = errno;  // best effort: httplib does not report why
-    return fw::Fail(fw::ErrorCode::kIo, "cannot listen on " + HostPort(host, s.options.port) +
-                                            ": " + BindFailureReason(err));
+  s.loop = std::make_unique<HttpLoop>(
+      s.MakeLoopOptions(),
+      [&s](ParsedRequest& r, const std::string& remote) { return s.Serve(r, remote); },
+      [&s](const RequestParser& p, const std::string& remote) {
+        return s.OnParseError(p, remote);
+      });
+  auto port = s.loop->Start();
+  if (!port) {
+    s.loop.reset();
+    return port;
   }
   s.started = true;
-  s.port = port;
-  s.listener = std::thread([&s] {
-    s.http.listen_after_bind();
-    s.listen_returned = true;
-  });
-  // httplib's stop() is a no-op until the listener loop runs; wait for it so
-  // that a Stop() right after Start() cannot hang. Takes microseconds.
-  while (!s.http.is_running() && !s.listen_returned) std::this_thread::yield();
+  s.port = *port;
   return port;
 }
 
 void HttpServer::Stop() {
-  std::lock_guard<std::mutex> lock(impl_->stop_mu);
-  if (!impl_->listener.joinable()) return;
-  impl_->http.stop();
-  impl_->listener.join();
+  if (impl_->loop) impl_->loop->Stop();
 }
 
 int HttpServer::port() const { return impl_->port; }
 
 SelfMetrics& HttpServer::metrics() { return impl_->metrics; }
 
-void HttpServer::Impl::Configure() {
-  http.new_task_queue = [n = options.threads] {
-    return new httplib::ThreadPool(static_cast<size_t>(n));
-  };
-  // httplib's default sets SO_REUSEPORT, which lets a second process bind the
-  // same port and silently take half the traffic. SO_REUSEADDR only allows
-  // rebinding over TIME_WAIT after a restart.
-  http.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  });
-  http.set_payload_max_length(options.max_body_bytes);
-  http.set_read_timeout(options.read_timeout);
-  http.set_write_timeout(options.write_timeout);
-  // One request per connection. httplib 0.11 pins a pool thread to each open
-  // connection, so idle keep-alive clients could starve the pool and delay
-  // Stop(); and a body we did not read to the end must never be parsed as
-  // the next request.
-  http.set_keep_alive_max_count(1);
-
-  httplib::Server::Handler serve = [this](const httplib::Request& req, httplib::Response& res) {
-    Serve(req, res, Body{});
-  };
-  httplib::Server::HandlerWithContentReader serve_body =
-      [this](const httplib::Request& req, httplib::Response& res,
-             const httplib::ContentReader& reader) {
-        Serve(req, res, ReadBody(req, res, reader, options.max_body_bytes));
-      };
-  http.Get(".*", serve);  // also serves HEAD
-  http.Options(".*", serve);
-  http.Post(".*", serve_body);
-  http.Put(".*", serve_body);
-  http.Patch(".*", serve_body);
-  http.Delete(".*", serve_body);
-  http.set_error_handler(httplib::Server::HandlerWithResponse(
-      [this](const httplib::Request& req, httplib::Response& res) {
-        return OnLibraryError(req, res);
-      }));
-  // Backstop: Serve() catches handler exceptions itself; this catches ours.
-  http.set_exception_handler([this](const httplib::Request& req, httplib::Response& res,
-                                    std::exception_ptr ep) {
-    log.Error("exception in HTTP server",
-              {{"method", req.method}, {"path", req.path}, {"error", Describe(ep)}});
-    Write(Response::ErrorJson(500, "internal", "internal server error; see the server log"), res);
-    Record(req, "none", 500, std::nullopt, "");
-  });
+LoopOptions HttpServer::Impl::MakeLoopOptions() const {
+  LoopOptions o;
+  o.bind_address = options.bind_address;
+  o.port = options.port;
+  o.threads = options.threads;
+  o.max_connections = options.max_connections;
+  o.idle_timeout = options.idle_timeout;
+  o.read_timeout = options.read_timeout;
+  o.write_timeout = options.write_timeout;
+  o.limits.max_body_bytes = options.max_body_bytes;
+  return o;
 }
 
-void HttpServer::Impl::Serve(const httplib::Request& hreq, httplib::Response& hres, Body body) {
+Response HttpServer::Impl::Serve(ParsedRequest& raw, const std::string& remote) {
   const fw::Timestamp start = clock.Now();
+  const Incoming in = Describe(raw, remote);
   std::string label = "none", principal;
-  Response r = Dispatch(hreq, std::move(body), &label, &principal);
+  Response r = Dispatch(in, raw, &label, &principal);
   if (r.status < 100 || r.status > 599) {
     log.Error("handler returned an invalid HTTP status",
               {{"handler", label}, {"status", std::to_string(r.status)}});
     r = Response::ErrorJson(500, "internal", "handler returned an invalid status");
   } else if (r.status >= 400 && r.body.empty()) {
-    // Keeps the error body format uniform; also marks the response as ours
-    // for OnLibraryError.
+    // Keeps the error body format uniform.
     const auto [code, message] = DescribeStatus(r.status);
     r.body = Response::ErrorJson(r.status, code, message).body;
     r.content_type = "application/json";
   }
-  Write(r, hres);
-  Record(hreq, label, r.status, clock.Now() - start, principal);
+  Record(in, label, r.status, clock.Now() - start, principal);
+  return r;
 }
 
-Response HttpServer::Impl::Dispatch(const httplib::Request& hreq, Body body, std::string* label,
+Response HttpServer::Impl::Dispatch(const Incoming& in, ParsedRequest& raw, std::string* label,
                                     std::string* principal) {
-  RouteLookup found = router.Find(hreq.method, RawPath(hreq));
+  RouteLookup found = router.Find(in.method, in.raw_path);
   if (found.route) *label = found.route->pattern;
-  if (body.state == Body::State::kTooLarge) {
-    return Response::ErrorJson(413, "too_large", TooLargeMessage());
-  }
-  if (body.state == Body::State::kBroken) {
-    return Response::ErrorJson(400, "invalid_argument",
-                               "request body is malformed or incomplete (bad chunked or gzip "
-                               "encoding, or the client stopped sending)");
-  }
   std::optional<std::string_view> authorization;
-  if (auto it = hreq.headers.find("Authorization"); it != hreq.headers.end()) {
-    authorization = it->second;
+  for (const auto& [name, value] : raw.headers) {
+    if (name == "authorization") {
+      authorization = value;
+      break;
+    }
   }
   const Caller caller = Identify(tokens, authorization);
   if (caller.token) *principal = caller.token->name;
-  const std::string what = hreq.method + " " + hreq.path;
+  const std::string what = in.method + " " + in.path;
 
   if (!found.route) {
     // Callers who could read nothing at all do not get to map the routes.
@@ -384,13 +287,13 @@ Response HttpServer::Impl::Dispatch(const httplib::Request& hreq, Body body, std
     const std::string allow = Join(found.allowed_methods, ", ");
     Response r = Response::ErrorJson(
         405, "method_not_allowed",
-        "method " + hreq.method + " is not allowed for " + hreq.path + "; allowed: " + allow);
+        "method " + in.method + " is not allowed for " + in.path + "; allowed: " + allow);
     r.headers.emplace_back("Allow", allow);
     return r;
   }
 
   const Route& route = *found.route;
-  switch (Authorize(caller, route.read_only ? "GET" : hreq.method, route.required, route.is_public,
+  switch (Authorize(caller, route.read_only ? "GET" : in.method, route.required, route.is_public,
                     options.allow_anonymous_read)) {
     case Verdict::kUnauthenticated:
       return Unauthenticated(caller, what);
@@ -404,21 +307,16 @@ Response HttpServer::Impl::Dispatch(const httplib::Request& hreq, Body body, std
   }
 
   Request req;
-  req.method = hreq.method;
-  req.path = hreq.path;
-  req.query.insert(hreq.params.begin(), hreq.params.end());
+  req.method = in.method;
+  req.path = in.path;
+  ParseQuery(raw.target, &req.query);
   req.path_params = std::move(found.params);
-  for (const auto& [name, value] : hreq.headers) {
-    std::string key = ToLower(name);
-    // httplib adds the peer's addresses as pseudo-headers; they are not the client's.
-    if (key == "authorization" || key == "remote_addr" || key == "remote_port" ||
-        key == "local_addr" || key == "local_port") {
-      continue;
-    }
-    auto [it, inserted] = req.headers.emplace(std::move(key), value);
+  for (auto& [name, value] : raw.headers) {
+    if (name == "authorization") continue;
+    auto [it, inserted] = req.headers.emplace(name, value);
     if (!inserted) it->second += ", " + value;
   }
-  req.body = std::move(body.bytes);
+  req.body = std::move(raw.body);
   if (caller.token) {
     req.role = caller.token->role;
     req.principal = caller.token->name;
@@ -457,31 +355,35 @@ Response HttpServer::Impl::Unauthenticated(const Caller& caller, std::string_vie
   return r;
 }
 
-// Errors httplib produces before our handler runs (400 malformed request,
-// 413 body too large, 414 URI too long) arrive here with an empty body.
-httplib::Server::HandlerResponse HttpServer::Impl::OnLibraryError(const httplib::Request& hreq,
-                                                                  httplib::Response& hres) {
-  if (!hres.body.empty()) return httplib::Server::HandlerResponse::Unhandled;  // ours
-  auto [code, message] = DescribeStatus(hres.status);
-  if (hres.status == 413) message = TooLargeMessage();
-  Write(Response::ErrorJson(hres.status, code, message), hres);
-  const RouteLookup found = router.Find(hreq.method, RawPath(hreq));
-  Record(hreq, found.route ? found.route->pattern : "none", hres.status, std::nullopt, "");
-  return httplib::Server::HandlerResponse::Handled;
+// Requests the parser rejected or that timed out: the same JSON error body,
+// counted and logged like any request (without a duration: no handler ran).
+Response HttpServer::Impl::OnParseError(const RequestParser& parser, const std::string& remote) {
+  const ParseError& e = parser.error();
+  Incoming in{"", "", "", remote};
+  std::string label = "none";
+  if (parser.head_done()) {
+    in = Describe(parser.request(), remote);
+    const RouteLookup found = router.Find(in.method, in.raw_path);
+    if (found.route) label = found.route->pattern;
+  }
+  const auto [code, fallback] = DescribeStatus(e.status);
+  Response r = Response::ErrorJson(e.status, code, e.message.empty() ? fallback : e.message);
+  Record(in, label, e.status, std::nullopt, "");
+  return r;
 }
 
-void HttpServer::Impl::Record(const httplib::Request& hreq, const std::string& label, int status,
+void HttpServer::Impl::Record(const Incoming& in, const std::string& label, int status,
                               std::optional<fw::Timestamp> elapsed_ms,
                               const std::string& principal) {
   metrics
       .counter("firewatch_http_requests_total", "HTTP requests served, by route and status code.",
                {{"code", std::to_string(status)}, {"handler", label}})
       .Inc();
-  fw::LogFields fields = {{"method", hreq.method},
-                          {"path", hreq.path},
+  fw::LogFields fields = {{"method", in.method},
+                          {"path", in.path},
                           {"status", std::to_string(status)},
                           {"handler", label},
-                          {"remote", hreq.remote_addr}};
+                          {"remote", in.remote}};
   if (!principal.empty()) fields.emplace_back("principal", principal);
   if (elapsed_ms) {
     metrics
@@ -492,7 +394,8 @@ void HttpServer::Impl::Record(const httplib::Request& hreq, const std::string& l
     fields.emplace_back("duration_ms", std::to_string(*elapsed_ms));
   }
   // Probes and scrapes arrive every few seconds; keep them out of info logs.
-  const bool routine = (label == "/healthz" || label == "/metrics") && status < 400;
+  const bool routine = status < 400 && (label == "/healthz" || label == "/metrics" ||
+                                        quiet.contains({in.method, label}));
   log.Log(routine ? fw::LogLevel::kDebug : fw::LogLevel::kInfo, "http request", fields);
 }
 

@@ -9,16 +9,21 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
+#include <string>
+#include <thread>
 #include <tuple>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/log.h"
 #include "server/http.h"
+#include "server/http_response.h"
 
 namespace fw::server {
 namespace {
@@ -132,13 +137,15 @@ bool Contains(const std::string& haystack, const std::string& needle) {
 
 // Sends raw bytes and reads until the server closes the connection, for
 // requests httplib::Client will not make (chunked, gzip, no Content-Length).
+// Connections are kept alive: a request that should be answered and closed
+// says "Connection: close".
 std::string RawExchange(int port, const std::string& request) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  timeval tv{3, 0};  // below httplib's 5 s keep-alive wait
+  timeval tv{3, 0};  // below the server's 5 s keep-alive idle timeout
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     close(fd);
@@ -165,6 +172,365 @@ const std::string kGzip1000(
     "\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03\x4b\x4c\x1c\x05\xa3\x60\x14\x0c\x77\x00"
     "\x00\x03\xda\x38\x9a\xe8\x03\x00\x00",
     29);
+
+// One client connection for keep-alive tests: sends bytes and reads one
+// response at a time (framed by Content-Length), with a receive timeout.
+class RawConnection {
+ public:
+  struct Reply {
+    int status = 0;  // 0: no complete response (closed or timed out)
+    std::string head, body;
+    bool Has(const std::string& header_line) const {
+      return head.find("\r\n" + header_line + "\r\n") != std::string::npos;
+    }
+  };
+
+  explicit RawConnection(int port, int timeout_ms = 3000) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    SetTimeout(timeout_ms);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~RawConnection() { close(fd_); }
+  bool connected() const { return connected_; }
+  void SetTimeout(int ms) {
+    timeval tv{ms / 1000, (ms % 1000) * 1000};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  void Send(const std::string& bytes) {
+    ASSERT_EQ(send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
+  }
+  Reply Read(bool head_request = false) {
+    Reply r;
+    size_t end;
+    while ((end = buf_.find("\r\n\r\n")) == std::string::npos) {
+      if (!Fill()) return r;
+    }
+    r.head = buf_.substr(0, end + 2);
+    buf_.erase(0, end + 4);
+    size_t length = 0;
+    if (const size_t at = r.head.find("\r\nContent-Length: "); at != std::string::npos) {
+      length = std::stoul(r.head.substr(at + 18));
+    }
+    if (head_request) length = 0;
+    while (buf_.size() < length) {
+      if (!Fill()) return r;
+    }
+    r.body = buf_.substr(0, length);
+    buf_.erase(0, length);
+    r.status = std::stoi(r.head.substr(9, 3));
+    return r;
+  }
+  Reply Exchange(const std::string& request) {
+    Send(request);
+    return Read(request.starts_with("HEAD "));
+  }
+  // True when the server closed the connection with nothing more to read.
+  bool ClosedByServer() {
+    char c;
+    return buf_.empty() && recv(fd_, &c, 1, 0) == 0;
+  }
+
+ private:
+  bool Fill() {
+    char chunk[4096];
+    const ssize_t n = recv(fd_, chunk, sizeof chunk, 0);
+    if (n <= 0) return false;
+    buf_.append(chunk, static_cast<size_t>(n));
+    return true;
+  }
+  int fd_ = -1;
+  bool connected_ = false;
+  std::string buf_;
+};
+
+std::string Get(const std::string& path, const std::string& extra = "") {
+  return "GET " + path + " HTTP/1.1\r\nHost: x\r\n" + extra + "\r\n";
+}
+
+std::string Echo(const std::string& body, const std::string& extra = "") {
+  return "POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer viewer-tok\r\n" + extra +
+         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+TEST_F(HttpServerTest, KeepAliveServesManyRequestsOnOneConnection) {
+  Serve();
+  RawConnection conn(server_->port());
+  ASSERT_TRUE(conn.connected());
+  for (int i = 0; i < 200; ++i) {
+    const auto r = conn.Exchange(i % 2 ? Get("/healthz") : Echo(std::string(i, 'x')));
+    ASSERT_EQ(r.status, 200) << "request " << i << ": " << r.head;
+    EXPECT_EQ(r.body, i % 2 ? R"({"status":"ok"})" : std::to_string(i));
+    EXPECT_FALSE(r.Has("Connection: close")) << r.head;
+  }
+  // HEAD: the length GET would send, and no body to misread as the next response.
+  const auto head = conn.Exchange("HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_TRUE(head.Has("Content-Length: 15")) << head.head;
+  EXPECT_EQ(conn.Exchange(Get("/nope")).status, 404);
+  const auto last = conn.Exchange(Get("/healthz", "Connection: close\r\n"));
+  EXPECT_EQ(last.status, 200);
+  EXPECT_TRUE(last.Has("Connection: close")) << last.head;
+  EXPECT_TRUE(conn.ClosedByServer());
+}
+
+TEST_F(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  Serve();
+  RawConnection conn(server_->port());
+  std::string batch;
+  for (int i = 0; i < 20; ++i) {
+    batch += i % 3 == 0
+                 ? Echo(std::string(i, 'p'))
+                 : Get("/api/v1/instances/n" + std::to_string(i) + "/events/" + std::to_string(i));
+  }
+  conn.Send(batch);
+  for (int i = 0; i < 20; ++i) {
+    const auto r = conn.Read();
+    ASSERT_EQ(r.status, 200) << i;
+    if (i % 3 == 0) {
+      EXPECT_EQ(r.body, std::to_string(i));
+    } else {
+      EXPECT_EQ(json::parse(r.body)["id"], "n" + std::to_string(i));
+    }
+  }
+}
+
+TEST_F(HttpServerTest, Http10ClosesUnlessAskedToKeepAlive) {
+  Serve();
+  RawConnection plain(server_->port());
+  const auto r = plain.Exchange("GET /healthz HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.Has("Connection: close")) << r.head;
+  EXPECT_TRUE(plain.ClosedByServer());
+
+  RawConnection kept(server_->port());
+  const std::string req = "GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+  const auto first = kept.Exchange(req);
+  EXPECT_TRUE(first.Has("Connection: keep-alive")) << first.head;
+  EXPECT_EQ(kept.Exchange(req).status, 200);
+}
+
+TEST_F(HttpServerTest, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
+  ServerOptions o;
+  o.idle_timeout = std::chrono::milliseconds(200);
+  Serve(o);
+  RawConnection conn(server_->port());
+  ASSERT_EQ(conn.Exchange(Get("/healthz")).status, 200);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(conn.ClosedByServer());  // recv waits up to 3 s
+  const double waited = SecondsSince(t0);
+  EXPECT_GE(waited, 0.1);
+  EXPECT_LT(waited, 1.5);
+}
+
+TEST_F(HttpServerTest, SlowRequestGets408AndIsClosed) {
+  ServerOptions o;
+  o.read_timeout = std::chrono::milliseconds(300);
+  Serve(o);
+  RawConnection conn(server_->port());
+  conn.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n");  // and never the blank line
+  const auto r = conn.Read();
+  EXPECT_EQ(r.status, 408) << r.head;
+  EXPECT_TRUE(r.Has("Connection: close"));
+  EXPECT_TRUE(conn.ClosedByServer());
+  EXPECT_TRUE(Contains(Metrics(*Client(server_->port())), "{code=\"408\",handler=\"none\"} 1\n"));
+}
+
+TEST_F(HttpServerTest, BodyOverLimitClosesAndThePipelinedRestIsNeverServed) {
+  ServerOptions o;
+  o.max_body_bytes = 64;
+  HttpServer& s = Make(o);
+  std::atomic<int> served{0};
+  s.Handle("GET", "/count", Role::kViewer, [&served](const Request&) {
+    ++served;
+    return Response::Json(200, "{}");
+  });
+  ASSERT_TRUE(s.Start().has_value());
+  RawConnection conn(s.port());
+  ASSERT_EQ(conn.Exchange(Echo("small")).status, 200);  // kept alive until the 413
+  conn.Send(Echo(std::string(100, 'b')) + Get("/count"));
+  const auto r = conn.Read();
+  EXPECT_EQ(r.status, 413);
+  EXPECT_TRUE(r.Has("Connection: close")) << r.head;
+  EXPECT_TRUE(conn.ClosedByServer());
+  EXPECT_EQ(served.load(), 0);
+}
+
+TEST_F(HttpServerTest, SmugglingFramingIsRejected) {
+  HttpServer& s = Make();
+  std::atomic<int> served{0};
+  s.Handle("GET", "/count", Role::kViewer, [&served](const Request&) {
+    ++served;
+    return Response::Json(200, "{}");
+  });
+  ASSERT_TRUE(s.Start().has_value());
+  const std::string smuggled = Get("/count");
+  for (const std::string& framing :
+       {"Content-Length: " + std::to_string(smuggled.size()) + "\r\nTransfer-Encoding: chunked\r\n",
+        "Content-Length: 0\r\nContent-Length: " + std::to_string(smuggled.size()) + "\r\n"}) {
+    RawConnection conn(s.port());
+    conn.Send("POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer viewer-tok\r\n" +
+              framing + "\r\n" + smuggled);
+    const auto r = conn.Read();
+    EXPECT_EQ(r.status, 400) << framing;
+    EXPECT_TRUE(Contains(r.body, R"("code":"invalid_argument")")) << r.body;
+    EXPECT_TRUE(conn.ClosedByServer()) << framing;
+  }
+  EXPECT_EQ(served.load(), 0);
+}
+
+TEST_F(HttpServerTest, ExpectContinueGetsAnInterimResponse) {
+  Serve();
+  RawConnection conn(server_->port());
+  conn.Send(
+      "POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer viewer-tok\r\n"
+      "Expect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+  const auto interim = conn.Read();
+  EXPECT_EQ(interim.status, 100) << interim.head;
+  conn.Send("hello");
+  const auto r = conn.Read();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "5");
+}
+
+TEST_F(HttpServerTest, MoreIdleConnectionsThanThreadsAreServedPromptly) {
+  ServerOptions o;
+  o.threads = 2;
+  Serve(o);
+  std::vector<std::unique_ptr<RawConnection>> idle;
+  for (int i = 0; i < 50; ++i) {
+    idle.push_back(std::make_unique<RawConnection>(server_->port()));
+    ASSERT_EQ(idle.back()->Exchange(Get("/healthz")).status, 200) << i;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  auto c = Client(server_->port());
+  auto res = c->Get("/healthz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  for (auto& conn : idle) EXPECT_EQ(conn->Exchange(Get("/healthz")).status, 200);
+  EXPECT_LT(SecondsSince(t0), 1.0) << "idle connections must not hold threads";
+}
+
+TEST_F(HttpServerTest, AtTheConnectionLimitNewConnectionsWait) {
+  ServerOptions o;
+  o.max_connections = 2;
+  Serve(o);
+  auto a = std::make_unique<RawConnection>(server_->port());
+  RawConnection b(server_->port());
+  ASSERT_EQ(a->Exchange(Get("/healthz")).status, 200);
+  ASSERT_EQ(b.Exchange(Get("/healthz")).status, 200);
+  RawConnection third(server_->port(), 300);  // the kernel's backlog takes it
+  ASSERT_TRUE(third.connected());
+  third.Send(Get("/healthz"));
+  EXPECT_EQ(third.Read().status, 0) << "served beyond max_connections";
+  a.reset();  // frees a slot
+  third.SetTimeout(3000);
+  EXPECT_EQ(third.Read().status, 200);
+}
+
+TEST_F(HttpServerTest, StopWithIdleAndBusyConnectionsIsPrompt) {
+  HttpServer& s = Make();
+  std::atomic<bool> release{false};
+  std::atomic<int> entered{0};
+  s.Handle("GET", "/hold", Role::kViewer, [&](const Request&) {
+    ++entered;
+    while (!release) std::this_thread::yield();
+    return Response::Json(200, R"({"held":true})");
+  });
+  ASSERT_TRUE(s.Start().has_value());
+  std::vector<std::unique_ptr<RawConnection>> idle;
+  for (int i = 0; i < 20; ++i) {
+    idle.push_back(std::make_unique<RawConnection>(s.port()));
+    ASSERT_EQ(idle.back()->Exchange(Get("/healthz")).status, 200);
+  }
+  RawConnection busy(s.port());
+  busy.Send(Get("/hold"));
+  while (entered == 0) std::this_thread::yield();
+  std::thread stopper([&] { s.Stop(); });
+  for (auto& conn : idle) EXPECT_TRUE(conn->ClosedByServer());  // closed at once
+  release = true;
+  const auto t0 = std::chrono::steady_clock::now();
+  stopper.join();
+  EXPECT_LT(SecondsSince(t0), 1.0);
+  // The request in flight is answered, and told the connection closes.
+  const auto r = busy.Read();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.Has("Connection: close")) << r.head;
+  EXPECT_TRUE(busy.ClosedByServer());
+}
+
+TEST_F(HttpServerTest, ManyStartStopCyclesStayPrompt) {
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 50; ++i) {
+    HttpServer s(ServerOptions{}, clock_, &logger_);
+    ASSERT_TRUE(s.Start().has_value());
+    RawConnection idle(s.port());
+    ASSERT_EQ(idle.Exchange(Get("/healthz")).status, 200);
+    s.Stop();
+  }
+  EXPECT_LT(SecondsSince(t0), 5.0);
+}
+
+TEST_F(HttpServerTest, OversizedTargetAndHeadersGetJsonErrors) {
+  Serve();
+  RawConnection uri(server_->port());
+  const auto r414 = uri.Exchange(Get("/" + std::string(9000, 'u')));
+  EXPECT_EQ(r414.status, 414);
+  EXPECT_TRUE(Contains(r414.body, R"("code":"too_large")")) << r414.body;
+  EXPECT_TRUE(uri.ClosedByServer());
+  RawConnection headers(server_->port());
+  const auto r431 = headers.Exchange(Get("/healthz", "X-Big: " + std::string(70000, 'h') + "\r\n"));
+  EXPECT_EQ(r431.status, 431);
+  EXPECT_TRUE(Contains(r431.body, R"("code":"too_large")")) << r431.body;
+  EXPECT_TRUE(headers.ClosedByServer());
+}
+
+TEST_F(HttpServerTest, ResponseTheClientDoesNotReadIsDroppedAfterWriteTimeout) {
+  ServerOptions o;
+  o.write_timeout = std::chrono::milliseconds(200);
+  HttpServer& s = Make(o);
+  const size_t size = 32 << 20;  // far more than the socket buffers hold
+  s.Handle("GET", "/big", Role::kViewer,
+           [size](const Request&) { return Response::Text(200, std::string(size, 'b')); });
+  ASSERT_TRUE(s.Start().has_value());
+  RawConnection conn(s.port());
+  conn.Send(Get("/big"));
+  // A real-time timeout on the server side: nothing to synchronise on but time.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r = conn.Read();  // what the buffers held, then the close
+  EXPECT_EQ(r.status, 0) << "the whole response arrived; the write timeout did not fire";
+  EXPECT_LT(SecondsSince(t0), 2.0) << "the connection stalled instead of being closed";
+  auto c = Client(s.port());
+  auto health = c->Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+}
+
+TEST(SerializeResponseTest, FramingIsOursAndHandlerHeadersCannotSplitTheResponse) {
+  Response r = Response::Json(200, "{}");
+  r.headers = {{"X-Ok", "1"},
+               {"Content-Length", "999"},
+               {"Connection", "keep-alive"},
+               {"X-Evil", "a\r\nSet-Cookie: x"},
+               {"X-Bad\r\nName", "v"}};
+  EXPECT_EQ(SerializeResponse(r, false, false, false),
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+            "X-Ok: 1\r\n\r\n{}");
+  EXPECT_EQ(SerializeResponse(r, /*head_only=*/true, /*close=*/true, false),
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+            "X-Ok: 1\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(SerializeResponse(Response::Text(204, ""), false, false, /*http10_keep_alive=*/true),
+            "HTTP/1.1 204 No Content\r\nConnection: keep-alive\r\n\r\n");
+}
 
 TEST_F(HttpServerTest, ReadOnlyPostRoutesAreOpenLikeGets) {
   auto c = Serve();
@@ -322,7 +688,7 @@ TEST_F(HttpServerTest, ChunkedBodyIsLimitedAndTheRestIsNeverParsedAsARequest) {
   const std::string ok =
       RawExchange(*port,
                   "POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer viewer-tok\r\n"
-                  "Transfer-Encoding: chunked\r\n\r\n"
+                  "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
                   "a\r\n0123456789\r\n3\r\nabc\r\n0\r\n\r\n");
   EXPECT_EQ(ok.rfind("HTTP/1.1 200", 0), 0u) << ok;
   EXPECT_TRUE(ok.ends_with("\r\n\r\n13")) << ok;
@@ -331,7 +697,7 @@ TEST_F(HttpServerTest, ChunkedBodyIsLimitedAndTheRestIsNeverParsedAsARequest) {
 TEST_F(HttpServerTest, GzipBodyIsLimitedByItsDecodedSize) {
   const std::string request =
       "POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer viewer-tok\r\n"
-      "Content-Encoding: gzip\r\nContent-Length: 29\r\n\r\n" +
+      "Content-Encoding: gzip\r\nContent-Length: 29\r\nConnection: close\r\n\r\n" +
       kGzip1000;
   ServerOptions small;
   small.max_body_bytes = 64;
@@ -351,9 +717,10 @@ TEST_F(HttpServerTest, PostWithoutContentLengthHasEmptyBody) {
   ServerOptions o;
   o.read_timeout = std::chrono::milliseconds(1000);  // a wait for EOF would fail with 400
   Serve(o);
-  const std::string out = RawExchange(
-      server_->port(),
-      "POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer viewer-tok\r\n\r\n");
+  const std::string out =
+      RawExchange(server_->port(),
+                  "POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer viewer-tok\r\n"
+                  "Connection: close\r\n\r\n");
   EXPECT_EQ(out.rfind("HTTP/1.1 200", 0), 0u) << out;
   EXPECT_TRUE(out.ends_with("\r\n\r\n0")) << out;
 }
@@ -457,6 +824,23 @@ TEST_F(HttpServerTest, RequestsAreLoggedAsJson) {
   EXPECT_EQ(line["principal"], "grafana");
   EXPECT_EQ(line["@timestamp"], FormatRfc3339Millis(clock_.Now()));
   EXPECT_FALSE(Contains(log, "viewer-tok"));
+}
+
+TEST_F(HttpServerTest, QuietRoutesLogOnlyTheirFailures) {
+  HttpServer& s = Make({});
+  s.LogQuietly("POST", "/api/v1/echo");
+  auto port = s.Start();
+  ASSERT_TRUE(port) << port.error().ToString();
+  auto c = Client(*port);
+  ASSERT_TRUE(c->Post("/api/v1/echo", Bearer("viewer-tok"), "x", "text/plain"));
+  EXPECT_EQ(log_.str(), "") << "a successful quiet request is logged at debug";
+  auto denied = c->Post("/api/v1/echo", "x", "text/plain");  // no token: 401
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->status, 401);
+  EXPECT_TRUE(Contains(log_.str(), "\"status\":\"401\"")) << log_.str();
+  ASSERT_TRUE(c->Post("/api/v1/ack", Bearer("responder-tok"), "x", "text/plain"));
+  EXPECT_TRUE(Contains(log_.str(), "/api/v1/ack")) << "other routes log at info";
+  EXPECT_THROW(s.LogQuietly("POST", "/late"), std::logic_error);
 }
 
 TEST_F(HttpServerTest, BindFailureNamesTheAddress) {

@@ -204,6 +204,7 @@ std::unique_ptr<LogsApi> RegisterLogsApi(server::HttpServer& server, store::LogS
   LogsApiImpl* p = api.get();
   server.Handle("POST", "/api/v1/logs/push", server::Role::kResponder,
                 [p](const Request& r) { return p->Push(r); });
+  server.LogQuietly("POST", "/api/v1/logs/push");  // shippers push continuously
   server.HandleReadOnly("POST", "/api/v1/logs/queries",
                         [p](const Request& r) { return p->Start(r); });
   server.Handle("GET", "/api/v1/logs/queries/:id", server::Role::kViewer,

@@ -243,6 +243,7 @@ void RegisterPrometheusApi(server::HttpServer& s, tsdb::Db& db, Clock& clock, Ap
            [api](const Request& r) { return api->Labels(r, r.path_params.at("name")); });
   s.Handle("POST", "/api/v1/write", Role::kResponder,
            [api](const Request& r) { return api->Write(r); });
+  s.LogQuietly("POST", "/api/v1/write");  // every remote-write shard, every few seconds
 }
 
 }  // namespace fw::metrics::api

@@ -122,9 +122,16 @@ Result<void> IntakeJournal::Append(const std::vector<RoutedAlert>& alerts) {
     latest_[Fingerprint(a.labels)] = std::move(line);
   }
   const uint64_t ticket = ++next_ticket_;
-  while (synced_ticket_ < ticket) {
+  while (synced_ticket_.load() < ticket) {
     if (syncing_) {
-      synced_cv_.wait(lock);
+      // Wait for the running sync without the mutex: a caller it covers
+      // returns straight away instead of queueing on the lock behind the
+      // others it woke.
+      const uint32_t epoch = sync_epoch_.load();
+      lock.unlock();
+      sync_epoch_.wait(epoch);
+      if (synced_ticket_.load() >= ticket && failure_count_.load() == 0) return {};
+      lock.lock();
       continue;
     }
     // This caller leads: it writes and syncs everything pending, its own
@@ -132,7 +139,7 @@ Result<void> IntakeJournal::Append(const std::vector<RoutedAlert>& alerts) {
     syncing_ = true;
     std::string batch = std::move(pending_);
     pending_.clear();
-    const uint64_t first = synced_ticket_ + 1, covers = next_ticket_;
+    const uint64_t first = synced_ticket_.load() + 1, covers = next_ticket_;
     lock.unlock();
     Result<void> r = WriteAll(fd_, batch, path_);
     if (r && ::fdatasync(fd_) != 0) {
@@ -144,9 +151,11 @@ Result<void> IntakeJournal::Append(const std::vector<RoutedAlert>& alerts) {
     if (!r) {
       failures_.emplace_back(first, covers, r.error().ToString());
       if (failures_.size() > 16) failures_.erase(failures_.begin());
+      failure_count_.fetch_add(1);
     }
-    synced_ticket_ = covers;
-    synced_cv_.notify_all();
+    synced_ticket_.store(covers);
+    sync_epoch_.fetch_add(1);
+    sync_epoch_.notify_all();
     if (!r) return r;
     if (bytes_ > options_.compact_bytes) {
       if (auto c = CompactLocked(); !c) return c;

@@ -13,7 +13,7 @@
 // dropped. The file is compacted the same way whenever it passes
 // `compact_bytes`. Thread-safe.
 
-#include <condition_variable>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -56,11 +56,13 @@ class IntakeJournal {
   int fd_;
   IntakeJournalOptions options_;
   std::mutex mu_;
-  std::condition_variable synced_cv_;
   std::map<std::string, std::string> latest_;  // fingerprint -> its latest line
   std::string pending_;                        // lines not yet written
   uint64_t next_ticket_ = 0;                   // last ticket handed out
-  uint64_t synced_ticket_ = 0;                 // every ticket up to this is durable
+  std::atomic<uint64_t> synced_ticket_{0};     // every ticket up to this is durable
+  // Bumped after each sync; waiters sleep on it (a futex) without mu_.
+  std::atomic<uint32_t> sync_epoch_{0};
+  std::atomic<uint64_t> failure_count_{0};  // syncs that ever failed
   bool syncing_ = false;
   uint64_t bytes_ = 0;
   // Recent failed syncs: (first ticket, last ticket, error), so each caller

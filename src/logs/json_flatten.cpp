@@ -8,6 +8,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "common/text.h"
+
 namespace fw::logs {
 namespace {
 
@@ -184,41 +186,16 @@ class Flattener {
     return false;
   }
 
-  static int Hex(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  }
-
   bool Hex4(uint32_t& cp) {
     if (i_ + 4 > s_.size()) return false;
     cp = 0;
     for (int k = 0; k < 4; ++k) {
-      const int h = Hex(s_[i_ + k]);
+      const int h = HexDigitValue(s_[i_ + k]);
       if (h < 0) return false;
       cp = cp * 16 + static_cast<uint32_t>(h);
     }
     i_ += 4;
     return true;
-  }
-
-  static void AppendUtf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
   }
 
   bool Escape(std::string& out) {

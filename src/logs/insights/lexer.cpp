@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/text.h"
+
 namespace fw::logs::insights {
 namespace {
 
@@ -233,11 +235,7 @@ class Lexer {
       default:
         break;
     }
-    char shown[16];
-    std::snprintf(shown, sizeof shown,
-                  std::isprint(static_cast<unsigned char>(c)) ? "%c" : "\\x%02x",
-                  static_cast<unsigned char>(c));
-    return Err(start, "unexpected character '" + std::string(shown) + "'");
+    return Err(start, "unexpected character '" + ShownChar(c) + "'");
   }
 
   std::string_view q_;

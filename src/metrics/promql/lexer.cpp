@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "common/duration.h"
+#include "common/text.h"
 
 namespace fw::metrics::promql {
 namespace {
@@ -15,30 +16,6 @@ namespace {
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
 bool IsAlnum(char c) { return IsAlpha(c) || IsDigit(c); }
-bool IsHex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
-
-int HexValue(char c) {
-  if (IsDigit(c)) return c - '0';
-  return std::tolower(static_cast<unsigned char>(c)) - 'a' + 10;
-}
-
-void AppendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 std::optional<TokenKind> SingleCharKind(char c) {
   switch (c) {
@@ -187,11 +164,7 @@ class Lexer {
       default:
         break;
     }
-    char shown[16];
-    std::snprintf(shown, sizeof shown,
-                  std::isprint(static_cast<unsigned char>(c)) ? "%c" : "\\x%02x",
-                  static_cast<unsigned char>(c));
-    return Err(start, "unexpected character: '" + std::string(shown) + "'");
+    return Err(start, "unexpected character: '" + ShownChar(c) + "'");
   }
 
   // Numbers and durations share a prefix: scan the longest alphanumeric run
@@ -317,9 +290,9 @@ Result<std::string> Unescape(std::string_view body, char quote) {
     uint32_t v = 0;
     for (int k = 1; k <= digits; ++k) {
       char d = body[i + k];
-      bool ok = base == 16 ? IsHex(d) : (d >= '0' && d <= '7');
+      bool ok = base == 16 ? HexDigitValue(d) >= 0 : (d >= '0' && d <= '7');
       if (!ok) return bad(std::string("illegal character '") + d + "' in escape sequence");
-      v = v * base + static_cast<uint32_t>(HexValue(d));
+      v = v * base + static_cast<uint32_t>(fw::HexDigitValue(d));
     }
     i += digits;
     if (e == 'x' || base == 8) {
@@ -327,7 +300,7 @@ Result<std::string> Unescape(std::string_view body, char quote) {
       out += static_cast<char>(v);  // a raw byte, as in Go
     } else {
       if (v > 0x10FFFF || (v >= 0xD800 && v < 0xE000)) return bad("escape is invalid Unicode");
-      AppendUtf8(out, v);
+      fw::AppendUtf8(out, v);
     }
   }
   return out;

@@ -46,22 +46,33 @@ std::vector<std::string> FingerprintsOf(const std::string& body) {
 
 // MTTA, MTTR and counts per (service, severity) from the whole store, as
 // gauges: an incident counts once per service it touches.
+// Timelines already read, by incident id; reused while the incident's
+// version (bumped by every write) is unchanged, so a scrape reads only the
+// timelines of incidents that moved since the last one.
+using TimelineCache = std::map<std::string, incident::IncidentHistory>;
+
 void ExportIncidentMetrics(const incident::IncidentService& incidents, server::SelfMetrics& m,
-                           Timestamp now, Logger& log) {
+                           Timestamp now, Logger& log, TimelineCache& cache) {
   auto list = incidents.List({});
   if (!list)
     return log.Error("cannot list incidents for /metrics", {{"error", list.error().ToString()}});
+  TimelineCache current;
   std::map<std::pair<std::string, std::string>, std::vector<incident::IncidentHistory>> by_key;
   for (incident::Incident& inc : *list) {
-    auto timeline = incidents.Timeline(inc.id);
-    if (!timeline) continue;
+    auto cached = cache.find(inc.id);
+    if (cached == cache.end() || cached->second.first.version != inc.version) {
+      auto timeline = incidents.Timeline(inc.id);
+      if (!timeline) continue;
+      cached = cache.insert_or_assign(inc.id, incident::IncidentHistory{inc, *timeline}).first;
+    }
+    const incident::IncidentHistory& history =
+        current.emplace(inc.id, std::move(cached->second)).first->second;
     const std::string severity(incident::SeverityName(inc.severity));
     std::vector<std::string> services = inc.services;
     if (services.empty()) services.push_back("");
-    for (const std::string& service : services) {
-      by_key[{service, severity}].push_back({inc, *timeline});
-    }
+    for (const std::string& service : services) by_key[{service, severity}].push_back(history);
   }
+  cache = std::move(current);  // incidents gone from the store leave the cache
   for (const auto& [key, histories] : by_key) {
     const incident::IncidentMetrics s = incident::ComputeMetrics(histories, 0, now + 1);
     LabelSet labels;
@@ -100,6 +111,7 @@ struct ServeAlerting::Impl {
   struct MetricsLink {
     std::mutex mu;
     const incident::IncidentService* incidents = nullptr;
+    TimelineCache timelines;  // under mu
   };
 
   alerting::DbRuleStorage storage;
@@ -278,7 +290,9 @@ Result<std::unique_ptr<ServeAlerting>> ServeAlerting::Start(const AlertingSettin
   server::SelfMetrics& self = http.metrics();
   self.AddCollector([link = impl->metrics_link, &self, &clock, &log] {
     std::lock_guard lock(link->mu);
-    if (link->incidents) ExportIncidentMetrics(*link->incidents, self, clock.Now(), log);
+    if (link->incidents) {
+      ExportIncidentMetrics(*link->incidents, self, clock.Now(), log, link->timelines);
+    }
   });
   impl->alerting->AddObserver([raw](const alerting::Notification& n) { raw->OnNotification(n); });
   impl->rules = std::make_unique<alerting::RuleManager>(

@@ -53,8 +53,12 @@ void AlertingService::Put(const std::vector<RoutedAlert>& alerts) {
   {
     std::lock_guard lock(mu_);
     const Timestamp now = clock_.Now();
-    for (const RoutedAlert& a : alerts) router_.Put(a, now);
-    wake_.request_stop();
+    bool sooner = false;
+    for (const RoutedAlert& a : alerts) {
+      const std::optional<Timestamp> due = router_.Put(a, now);
+      sooner = sooner || (due && *due < planned_flush_);
+    }
+    if (sooner) wake_.request_stop();
   }
 }
 
@@ -109,6 +113,7 @@ void AlertingService::Loop(std::stop_token stop) {
       out = router_.Flush(now);
       observers = observers_;
       wake_at = router_.NextFlush().value_or(now + 60'000);
+      planned_flush_ = wake_at;
     }
     for (const Notification& n : out) {
       for (const Observer& o : observers) o(n);

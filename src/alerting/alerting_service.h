@@ -69,6 +69,9 @@ class AlertingService {
   std::vector<Observer> observers_;
   Notifier notifier_;
   std::stop_source wake_;
+  // When the loop means to flush next; a Put that makes a group due sooner
+  // wakes it, others (most of a busy intake) do not.
+  Timestamp planned_flush_ = 0;
   std::jthread thread_;
 };
 

@@ -40,12 +40,13 @@ LabelSet Router::GroupLabels(const Route& r, const LabelSet& labels) const {
   return out;
 }
 
-void Router::Put(const RoutedAlert& alert, Timestamp now) {
+std::optional<Timestamp> Router::Put(const RoutedAlert& alert, Timestamp now) {
   const std::string fp = Fingerprint(alert.labels);
   const bool existed = alerts_.contains(fp);
   alerts_[fp] = alert;
   flaps_.Observe(fp, !alert.resolved(now), now);
-  if (config_.root.receiver.empty()) return;  // no routing configured
+  std::optional<Timestamp> due;
+  if (config_.root.receiver.empty()) return due;  // no routing configured
   for (const Route* route : config_.root.Match(alert.labels)) {
     const LabelSet group_labels = GroupLabels(*route, alert.labels);
     const std::string key = route->id + ":" + group_labels.ToString();
@@ -61,7 +62,9 @@ void Router::Put(const RoutedAlert& alert, Timestamp now) {
     }
     // A resolution is news worth sending now, once the group has spoken.
     if (alert.resolved(now) && existed && g->last_notify != 0) g->next_flush = now;
+    if (!due || g->next_flush < *due) due = g->next_flush;
   }
+  return due;
 }
 
 Result<std::string> Router::AddSilence(Silence s, Timestamp now) {

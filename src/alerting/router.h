@@ -84,8 +84,10 @@ class Router {
   Router& operator=(const Router&) = delete;
 
   // Adds or updates an alert (same labels = same alert). A resolved alert
-  // (ends_at <= now) flushes its groups at once.
-  void Put(const RoutedAlert& alert, Timestamp now);
+  // (ends_at <= now) flushes its groups at once. Returns the earliest flush
+  // time among the groups the alert is in (nullopt: none), so a caller that
+  // sleeps until NextFlush() knows whether to wake sooner.
+  std::optional<Timestamp> Put(const RoutedAlert& alert, Timestamp now);
 
   // Returns the silence's id; kInvalidArgument for no matchers or an
   // empty time window.

@@ -23,6 +23,9 @@ class Logger {
   // REQUIRES: clock and out outlive the logger.
   Logger(Clock& clock, std::ostream& out, LogLevel min_level = LogLevel::kInfo);
   void Log(LogLevel level, std::string_view message, const LogFields& fields = {});
+  // Whether Log(level, ...) writes anything: lets a hot path skip building
+  // fields nobody will read.
+  bool Enabled(LogLevel level) const { return level >= min_level_; }
   void Info(std::string_view m, const LogFields& f = {}) { Log(LogLevel::kInfo, m, f); }
   void Warn(std::string_view m, const LogFields& f = {}) { Log(LogLevel::kWarn, m, f); }
   void Error(std::string_view m, const LogFields& f = {}) { Log(LogLevel::kError, m, f); }

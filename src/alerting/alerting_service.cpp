@@ -1,5 +1,6 @@
 #include "alerting/alerting_service.h"
 
+#include "alerting/receivers.h"
 #include "alerting/webhook.h"
 
 namespace fw::alerting {
@@ -119,10 +120,8 @@ void AlertingService::Loop(std::stop_token stop) {
       for (const Observer& o : observers) o(n);
       const Receiver* receiver = router_.config().FindReceiver(n.receiver);
       if (!receiver) continue;
-      const std::string body = AlertmanagerPayload(n, options_.external_url);
-      for (const WebhookConfig& w : receiver->webhooks) {
-        if (!n.firing && !w.send_resolved) continue;
-        if (auto ok = notifier_.Send({"", n.receiver, w.url, body, 0}); !ok && log_) {
+      for (Delivery& d : DeliveriesFor(n, *receiver, options_.external_url)) {
+        if (auto ok = notifier_.Send(std::move(d)); !ok && log_) {
           log_->Error("cannot queue notification",
                       {{"receiver", n.receiver}, {"error", ok.error().ToString()}});
         }

@@ -2,6 +2,9 @@
 
 #include <httplib.h>
 
+#include "alerting/receivers.h"
+#include "common/command.h"
+
 namespace fw::alerting {
 
 Notifier::Notifier(Outbox& outbox, Clock& clock, Logger* log, Options options, AttemptHook hook)
@@ -34,6 +37,7 @@ Result<void> Notifier::Send(Delivery d) {
 }
 
 int Notifier::Post(const Delivery& d, std::string& error) {
+  if (IsExecUrl(d.url)) return Exec(d, error);
   const size_t scheme = d.url.find("://");
   const size_t path_at = scheme == std::string::npos ? 0 : d.url.find('/', scheme + 3);
   const std::string host = d.url.substr(0, path_at);
@@ -50,6 +54,27 @@ int Notifier::Post(const Delivery& d, std::string& error) {
   }
   if (res->status / 100 != 2) error = "HTTP " + std::to_string(res->status);
   return res->status;
+}
+
+// An exec receiver, as an HTTP-like status: 200 when the program exited 0,
+// 500 (retried) on another status or a timeout, 400 (dropped) when it cannot
+// be run at all.
+int Notifier::Exec(const Delivery& d, std::string& error) {
+  auto target = ParseExecUrl(d.url);
+  if (!target) {
+    error = target.error().message();
+    return 400;
+  }
+  auto run = RunCommand(target->argv, target->timeout, clock_, d.body);
+  if (!run) {
+    error = run.error().message();
+    return 400;
+  }
+  if (run->exit_code == 0) return 200;
+  error = run->timed_out ? "timed out after " + FormatDuration(target->timeout)
+                         : "exit status " + std::to_string(run->exit_code);
+  if (!run->output.empty()) error += ": " + run->output.substr(0, 200);
+  return 500;
 }
 
 void Notifier::Loop(std::stop_token stop) {

@@ -1,10 +1,12 @@
 #pragma once
-// Notifier delivers webhook notifications from the outbox: POSTs each body
-// with Content-Type application/json, retries network errors, timeouts, 429
-// and 5xx with exponential backoff until delivered, and gives up only on
-// other 4xx answers (the receiver refuses the payload; retrying cannot
-// help), as Alertmanager does. Send() returns once the delivery is durable
-// in the outbox; deliveries left by a crash are sent after Start().
+// Notifier delivers notifications from the outbox: POSTs each body with
+// Content-Type application/json, retries network errors, timeouts, 429 and
+// 5xx with exponential backoff until delivered, and gives up only on other
+// 4xx answers (the receiver refuses the payload; retrying cannot help), as
+// Alertmanager does. An exec destination (receivers.h) runs its program
+// with the body on stdin: exit 0 is delivered, another status or a timeout
+// is retried, a program that cannot be started is given up. Send() returns once the delivery is
+// durable in the outbox; deliveries left by a crash are sent after Start().
 
 #include <atomic>
 #include <functional>
@@ -51,6 +53,7 @@ class Notifier {
   void Loop(std::stop_token stop);
   // Status code, or 0 with `error` set for a transport failure.
   int Post(const Delivery& d, std::string& error);
+  int Exec(const Delivery& d, std::string& error);
 
   Outbox& outbox_;
   Clock& clock_;

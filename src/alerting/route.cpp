@@ -117,28 +117,96 @@ void CheckTimeIntervals(YamlReader& r, const YAML::Node& at, const Route& route,
   }
 }
 
+bool IsHttpUrl(const std::string& url) {
+  return url.starts_with("http://") || url.starts_with("https://");
+}
+
+// Calls `parse` for each element of the list `key` of a receiver.
+template <typename Parse>
+void EachConfig(const YAML::Node& receiver, const std::string& path, const char* key, Parse parse) {
+  const YAML::Node list = YamlChild(receiver, key);
+  for (size_t k = 0; list.IsSequence() && k < list.size(); ++k) {
+    parse(list[k], YamlReader::Index(path + "." + key, k));
+  }
+}
+
 std::vector<Receiver> Receivers(YamlReader& r, const YAML::Node& doc) {
   std::vector<Receiver> out;
   const YAML::Node list = YamlChild(doc, "receivers");
   for (size_t i = 0; list.IsSequence() && i < list.size(); ++i) {
     const std::string path = YamlReader::Index("receivers", i);
     Receiver rec;
-    if (!r.Keys(list[i], path, {"name", "webhook_configs"})) continue;
+    if (!r.Keys(
+            list[i], path,
+            {"name", "webhook_configs", "slack_configs", "pagerduty_configs", "exec_configs"})) {
+      continue;
+    }
     r.Str(list[i], path, "name", rec.name);
     if (rec.name.empty()) r.Fail(list[i], path + ".name", "required");
-    const YAML::Node hooks = YamlChild(list[i], "webhook_configs");
-    for (size_t k = 0; hooks.IsSequence() && k < hooks.size(); ++k) {
-      const std::string hp = YamlReader::Index(path + ".webhook_configs", k);
+    EachConfig(list[i], path, "webhook_configs", [&](const YAML::Node& n, const std::string& hp) {
       WebhookConfig w;
-      if (!r.Keys(hooks[k], hp, {"url", "send_resolved", "max_alerts"})) continue;
-      r.Str(hooks[k], hp, "url", w.url);
-      r.Bool(hooks[k], hp, "send_resolved", w.send_resolved);
-      r.Uint(hooks[k], hp, "max_alerts", w.max_alerts);
-      if (!w.url.starts_with("http://") && !w.url.starts_with("https://")) {
-        r.Fail(hooks[k], hp + ".url", "expected an http:// or https:// URL");
+      if (!r.Keys(n, hp, {"url", "send_resolved", "max_alerts", "format"})) return;
+      r.Str(n, hp, "url", w.url);
+      r.Bool(n, hp, "send_resolved", w.send_resolved);
+      r.Uint(n, hp, "max_alerts", w.max_alerts);
+      std::string format = "alertmanager";
+      r.Str(n, hp, "format", format);
+      if (format == "firewatch") {
+        w.format = WebhookConfig::Format::kFirewatch;
+      } else if (format != "alertmanager") {
+        r.Fail(YamlChild(n, "format"), hp + ".format", "expected alertmanager or firewatch");
       }
+      if (!IsHttpUrl(w.url)) r.Fail(n, hp + ".url", "expected an http:// or https:// URL");
       rec.webhooks.push_back(std::move(w));
-    }
+    });
+    EachConfig(list[i], path, "slack_configs", [&](const YAML::Node& n, const std::string& sp) {
+      SlackConfig c;
+      if (!r.Keys(n, sp, {"api_url", "channel", "username", "send_resolved"})) return;
+      r.Str(n, sp, "api_url", c.api_url);
+      r.Str(n, sp, "channel", c.channel);
+      r.Str(n, sp, "username", c.username);
+      r.Bool(n, sp, "send_resolved", c.send_resolved);
+      if (!IsHttpUrl(c.api_url)) {
+        r.Fail(n, sp + ".api_url", "expected the incoming webhook's http(s):// URL");
+      }
+      rec.slack.push_back(std::move(c));
+    });
+    EachConfig(list[i], path, "pagerduty_configs", [&](const YAML::Node& n, const std::string& pp) {
+      PagerDutyConfig c;
+      if (!r.Keys(n, pp, {"routing_key", "url", "severity", "send_resolved"})) return;
+      r.Str(n, pp, "routing_key", c.routing_key);
+      r.Str(n, pp, "url", c.url);
+      r.Str(n, pp, "severity", c.severity);
+      r.Bool(n, pp, "send_resolved", c.send_resolved);
+      if (c.routing_key.empty()) r.Fail(n, pp + ".routing_key", "required (the integration key)");
+      if (!IsHttpUrl(c.url)) r.Fail(n, pp + ".url", "expected an http:// or https:// URL");
+      if (!c.severity.empty() && c.severity != "critical" && c.severity != "error" &&
+          c.severity != "warning" && c.severity != "info") {
+        r.Fail(YamlChild(n, "severity"), pp + ".severity",
+               "expected critical, error, warning or info");
+      }
+      rec.pagerduty.push_back(std::move(c));
+    });
+    EachConfig(list[i], path, "exec_configs", [&](const YAML::Node& n, const std::string& ep) {
+      ExecConfig c;
+      if (!r.Keys(n, ep, {"command", "timeout", "send_resolved"})) return;
+      r.StrList(n, ep, "command", c.command);
+      r.Bool(n, ep, "send_resolved", c.send_resolved);
+      std::string timeout;
+      r.Str(n, ep, "timeout", timeout);
+      if (!timeout.empty()) {
+        auto d = ParseDuration(timeout);
+        if (!d || d->count() <= 0) {
+          r.Fail(YamlChild(n, "timeout"), ep + ".timeout", "expected a duration such as 30s");
+        } else {
+          c.timeout = *d;
+        }
+      }
+      if (c.command.empty() || c.command[0].empty()) {
+        r.Fail(n, ep + ".command", "required: [program, arg, ...] (run without a shell)");
+      }
+      rec.exec.push_back(std::move(c));
+    });
     out.push_back(std::move(rec));
   }
   return out;

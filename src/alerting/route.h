@@ -63,15 +63,44 @@ struct Route {
   std::vector<const Route*> Match(const LabelSet& labels) const;
 };
 
+// A receiver's destinations (Alertmanager's keys where they exist). Every
+// kind is delivered through the durable outbox with retries; see
+// receivers.h for the bodies.
 struct WebhookConfig {
   std::string url;
   bool send_resolved = true;
-  uint64_t max_alerts = 0;  // 0: all
+  uint64_t max_alerts = 0;  // 0: all; past it the body says truncatedAlerts
+  // `format`: the Alertmanager v4 body (default) or firewatch's own JSON.
+  enum class Format { kAlertmanager, kFirewatch } format = Format::kAlertmanager;
+};
+
+struct SlackConfig {
+  std::string api_url;            // the incoming-webhook URL
+  std::string channel, username;  // optional overrides
+  bool send_resolved = false;     // as Alertmanager
+};
+
+struct PagerDutyConfig {
+  std::string routing_key;  // the integration key
+  std::string url = "https://events.pagerduty.com/v2/enqueue";
+  std::string severity;  // critical|error|warning|info; empty: from the alerts' severity label
+  bool send_resolved = true;
+};
+
+// A program run with the notification (firewatch JSON) on its stdin: argv,
+// never a shell. Exit status 0 is delivered; another is retried.
+struct ExecConfig {
+  std::vector<std::string> command;
+  Millis timeout{30'000};
+  bool send_resolved = true;
 };
 
 struct Receiver {
   std::string name;
   std::vector<WebhookConfig> webhooks;
+  std::vector<SlackConfig> slack;
+  std::vector<PagerDutyConfig> pagerduty;
+  std::vector<ExecConfig> exec;
 };
 
 struct InhibitRule {

@@ -78,7 +78,8 @@ Result<json> ParseObject(std::string_view body) {
 
 }  // namespace
 
-std::string AlertmanagerPayload(const Notification& n, const std::string& external_url) {
+std::string AlertmanagerPayload(const Notification& n, const std::string& external_url,
+                                uint64_t truncated) {
   std::vector<LabelSet> labels, annotations;
   json alerts = json::array();
   for (const RoutedAlert& a : n.alerts) {
@@ -97,7 +98,7 @@ std::string AlertmanagerPayload(const Notification& n, const std::string& extern
   }
   const json payload = {{"version", "4"},
                         {"groupKey", n.group_key},
-                        {"truncatedAlerts", 0},
+                        {"truncatedAlerts", truncated},
                         {"status", n.firing ? "firing" : "resolved"},
                         {"receiver", n.receiver},
                         {"groupLabels", LabelsJson(n.group_labels)},

@@ -16,8 +16,10 @@
 
 namespace fw::alerting {
 
-// The Alertmanager v4 webhook JSON for a notification.
-std::string AlertmanagerPayload(const Notification& n, const std::string& external_url);
+// The Alertmanager v4 webhook JSON for a notification; `truncated` alerts
+// were left out (max_alerts).
+std::string AlertmanagerPayload(const Notification& n, const std::string& external_url,
+                                uint64_t truncated = 0);
 
 // Alerts from an Alertmanager v4 webhook body. Resolved alerts carry ends_at.
 Result<std::vector<RoutedAlert>> ParseAlertmanagerPayload(std::string_view body);

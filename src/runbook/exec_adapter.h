@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/command.h"
 #include "common/duration.h"
 #include "runbook/execution.h"
 #include "runbook/template.h"
@@ -40,21 +41,11 @@ struct ExecActions {
 Result<ExecActions> ParseExecActions(const std::string& yaml_text, const std::string& source_name);
 Result<ExecActions> LoadExecActions(const std::string& path);
 
-// Output of one command: exit status (-1 when killed or not started).
-struct CommandResult {
-  int exit_code = -1;
-  bool timed_out = false;
-  std::string output;  // stdout and stderr, interleaved
-};
-
-// Runs argv[0] (looked up in PATH) with argv; no shell. `clock` measures the
-// timeout. kIo when the program cannot be started.
-Result<CommandResult> RunCommand(const std::vector<std::string>& argv, Millis timeout,
-                                 Clock& clock);
-
-// Shows argv as one line a person can paste into a POSIX shell (quoting only
-// for display; nothing is ever run through a shell).
-std::string ShellQuote(const std::vector<std::string>& argv);
+// The process runner lives in common/command.h (exec notification
+// receivers use it too).
+using fw::CommandResult;
+using fw::RunCommand;
+using fw::ShellQuote;
 
 class ExecAdapter final : public ActionAdapter {
  public:

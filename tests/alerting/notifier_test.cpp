@@ -6,7 +6,11 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <thread>
+#include <tuple>
+
+#include "alerting/receivers.h"
 
 namespace fw::alerting {
 namespace {
@@ -90,6 +94,48 @@ TEST_F(NotifierTest, UndeliveredSurviveARestart) {
   EXPECT_TRUE(WaitFor([&] { return n.delivered() == 2; }));
   n.Stop();
   EXPECT_EQ(bodies_, (std::vector<std::string>{"first", "second\nline"}));
+}
+
+// An exec receiver: the program gets the body on stdin (argv, no shell in
+// between: the test's own `sh -c` is just the program it chose). Exit 0 is
+// delivered; another status is retried; a missing program is given up.
+TEST_F(NotifierTest, ExecReceiversRunTheirProgramWithTheBodyOnStdin) {
+  auto box = Outbox::Open(dir_.string());
+  ASSERT_TRUE(box);
+  const fs::path out = dir_.string() + "_exec_out";
+  const fs::path flag = dir_.string() + "_exec_flag";
+  fs::remove(out);
+  fs::remove(flag);
+  std::vector<std::tuple<std::string, bool, bool>> attempts;  // url, delivered, retry
+  std::mutex mu;
+  Notifier n(**box, clock_, nullptr, fast_,
+             [&](const Delivery& d, bool delivered, const std::string&, bool retry) {
+               std::lock_guard lock(mu);
+               attempts.emplace_back(d.url, delivered, retry);
+             });
+  n.Start();
+  ExecConfig writes{{"sh", "-c", "cat > '" + out.string() + "'"}, std::chrono::seconds(5), true};
+  // Fails once (no flag file yet), then succeeds: retried until delivered.
+  ExecConfig flaky{
+      {"sh", "-c", "test -e '" + flag.string() + "' || { touch '" + flag.string() + "'; exit 3; }"},
+      std::chrono::seconds(5),
+      true};
+  ExecConfig missing{{"/nonexistent/firewatch-notify"}, std::chrono::seconds(5), true};
+  ASSERT_TRUE(n.Send({"", "ops", ExecUrl(writes), R"({"status":"firing"})", 0}));
+  ASSERT_TRUE(n.Send({"", "ops", ExecUrl(flaky), "{}", 0}));
+  ASSERT_TRUE(n.Send({"", "ops", ExecUrl(missing), "{}", 0}));
+  EXPECT_TRUE(WaitFor([&] { return n.delivered() == 2 && n.dropped() == 1; }));
+  n.Stop();
+  std::ifstream in(out);
+  std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(got, R"({"status":"firing"})");
+  std::lock_guard lock(mu);
+  int retried = 0;
+  for (const auto& [url, delivered, retry] : attempts) retried += !delivered && retry;
+  EXPECT_EQ(retried, 1) << "the flaky command's first exit 3";
+  EXPECT_TRUE((*box)->Pending().empty());
+  fs::remove(out);
+  fs::remove(flag);
 }
 
 }  // namespace

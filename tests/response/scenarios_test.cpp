@@ -28,7 +28,9 @@ alerting::RoutingConfig Routing() {
   r.root.receiver = "oncall";
   r.root.group_by = {"job"};
   r.root.group_wait = Millis(0);
-  r.receivers.push_back({"oncall", {}});
+  alerting::Receiver oncall;
+  oncall.name = "oncall";
+  r.receivers.push_back(std::move(oncall));
   return r;
 }
 

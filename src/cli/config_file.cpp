@@ -106,12 +106,13 @@ void ReadServer(YamlReader& r, const YAML::Node& root, const std::string& config
   ReadTokens(r, server, config_path, out.tokens);
 }
 
-// incidents.severity: {rules: [{match: {label: value}, severity: P1}], default: P3}
+// incidents.severity: {rules: [{match: {label: value}, severity: P1}], default: P3,
+//                      services: [{at_least: 3, severity: P1}]}
 void ReadSeverity(YamlReader& r, const YAML::Node& inc,
                   std::optional<incident::SeverityPolicy>& out) {
   const YAML::Node n = YamlChild(inc, "severity");
   if (!n.IsDefined() || n.IsNull()) return;
-  if (!r.Keys(n, "incidents.severity", {"rules", "default"})) return;
+  if (!r.Keys(n, "incidents.severity", {"rules", "default", "services"})) return;
   auto severity = [&r](const YAML::Node& at, const std::string& path, const std::string& text,
                        incident::Severity& into) {
     auto s = incident::ParseSeverity(text);
@@ -140,12 +141,34 @@ void ReadSeverity(YamlReader& r, const YAML::Node& inc,
       severity(YamlChild(list[i], "severity"), path + ".severity", text, rule.severity);
     rules.push_back(std::move(rule));
   }
+  std::vector<incident::ServicesRule> services;
+  const YAML::Node spread = YamlChild(n, "services");
+  if (spread.IsDefined() && !spread.IsNull() && !spread.IsSequence()) {
+    r.Fail(spread, "incidents.severity.services", "expected a list of {at_least, severity}");
+  }
+  for (size_t i = 0; spread.IsSequence() && i < spread.size(); ++i) {
+    const std::string path = YamlReader::Index("incidents.severity.services", i);
+    if (!r.Keys(spread[i], path, {"at_least", "severity"})) continue;
+    incident::ServicesRule rule;
+    uint64_t at_least = 0;
+    r.Uint(spread[i], path, "at_least", at_least);
+    if (at_least < 1) r.Fail(spread[i], path + ".at_least", "required: a number of services >= 1");
+    rule.at_least = at_least;
+    std::string level;
+    r.Str(spread[i], path, "severity", level);
+    if (level.empty()) {
+      r.Fail(spread[i], path + ".severity", "required: P1, P2, P3 or P4");
+    } else {
+      severity(YamlChild(spread[i], "severity"), path + ".severity", level, rule.severity);
+    }
+    services.push_back(rule);
+  }
   incident::Severity fallback = incident::Severity::kP3;
   std::string text;
   r.Str(n, "incidents.severity", "default", text);
   if (!text.empty())
     severity(YamlChild(n, "default"), "incidents.severity.default", text, fallback);
-  out.emplace(std::move(rules), fallback);
+  out.emplace(std::move(rules), fallback, std::move(services));
 }
 
 // rule_files entries, relative to the config file, with globs expanded; a

@@ -115,13 +115,7 @@ Result<Incident> IncidentService::SetSeverity(const std::string& id, Severity se
       return Fail(ErrorCode::kInvalidArgument,
                   i.id + " is already " + std::string(SeverityName(severity)));
     }
-    json details = {
-        {"from", SeverityName(i.severity)}, {"to", SeverityName(severity)}, {"reason", reason}};
-    entries.push_back(Entry(who, EntryKind::kSeverityChange,
-                            std::string(SeverityName(i.severity)) + " -> " +
-                                std::string(SeverityName(severity)) + ": " + reason,
-                            details.dump()));
-    i.severity = severity;
+    ChangeSeverity(i, severity, reason, who, entries);
     return {};
   });
 }

@@ -123,6 +123,12 @@ class IncidentService {
   TimelineEntry Entry(const Who& who, EntryKind kind, std::string text,
                       std::string details = "{}") const;
   Result<Incident> UpdateOpen(Incident incident, const AlertEvent& alert);
+  // Sets the severity, with its timeline entry.
+  void ChangeSeverity(Incident& incident, Severity to, const std::string& reason, const Who& who,
+                      std::vector<TimelineEntry>& entries) const;
+  // Raises the severity to `wanted` when worse, with a timeline entry.
+  void Raise(Incident& incident, Severity wanted, const std::string& reason, const Who& who,
+             std::vector<TimelineEntry>& entries) const;
   Result<Incident> ReopenFromAlert(Incident incident, const AlertEvent& alert);
   Result<Incident> CreateFromAlert(const AlertEvent& alert, const std::string& key);
   Result<Incident> ResolveAlert(const AlertEvent& alert, const std::string& key);

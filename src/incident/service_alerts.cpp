@@ -86,21 +86,34 @@ Result<Incident> IncidentService::UpdateOpen(Incident incident, const AlertEvent
   std::vector<TimelineEntry> entries = {Entry(system, EntryKind::kAlertFiring,
                                               AlertName(alert) + " firing",
                                               AlertDetails(alert, fp).dump())};
-  // A worse alert raises the incident's severity; lowering stays a human call.
+  // A worse alert, or more services hit, raises the incident's severity;
+  // lowering stays a human call.
   const Severity wanted = policy_.severity.For(alert.labels);
-  if (wanted < incident.severity) {
-    const std::string reason =
-        "alert " + AlertName(alert) + " maps to " + std::string(SeverityName(wanted));
-    json details = {{"from", SeverityName(incident.severity)},
-                    {"to", SeverityName(wanted)},
-                    {"reason", reason}};
-    entries.push_back(Entry(system, EntryKind::kSeverityChange,
-                            std::string(SeverityName(incident.severity)) + " -> " +
-                                std::string(SeverityName(wanted)) + ": " + reason,
-                            details.dump()));
-    incident.severity = wanted;
+  Raise(incident, wanted,
+        "alert " + AlertName(alert) + " maps to " + std::string(SeverityName(wanted)), system,
+        entries);
+  if (auto spread = policy_.severity.ForServices(incident.services.size())) {
+    Raise(incident, *spread,
+          "the incident spans " + std::to_string(incident.services.size()) + " services", system,
+          entries);
   }
   return store_.Update(incident, entries);
+}
+
+void IncidentService::ChangeSeverity(Incident& incident, Severity to, const std::string& reason,
+                                     const Who& who, std::vector<TimelineEntry>& entries) const {
+  json details = {
+      {"from", SeverityName(incident.severity)}, {"to", SeverityName(to)}, {"reason", reason}};
+  entries.push_back(Entry(who, EntryKind::kSeverityChange,
+                          std::string(SeverityName(incident.severity)) + " -> " +
+                              std::string(SeverityName(to)) + ": " + reason,
+                          details.dump()));
+  incident.severity = to;
+}
+
+void IncidentService::Raise(Incident& incident, Severity wanted, const std::string& reason,
+                            const Who& who, std::vector<TimelineEntry>& entries) const {
+  if (wanted < incident.severity) ChangeSeverity(incident, wanted, reason, who, entries);
 }
 
 Result<Incident> IncidentService::ReopenFromAlert(Incident incident, const AlertEvent& alert) {
@@ -125,6 +138,9 @@ Result<Incident> IncidentService::CreateFromAlert(const AlertEvent& alert, const
   const std::string fp = FingerprintOf(alert);
   Incident incident;
   incident.severity = policy_.severity.For(alert.labels);
+  if (auto spread = policy_.severity.ForServices(alert.labels.Get("service").empty() ? 0 : 1)) {
+    incident.severity = std::min(incident.severity, *spread);
+  }
   incident.group_key = key;
   incident.created_at = clock_.Now();
   incident.title = std::string(alert.annotations.Get("summary"));

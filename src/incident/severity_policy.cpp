@@ -23,4 +23,12 @@ Severity SeverityPolicy::For(const LabelSet& labels) const {
   return fallback_;
 }
 
+std::optional<Severity> SeverityPolicy::ForServices(size_t services) const {
+  std::optional<Severity> worst;
+  for (const ServicesRule& rule : services_) {
+    if (services >= rule.at_least && (!worst || rule.severity < *worst)) worst = rule.severity;
+  }
+  return worst;
+}
+
 }  // namespace fw::incident

@@ -230,7 +230,7 @@ TEST(ServeConfigTest, CheckConfigReportsEveryServerError) {
     - {name: ops, token_file: missing.token, role: admin}
     - {name: ci, role: viewer}
 runbooks: {dir: [a, b]}
-incidents: {severity: {rules: [{match: {team: db}, severity: P9}]}}
+incidents: {severity: {rules: [{match: {team: db}, severity: P9}], services: [{at_least: 0}]}}
 )yaml";
   auto r = e2e::Run({FIREWATCH_BIN, "check", "config", dir + "/firewatch.yml"});
   EXPECT_EQ(r.exit_code, 2);
@@ -242,7 +242,9 @@ incidents: {severity: {rules: [{match: {team: db}, severity: P9}]}}
         f + "5:31: server.tokens[1].token_file: cannot read missing.token",
         f + "6:7: server.tokens[2]: set exactly one of token, token_file or token_env",
         f + "7:17: runbooks.dir: expected a string",
-        f + "8:62: incidents.severity.rules[0].severity:"}) {
+        f + "8:62: incidents.severity.rules[0].severity:",
+        f + "8:79: incidents.severity.services[0].at_least: required",
+        f + "8:79: incidents.severity.services[0].severity: required"}) {
     EXPECT_NE(r.err.find(want), std::string::npos) << want << "\nin:\n" << r.err;
   }
 }

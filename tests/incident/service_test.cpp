@@ -268,6 +268,34 @@ TEST_F(ServiceTest, ReopenedIncidentKeepsFirstAckAndLastResolveForMetrics) {
   EXPECT_DOUBLE_EQ(m->mttr.mean_ms, 10 * 60'000.0);
 }
 
+// An incident grouped across services (here one group key for the alert
+// everywhere) grows more severe as it spans more of them.
+TEST_F(ServiceTest, MoreServicesHitRaiseTheSeverity) {
+  IncidentPolicy policy;
+  policy.severity = SeverityPolicy(SeverityPolicy::Default().rules(), Severity::kP3,
+                                   {{2, Severity::kP2}, {3, Severity::kP1}});
+  IncidentService service(*store_, clock_, policy);
+  auto on = [&](const std::string& svc) {
+    AlertEvent a = Alert("HighErrorRate", svc);  // warning: P3 by its labels
+    a.group_key = "alertname=HighErrorRate";
+    return service.OpenOrUpdateFromAlert(a);
+  };
+  auto one = on("checkout");
+  ASSERT_TRUE(one) << one.error().ToString();
+  EXPECT_EQ(one->severity, Severity::kP3);
+  auto two = on("payments");
+  ASSERT_TRUE(two);
+  EXPECT_EQ(two->id, one->id);
+  EXPECT_EQ(two->severity, Severity::kP2);
+  auto three = on("search");
+  EXPECT_EQ(three->severity, Severity::kP1);
+  auto timeline = service.Timeline(one->id);
+  ASSERT_TRUE(timeline);
+  EXPECT_EQ(timeline->back().text, "P2 -> P1: the incident spans 3 services");
+  EXPECT_EQ(policy.severity.ForServices(1), std::nullopt);
+  EXPECT_EQ(policy.severity.ForServices(7), Severity::kP1);
+}
+
 TEST(SeverityPolicyTest, FirstMatchingRuleWins) {
   SeverityPolicy p({{{{"team", "payments"}, {"severity", "warning"}}, Severity::kP2},
                     {{{"severity", "warning"}}, Severity::kP3}},

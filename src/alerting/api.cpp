@@ -351,16 +351,21 @@ void RegisterAlertingApi(server::HttpServer& http, AlertingService& svc, RuleMan
       });
   http.Handle("GET", "/api/v2/alerts", Role::kViewer,
               [&svc, &clock](const Request&) { return ListAlerts(svc, clock.Now()); });
-  http.Handle("GET", "/api/v2/silences", Role::kViewer,
-              [&svc, &clock](const Request&) { return Silences(svc, clock.Now()); });
-  http.Handle("POST", "/api/v2/silences", Role::kResponder,
-              [&svc, &clock](const Request& req) { return PostSilence(svc, req, clock.Now()); });
-  http.Handle("DELETE", "/api/v2/silence/:id", Role::kResponder, [&svc](const Request& req) {
-    if (!svc.ExpireSilence(req.path_params.at("id"))) {
-      return Response::ErrorJson(404, "not_found", "no active silence with that id");
-    }
-    return Response::Json(200, "{}");
-  });
+  // Alertmanager's silence API, and the same under firewatch's /api/v1.
+  for (const char* base : {"/api/v2/silences", "/api/v1/silences"}) {
+    http.Handle("GET", base, Role::kViewer,
+                [&svc, &clock](const Request&) { return Silences(svc, clock.Now()); });
+    http.Handle("POST", base, Role::kResponder,
+                [&svc, &clock](const Request& req) { return PostSilence(svc, req, clock.Now()); });
+  }
+  for (const char* one : {"/api/v2/silence/:id", "/api/v1/silences/:id"}) {
+    http.Handle("DELETE", one, Role::kResponder, [&svc](const Request& req) {
+      if (!svc.ExpireSilence(req.path_params.at("id"))) {
+        return Response::ErrorJson(404, "not_found", "no active silence with that id");
+      }
+      return Response::Json(200, "{}");
+    });
+  }
   // PagerDuty's own paths, so existing senders only change the host, and
   // firewatch's intake paths beside the Alertmanager one.
   for (const char* path : {"/v2/enqueue", "/api/v1/intake/pagerduty"}) {
@@ -383,13 +388,17 @@ void RegisterAlertingApi(server::HttpServer& http, AlertingService& svc, RuleMan
     std::lock_guard lock(state->mu);
     return Ok(json(state->changes));
   });
-  http.Handle("GET", "/api/v1/time_intervals", Role::kViewer, [&svc](const Request&) {
-    json list = json::array();
-    for (const auto& [name, active] : svc.TimeIntervals()) {
-      list.push_back({{"name", name}, {"active", active}});
-    }
-    return Ok({{"timeIntervals", list}});
-  });
+  // Maintenance windows are Alertmanager's time intervals (configured, not
+  // created over the API: a silence covers an ad-hoc window).
+  for (const char* path : {"/api/v1/time_intervals", "/api/v1/maintenance_windows"}) {
+    http.Handle("GET", path, Role::kViewer, [&svc](const Request&) {
+      json list = json::array();
+      for (const auto& [name, active] : svc.TimeIntervals()) {
+        list.push_back({{"name", name}, {"active", active}});
+      }
+      return Ok({{"timeIntervals", list}});
+    });
+  }
   http.Handle("GET", "/api/v1/alerts/explain", Role::kViewer,
               [&svc](const Request& req) { return Explain(svc, req); });
 }

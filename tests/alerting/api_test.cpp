@@ -97,6 +97,15 @@ TEST_F(AlertingApiTest, IntakeSilencesAndExplain) {
   EXPECT_EQ(del->status, 200);
   EXPECT_EQ(Get("/api/v2/silences")[0]["status"]["state"], "expired");
   Post("/api/v2/silences", R"({"matchers":[],"endsAt":"2099-01-01T00:00:00Z"})", 400);
+  // The same API under /api/v1.
+  const json v1 = Post("/api/v1/silences",
+                       R"({"matchers":[{"name":"instance","value":"a","isRegex":false}],
+                           "endsAt":"2099-01-01T00:00:00Z","createdBy":"bo","comment":"v1"})",
+                       200);
+  EXPECT_EQ(Get("/api/v1/silences").size(), 2u);
+  auto del_v1 = client_->Delete("/api/v1/silences/" + v1["silenceID"].get<std::string>());
+  ASSERT_TRUE(del_v1);
+  EXPECT_EQ(del_v1->status, 200);
 }
 
 TEST_F(AlertingApiTest, PagerDutyEventsAndChanges) {
@@ -122,6 +131,7 @@ TEST_F(AlertingApiTest, ListsTimeIntervalsAndWhetherTheyHoldNow) {
   EXPECT_EQ(body["data"]["timeIntervals"], json::parse(R"([{"name": "always", "active": true},
                             {"name": "never", "active": false}])"))
       << body.dump();
+  EXPECT_EQ(Get("/api/v1/maintenance_windows"), body) << "the same list under its SRE name";
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
-// `firewatch serve --config` with rules, a route and a webhook receiver: a
-// remote-written sample crosses a threshold, the receiver gets an
-// Alertmanager payload, an incident opens with the alert and the
+// `firewatch serve --config` with rules, a route and a receiver with a
+// webhook, a Slack and an exec destination: a remote-written sample crosses
+// a threshold, the webhook gets an Alertmanager payload, Slack its message
+// and the program the firewatch JSON on stdin, an incident opens with the alert and the
 // notification on its timeline, and `firewatch alerts` explains the route.
 
 #include <gtest/gtest.h>
@@ -24,9 +25,14 @@ TEST(AlertingE2eTest, ThresholdToWebhookToIncident) {
   httplib::Server hook;
   std::mutex mu;
   std::vector<json> payloads;
+  std::vector<json> slack;
   hook.Post("/hook", [&](const httplib::Request& req, httplib::Response&) {
     std::lock_guard lock(mu);
     payloads.push_back(json::parse(req.body));
+  });
+  hook.Post("/slack", [&](const httplib::Request& req, httplib::Response&) {
+    std::lock_guard lock(mu);
+    slack.push_back(json::parse(req.body));
   });
   const int hook_port = hook.bind_to_any_port("127.0.0.1");
   std::thread hook_thread([&] { hook.listen_after_bind(); });
@@ -45,7 +51,12 @@ TEST(AlertingE2eTest, ThresholdToWebhookToIncident) {
       << "rule_files: [rules.yml]\n"
       << "route: {receiver: oncall, group_by: [alertname], group_wait: 0s}\n"
       << "receivers: [{name: oncall, webhook_configs: [{url: 'http://127.0.0.1:" << hook_port
-      << "/hook'}]}]\n";
+      << "/hook'}],\n"
+      << "  slack_configs: [{api_url: 'http://127.0.0.1:" << hook_port
+      << "/slack', channel: '#incidents'}],\n"
+      // The program is sh only because the test wants the stdin in a file;
+      // firewatch runs argv as given, never through a shell of its own.
+      << "  exec_configs: [{command: [sh, -c, 'cat > " << dir << "/exec.json']}]}]\n";
   Background server({FIREWATCH_BIN, "serve", "--config", dir + "/firewatch.yml", "--port", "0"},
                     {"FIREWATCH_TOKEN=e2e"});
   const std::string line = server.ReadLine();
@@ -71,11 +82,27 @@ TEST(AlertingE2eTest, ThresholdToWebhookToIncident) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  for (int i = 0; i < 500; ++i) {  // the three destinations are delivered one after another
+    {
+      std::lock_guard lock(mu);
+      if (!slack.empty() && std::ifstream(dir + "/exec.json").peek() != EOF) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   {
     std::lock_guard lock(mu);
     ASSERT_EQ(payloads.size(), 1u) << "one notification for one problem";
     EXPECT_EQ(payloads[0]["alerts"][0]["annotations"]["summary"], "error rate 45% (normal < 1%)");
+    ASSERT_EQ(slack.size(), 1u);
+    EXPECT_EQ(slack[0]["channel"], "#incidents");
+    EXPECT_NE(slack[0]["text"].get<std::string>().find("[FIRING:1] ErrorRateHigh"),
+              std::string::npos)
+        << slack[0].dump();
   }
+  const json exec = json::parse(std::ifstream(dir + "/exec.json"), nullptr, false);
+  ASSERT_FALSE(exec.is_discarded());
+  EXPECT_EQ(exec["version"], "firewatch/1");
+  EXPECT_EQ(exec["alerts"][0]["labels"]["alertname"], "ErrorRateHigh");
   auto incidents = c.Get("/api/v1/incidents");
   ASSERT_TRUE(incidents && incidents->status == 200);
   const json list = json::parse(incidents->body)["incidents"];

@@ -92,7 +92,12 @@ void ReadServer(YamlReader& r, const YAML::Node& root, const std::string& config
                 ServerSettings& out) {
   const YAML::Node server = YamlChild(root, "server");
   if (!server.IsDefined() || server.IsNull()) return;
-  if (!r.Keys(server, "server", {"listen", "tokens"})) return;
+  if (!r.Keys(server, "server", {"listen", "tokens", "threads", "max_connections"})) return;
+  r.Uint(server, "server", "threads", out.threads);
+  if (out.threads > 1024) {
+    r.Fail(YamlChild(server, "threads"), "server.threads", "expected 1 to 1024 worker threads");
+  }
+  r.Uint(server, "server", "max_connections", out.max_connections);
   std::string listen;
   r.Str(server, "server", "listen", listen);
   if (!listen.empty()) {

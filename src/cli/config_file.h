@@ -23,13 +23,16 @@
 
 namespace fw::cli {
 
-// `server:`. A token is written inline (`token`), read from a file
+// `server:` (listen, tokens, threads, max_connections). A token is written inline (`token`), read
+// from a file
 // (`token_file`, trailing newline dropped) or from an environment variable
 // (`token_env`), exactly one of the three.
 struct ServerSettings {
   std::string listen_host;  // empty when `listen` is not set
   int listen_port = 0;
   std::vector<server::TokenSpec> tokens;
+  uint64_t threads = 0;          // request workers; 0: the server's default
+  uint64_t max_connections = 0;  // open connections at once; 0: the server's default
 };
 
 struct ConfigFile {

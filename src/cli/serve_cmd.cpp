@@ -91,6 +91,8 @@ void Serve(const ServeFlags& f, ExitStatus& status) {
   if (!tokens) return ReportError(tokens.error(), status);
   server::ServerOptions opts;
   ApplyServerSettings(f, config.server, opts.bind_address, opts.port);
+  if (config.server.threads > 0) opts.threads = static_cast<int>(config.server.threads);
+  if (config.server.max_connections > 0) opts.max_connections = config.server.max_connections;
   opts.max_body_bytes = f.max_body_bytes;
   opts.tokens = std::move(*tokens);
   server::HttpServer http(opts, clock, &log);

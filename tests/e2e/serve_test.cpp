@@ -249,6 +249,29 @@ incidents: {severity: {rules: [{match: {team: db}, severity: P9}], services: [{a
   }
 }
 
+// server.threads and max_connections size the HTTP server; out of range is
+// an error with its place.
+TEST(ServeConfigTest, ServerThreadsAndConnections) {
+  const std::string dir = MakeTempDir();
+  std::ofstream(dir + "/ok.yml") << "server: {listen: \"127.0.0.1:0\", threads: 4, "
+                                    "max_connections: 64}\n";
+  std::ofstream(dir + "/bad.yml") << "server: {listen: \"127.0.0.1:0\", threads: 5000}\n";
+  auto ok = e2e::Run({FIREWATCH_BIN, "check", "config", dir + "/ok.yml"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  auto bad = e2e::Run({FIREWATCH_BIN, "check", "config", dir + "/bad.yml"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("bad.yml:1:42: server.threads: expected 1 to 1024"), std::string::npos)
+      << bad.err;
+  Background server({FIREWATCH_BIN, "serve", "--config", dir + "/ok.yml", "--data", dir + "/d"},
+                    {"FIREWATCH_TOKEN=t"});
+  const std::string line = server.ReadLine();
+  ASSERT_EQ(line.rfind("listening on http://127.0.0.1:", 0), 0u) << line;
+  httplib::Client c("127.0.0.1", std::stoi(line.substr(30)));
+  auto health = c.Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+}
+
 // Bad retention flags stop serve before anything is created in --data.
 TEST(ServeConfigTest, BadLogRetentionFlagsCreateNothing) {
   const std::string data = MakeTempDir() + "/data";

@@ -63,6 +63,23 @@ std::string PagerDutySeverity(const Notification& n, const PagerDutyConfig& c) {
 }
 
 // The alerts a destination with `max_alerts` gets, and how many it does not.
+// Slack reads &, < and > in message text as markup (links, mentions).
+std::string SlackEscape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '&') {
+      out += "&amp;";
+    } else if (c == '<') {
+      out += "&lt;";
+    } else if (c == '>') {
+      out += "&gt;";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 Notification Cut(const Notification& n, uint64_t max_alerts, uint64_t& truncated) {
   truncated = 0;
   if (max_alerts == 0 || n.alerts.size() <= max_alerts) return n;
@@ -100,8 +117,8 @@ std::string FirewatchPayload(const Notification& n, const std::string& external_
 
 std::string SlackPayload(const Notification& n, const SlackConfig& c,
                          const std::string& external_url) {
-  std::string text = "*" + Title(n) + "*";
-  for (const RoutedAlert& a : n.alerts) text += "\n• " + AlertLine(a, n.at);
+  std::string text = "*" + SlackEscape(Title(n)) + "*";
+  for (const RoutedAlert& a : n.alerts) text += "\n• " + SlackEscape(AlertLine(a, n.at));
   if (!external_url.empty()) text += "\n<" + external_url + "|firewatch>";
   json body = {{"text", text}};
   if (!c.channel.empty()) body["channel"] = c.channel;
@@ -122,12 +139,12 @@ std::string PagerDutyPayload(const Notification& n, const PagerDutyConfig& c,
                {"event_action", n.firing ? "trigger" : "resolve"},
                {"dedup_key", dedup},
                {"client", "firewatch"},
-               {"client_url", external_url},
                {"payload",
                 {{"summary", Title(n).substr(0, 1024)},
                  {"source", "firewatch"},
                  {"severity", PagerDutySeverity(n, c)},
                  {"custom_details", details}}}};
+  if (!external_url.empty()) body["client_url"] = external_url;  // PagerDuty wants a URL or none
   return Dump(body);
 }
 

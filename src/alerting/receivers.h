@@ -6,7 +6,7 @@
 //    max_alerts the alerts are cut and the body says how many.
 //  - slack_configs: an incoming-webhook message: {"text"} with a
 //    "[FIRING:2] HighErrorRate checkout" title and one line per alert, plus
-//    "channel"/"username" when configured.
+//    "channel"/"username" when configured (&, <, > in alert text escaped).
 //  - pagerduty_configs: an Events API v2 "trigger" (or "resolve" once every
 //    alert of the group resolved) whose dedup_key is the group key, so the
 //    whole group is one PagerDuty incident.

@@ -87,8 +87,9 @@ TEST(ReceiversTest, EachKindGetsTheBodyItExpects) {
   EXPECT_EQ(out[2].url, "https://hooks.slack.example/T0/B0/x");
   EXPECT_EQ(slack["channel"], "#incidents");
   EXPECT_EQ(slack["text"],
-            "*[FIRING:2] HighErrorRate checkout*\n• errors on i-1 are 45% (normal < 1%)\n"
-            "• errors on i-2 are 45% (normal < 1%)\n<http://fw:9400|firewatch>");
+            "*[FIRING:2] HighErrorRate checkout*\n• errors on i-1 are 45% (normal &lt; 1%)\n"
+            "• errors on i-2 are 45% (normal &lt; 1%)\n<http://fw:9400|firewatch>")
+      << "Slack markup characters in the alerts are escaped; the link is markup";
 
   const json pd = json::parse(out[3].body);
   EXPECT_EQ(pd["routing_key"], "R0UTING");
@@ -97,6 +98,9 @@ TEST(ReceiversTest, EachKindGetsTheBodyItExpects) {
   EXPECT_EQ(pd["payload"]["severity"], "critical") << "the most severe alert's";
   EXPECT_EQ(pd["payload"]["summary"], "[FIRING:2] HighErrorRate checkout");
   EXPECT_EQ(pd["payload"]["source"], "firewatch");
+  EXPECT_EQ(pd["client_url"], "http://fw:9400");
+  EXPECT_FALSE(json::parse(DeliveriesFor(Firing(), *r, "")[3].body).contains("client_url"))
+      << "no empty URL for PagerDuty to refuse";
 
   ASSERT_TRUE(IsExecUrl(out[4].url));
   auto target = ParseExecUrl(out[4].url);

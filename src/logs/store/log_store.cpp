@@ -1,6 +1,5 @@
 #include "logs/store/log_store.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +9,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+
+#include "common/numbered_files.h"
 
 namespace fw::logs::store {
 
@@ -32,26 +33,10 @@ Error IoError(const std::string& what) {
   return Error(ErrorCode::kIo, "log store: " + what + ": " + std::strerror(errno));
 }
 
-std::string SegmentPath(const std::string& dir, uint32_t n) {
-  char name[32];
-  std::snprintf(name, sizeof name, "%08u.seg", n);
-  return dir + "/" + name;
-}
+std::string SegmentPath(const std::string& dir, uint32_t n) { return NumberedFile(dir, n, ".seg"); }
 
 std::vector<uint32_t> ListSegments(const std::string& dir) {
-  std::vector<uint32_t> out;
-  DIR* d = opendir(dir.c_str());
-  if (!d) return out;
-  while (dirent* e = readdir(d)) {
-    const std::string n = e->d_name;
-    if (n.size() == 12 && n.ends_with(".seg") &&
-        std::all_of(n.begin(), n.begin() + 8, [](char c) { return c >= '0' && c <= '9'; })) {
-      out.push_back(static_cast<uint32_t>(std::stoul(n.substr(0, 8))));
-    }
-  }
-  closedir(d);
-  std::sort(out.begin(), out.end());
-  return out;
+  return ListNumberedFiles(dir, ".seg");
 }
 
 Result<void> SyncDir(const std::string& dir) {

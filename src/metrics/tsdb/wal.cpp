@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/numbered_files.h"
 #include "metrics/tsdb/encoding.h"
 #include "metrics/tsdb/fileutil.h"
 
@@ -27,26 +28,9 @@ Error IoError(const std::string& what) {
   return Error(ErrorCode::kIo, what + ": " + std::strerror(errno));
 }
 
-std::string SegmentName(const std::string& dir, uint32_t n) {
-  char name[16];
-  std::snprintf(name, sizeof name, "%08u", n);
-  return dir + "/" + name;
-}
+std::string SegmentName(const std::string& dir, uint32_t n) { return NumberedFile(dir, n); }
 
-std::vector<uint32_t> ListSegments(const std::string& dir) {
-  std::vector<uint32_t> out;
-  DIR* d = opendir(dir.c_str());
-  if (!d) return out;
-  while (dirent* e = readdir(d)) {
-    const std::string n = e->d_name;
-    if (n.size() == 8 && std::all_of(n.begin(), n.end(), ::isdigit)) {
-      out.push_back(static_cast<uint32_t>(std::stoul(n)));
-    }
-  }
-  closedir(d);
-  std::sort(out.begin(), out.end());
-  return out;
-}
+std::vector<uint32_t> ListSegments(const std::string& dir) { return ListNumberedFiles(dir); }
 
 constexpr std::string_view kCheckpointPrefix = "checkpoint.";
 

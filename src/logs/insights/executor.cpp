@@ -250,14 +250,13 @@ class Executor {
     ScanHints hints;
     hints.fields = &needs_.fields;
     if (needs_.line_filter) hints.line_filter = &needs_.line_filter;
-    source.SetHints(hints);
     // The source applies the leading filter itself: skip it, and read only
     // what the commands after it need.
     if (needs_.line_filter && needs_.filter_exact && source.AppliesLineFilter()) {
       first_ = 1;
       hints.fields = &needs_.fields_after;
-      source.SetHints(hints);
     }
+    source.SetHints(hints);
     size_t b = 0;
     while (b < end_ && IsStreaming(cmds[b].kind)) ++b;
     auto scanned = Scan(source, range, b);

@@ -4,6 +4,10 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 CMAKE_FLAGS ?=
+# ccache hits across checkouts: CI builds a fresh clone in another folder, so
+# paths are hashed relative to the tree and the working directory is not.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 
 .PHONY: all build setup test check test-asan demo bench fuzz format clean
 

@@ -100,34 +100,43 @@ std::vector<std::pair<RoutedAlert, Explanation>> AlertingService::Alerts() const
   return router_.Snapshot(clock_.Now());
 }
 
-void AlertingService::Loop(std::stop_token stop) {
-  while (!stop.stop_requested()) {
-    std::vector<Notification> out;
-    std::vector<Observer> observers;
-    std::stop_token token;
-    Timestamp wake_at;
-    {
-      std::lock_guard lock(mu_);
+Timestamp AlertingService::Step(Timestamp now, std::stop_token* wake) {
+  std::vector<Notification> out;
+  std::vector<Observer> observers;
+  Timestamp wake_at;
+  {
+    std::lock_guard lock(mu_);
+    if (wake) {
       if (wake_.stop_requested()) wake_ = std::stop_source();
-      token = wake_.get_token();
-      const Timestamp now = clock_.Now();
-      out = router_.Flush(now);
-      observers = observers_;
-      wake_at = router_.NextFlush().value_or(now + 60'000);
-      planned_flush_ = wake_at;
+      *wake = wake_.get_token();
     }
-    for (const Notification& n : out) {
-      for (const Observer& o : observers) o(n);
-      const Receiver* receiver = router_.config().FindReceiver(n.receiver);
-      if (!receiver) continue;
-      for (Delivery& d : DeliveriesFor(n, *receiver, options_.external_url)) {
-        if (auto ok = notifier_.Send(std::move(d)); !ok && log_) {
-          log_->Error("cannot queue notification",
-                      {{"receiver", n.receiver}, {"error", ok.error().ToString()}});
-        }
+    out = router_.Flush(now);
+    observers = observers_;
+    wake_at = router_.NextFlush().value_or(now + 60'000);
+    planned_flush_ = wake_at;
+  }
+  for (const Notification& n : out) {
+    for (const Observer& o : observers) o(n);
+    const Receiver* receiver = router_.config().FindReceiver(n.receiver);
+    if (!receiver) continue;
+    for (Delivery& d : DeliveriesFor(n, *receiver, options_.external_url)) {
+      if (auto ok = notifier_.Send(std::move(d)); !ok && log_) {
+        log_->Error("cannot queue notification",
+                    {{"receiver", n.receiver}, {"error", ok.error().ToString()}});
       }
     }
-    if (!out.empty()) continue;
+  }
+  return out.empty() ? wake_at : now;
+}
+
+Timestamp AlertingService::DeliverDue(Timestamp now) { return notifier_.DeliverDue(now); }
+
+void AlertingService::Loop(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    std::stop_token token;
+    const Timestamp now = clock_.Now();
+    const Timestamp wake_at = Step(now, &token);
+    if (wake_at <= now) continue;
     std::stop_callback forward(stop, [this] { Wake(); });
     clock_.SleepUntil(wake_at, token);
   }

@@ -41,6 +41,14 @@ class AlertingService {
   // Called for every notification before it is delivered (incidents).
   void AddObserver(Observer o);
 
+  // One turn on the caller's thread (Step-driven pipelines; the thread
+  // calls it too): flushes the groups due at `now` to the observers and the
+  // outbox. Returns when a group falls due next. `wake` (optional) receives
+  // a token that a Put making a group due sooner stops.
+  Timestamp Step(Timestamp now, std::stop_token* wake = nullptr);
+  // Attempts the deliveries due at `now` on the caller's thread.
+  Timestamp DeliverDue(Timestamp now);
+
   // The rule manager's sink.
   void OnRuleResult(const GroupResult& r);
   // Intake: alerts from an Alertmanager payload or PagerDuty events.

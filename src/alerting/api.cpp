@@ -1,9 +1,12 @@
 #include "alerting/api.h"
 
+#include <algorithm>
 #include <deque>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "alerting/webhook.h"
 #include "metrics/promql/ast.h"
@@ -250,14 +253,9 @@ Response Change(IntakeState& st, changes::ChangeLog* log, const Request& req, Ti
                 {"links", c->links},
                 {"custom_details", json::parse(c->custom_details_json, nullptr, false)}};
   if (log) {
-    changes::ChangeEvent e;
-    e.time = c->timestamp;
-    e.type = "change";
-    e.service = c->source;
-    e.summary = c->summary;
-    e.fields["source"] = c->source;
-    e.fields["custom_details"] = c->custom_details_json;
-    log->Append(std::move(e));
+    auto recorded = log->Record(
+        changes::ChangeFromPagerDuty(c->timestamp, c->summary, c->source, c->custom_details_json));
+    if (!recorded) return Unavailable(recorded.error());
   }
   std::lock_guard lock(st.mu);
   st.changes.push_back(std::move(entry));
@@ -313,6 +311,40 @@ Response Explain(AlertingService& svc, const Request& req) {
     pairs.push_back({k, v.get<std::string>()});
   }
   return Ok(ExplanationJson(svc.Explain(LabelSet(std::move(pairs)))));
+}
+
+Response PostChange(changes::ChangeLog* log, const Request& req, Timestamp now) {
+  if (!log) return Response::ErrorJson(503, "unavailable", "this server keeps no change log");
+  json doc = json::parse(req.body, nullptr, false);
+  if (!doc.is_object()) {
+    return Bad(
+        "expected one JSON object, e.g. {\"type\":\"deployment\",\"service\":\"shop\","
+        "\"version\":\"v2\",\"previous_version\":\"v1\"}");
+  }
+  if (!doc.contains("@timestamp") && !doc.contains("timestamp") && !doc.contains("time")) {
+    doc["@timestamp"] = FormatRfc3339Millis(now);
+  } else if (doc.contains("time") && !doc.contains("@timestamp")) {
+    doc["@timestamp"] = doc["time"];
+    doc.erase("time");
+  }
+  if (doc.contains("author") && !doc.contains("who")) doc["who"] = doc["author"];
+  auto e = changes::ParseChangeJson(doc.dump());
+  if (!e) return Bad(e.error().message());
+  // The analysis knows the usual kinds; others are kept and listed too.
+  const bool word = !e->type.empty() && e->type.size() <= 64 &&
+                    std::all_of(e->type.begin(), e->type.end(),
+                                [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
+  if (!word) {
+    return Bad(
+        "type: a lower-case word such as deployment, config, feature_flag, scaling, "
+        "instance, infrastructure or rollback, got \"" +
+        e->type + "\"");
+  }
+  if (e->type == "deployment" && e->Field("version").empty()) {
+    return Bad("a deployment needs \"version\" (and \"service\", \"previous_version\")");
+  }
+  if (auto r = log->Record(*e); !r) return Unavailable(r.error());
+  return Response::Json(202, Dump({{"status", "success"}, {"summary", e->summary}}));
 }
 
 }  // namespace
@@ -384,9 +416,33 @@ void RegisterAlertingApi(server::HttpServer& http, AlertingService& svc, RuleMan
         "/v2/change/enqueue", "/api/v1/intake/pagerduty/change"}) {
     http.LogQuietly("POST", path);
   }
-  http.Handle("GET", "/api/v1/changes", Role::kViewer, [state](const Request&) {
-    std::lock_guard lock(state->mu);
-    return Ok(json(state->changes));
+  // Change events: every kind, from every source, oldest first. ?since= and
+  // ?until= (RFC 3339 or Unix seconds) narrow the window.
+  http.Handle("GET", "/api/v1/changes", Role::kViewer, [state, changes](const Request& req) {
+    if (!changes) {
+      std::lock_guard lock(state->mu);
+      return Ok(json(state->changes));
+    }
+    Timestamp from = 0, to = std::numeric_limits<Timestamp>::max();
+    for (auto [name, into] : {std::pair{"since", &from}, std::pair{"until", &to}}) {
+      if (req.Param(name).empty()) continue;
+      auto t = ParseTimestamp(req.Param(name));
+      if (!t) return Bad(std::string(name) + ": " + t.error().message());
+      *into = *t;
+    }
+    json list = json::array();
+    for (const changes::ChangeEvent& e : changes->Between(from, to)) {
+      json item = json::parse(changes::ChangeJson(e), nullptr, false);
+      item["summary"] = e.summary;
+      list.push_back(std::move(item));
+    }
+    return Ok(list);
+  });
+  // A change as a CI/CD system reports it: {"type": "deployment",
+  // "service": "shop", "version": "v2", "previous_version": "v1",
+  // "author": "ci", "@timestamp": "..."} (time optional: now).
+  http.Handle("POST", "/api/v1/changes", Role::kResponder, [changes, &clock](const Request& req) {
+    return PostChange(changes, req, clock.Now());
   });
   // Maintenance windows are Alertmanager's time intervals (configured, not
   // created over the API: a silence covers an ad-hoc window).

@@ -77,58 +77,66 @@ int Notifier::Exec(const Delivery& d, std::string& error) {
   return 500;
 }
 
+Timestamp Notifier::DeliverDue(Timestamp now, std::stop_token stop, std::stop_token* wake) {
+  Timestamp wake_at = now + 60'000;
+  std::vector<Delivery> due;
+  {
+    std::lock_guard lock(mu_);
+    if (wake) {
+      if (wake_.stop_requested()) wake_ = std::stop_source();
+      *wake = wake_.get_token();
+    }
+    for (Delivery& d : outbox_.Pending()) {
+      auto r = retries_.find(d.id);
+      if (r == retries_.end() || r->second.next <= now) {
+        due.push_back(std::move(d));
+      } else {
+        wake_at = std::min(wake_at, r->second.next);
+      }
+    }
+  }
+  for (const Delivery& d : due) {
+    if (stop.stop_requested()) return now;
+    std::string error;
+    const int status = Post(d, error);
+    const bool ok = status / 100 == 2;
+    const bool retry = !ok && (status == 0 || status == 429 || status >= 500);
+    if (ok || !retry) {
+      (void)outbox_.Done(d.id);
+      std::lock_guard lock(mu_);
+      retries_.erase(d.id);
+    } else {
+      std::lock_guard lock(mu_);
+      Retry& r = retries_[d.id];
+      r.backoff = std::min(options_.backoff_max,
+                           r.backoff.count() ? r.backoff * 2 : options_.backoff_initial);
+      r.next = clock_.Now() + r.backoff.count();
+      wake_at = std::min(wake_at, r.next);
+    }
+    if (ok) {
+      ++delivered_;
+    } else {
+      ++failed_attempts_;
+      if (!retry) ++dropped_;
+      if (log_) {
+        log_->Warn("notification delivery failed", {{"receiver", d.receiver},
+                                                    {"url", d.url},
+                                                    {"error", error},
+                                                    {"retry", retry ? "true" : "false"}});
+      }
+    }
+    if (hook_) hook_(d, ok, error, retry);
+  }
+  // Something was sent: look again at once (more may have been queued).
+  return due.empty() ? wake_at : now;
+}
+
 void Notifier::Loop(std::stop_token stop) {
   while (!stop.stop_requested()) {
-    const Timestamp now = clock_.Now();
-    Timestamp wake_at = now + 60'000;
     std::stop_token token;
-    std::vector<Delivery> due;
-    {
-      std::lock_guard lock(mu_);
-      if (wake_.stop_requested()) wake_ = std::stop_source();
-      token = wake_.get_token();
-      for (Delivery& d : outbox_.Pending()) {
-        auto r = retries_.find(d.id);
-        if (r == retries_.end() || r->second.next <= now) {
-          due.push_back(std::move(d));
-        } else {
-          wake_at = std::min(wake_at, r->second.next);
-        }
-      }
-    }
-    for (const Delivery& d : due) {
-      if (stop.stop_requested()) return;
-      std::string error;
-      const int status = Post(d, error);
-      const bool ok = status / 100 == 2;
-      const bool retry = !ok && (status == 0 || status == 429 || status >= 500);
-      if (ok || !retry) {
-        (void)outbox_.Done(d.id);
-        std::lock_guard lock(mu_);
-        retries_.erase(d.id);
-      } else {
-        std::lock_guard lock(mu_);
-        Retry& r = retries_[d.id];
-        r.backoff = std::min(options_.backoff_max,
-                             r.backoff.count() ? r.backoff * 2 : options_.backoff_initial);
-        r.next = clock_.Now() + r.backoff.count();
-        wake_at = std::min(wake_at, r.next);
-      }
-      if (ok) {
-        ++delivered_;
-      } else {
-        ++failed_attempts_;
-        if (!retry) ++dropped_;
-        if (log_) {
-          log_->Warn("notification delivery failed", {{"receiver", d.receiver},
-                                                      {"url", d.url},
-                                                      {"error", error},
-                                                      {"retry", retry ? "true" : "false"}});
-        }
-      }
-      if (hook_) hook_(d, ok, error, retry);
-    }
-    if (due.empty()) {
+    const Timestamp now = clock_.Now();
+    const Timestamp wake_at = DeliverDue(now, stop, &token);
+    if (wake_at > now) {
       std::stop_callback forward(stop, [this] {
         std::lock_guard lock(mu_);
         wake_.request_stop();

@@ -40,6 +40,10 @@ class Notifier {
   void Start();
   void Stop();
   Result<void> Send(Delivery d);
+  // One round on the caller's thread (Step-driven pipelines; the thread
+  // calls it too): attempts every delivery due at `now`. Returns when to
+  // look again. `wake` (optional) receives a token a later Send() stops.
+  Timestamp DeliverDue(Timestamp now, std::stop_token stop = {}, std::stop_token* wake = nullptr);
 
   uint64_t delivered() const { return delivered_; }
   uint64_t failed_attempts() const { return failed_attempts_; }

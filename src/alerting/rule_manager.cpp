@@ -36,26 +36,36 @@ std::set<std::string> MetricNamesOf(const metrics::promql::Expr& e) {
   return out;
 }
 
+std::shared_ptr<RuleManager::Entry> RuleManager::MakeEntry(RuleGroup g, Timestamp now) const {
+  auto e = std::make_shared<Entry>(GroupEvaluator(std::move(g), options_.default_interval));
+  const RuleGroup& group = e->eval.group();
+  for (const Rule& r : group.rules) {
+    if (r.expr) e->reads.merge(MetricNamesOf(*r.expr));
+  }
+  const Timestamp interval = e->eval.interval().count();
+  e->offset = static_cast<Timestamp>(LabelSet{{"group", group.name}, {"file", group.file}}.Hash() %
+                                     static_cast<uint64_t>(interval));
+  e->next = NextScheduled(*e, now - 1);
+  e->status.name = group.name;
+  e->status.file = group.file;
+  e->status.interval = e->eval.interval();
+  return e;
+}
+
 RuleManager::RuleManager(std::vector<RuleGroup> groups, RuleStorage& storage, Clock& clock,
                          AlertSink sink, Options options)
     : storage_(storage), clock_(clock), sink_(std::move(sink)), options_(options) {
   const Timestamp now = clock_.Now();
-  for (RuleGroup& g : groups) {
-    auto e = std::make_unique<Entry>(GroupEvaluator(std::move(g), options_.default_interval));
-    const RuleGroup& group = e->eval.group();
-    for (const Rule& r : group.rules) {
-      if (r.expr) e->reads.merge(MetricNamesOf(*r.expr));
-    }
-    const Timestamp interval = e->eval.interval().count();
-    e->offset =
-        static_cast<Timestamp>(LabelSet{{"group", group.name}, {"file", group.file}}.Hash() %
-                               static_cast<uint64_t>(interval));
-    e->next = NextScheduled(*e, now - 1);
-    e->status.name = group.name;
-    e->status.file = group.file;
-    e->status.interval = e->eval.interval();
-    entries_.push_back(std::move(e));
-  }
+  for (RuleGroup& g : groups) entries_.push_back(MakeEntry(std::move(g), now));
+}
+
+void RuleManager::Replace(std::vector<RuleGroup> groups) {
+  const Timestamp now = clock_.Now();
+  std::vector<std::shared_ptr<Entry>> fresh;
+  for (RuleGroup& g : groups) fresh.push_back(MakeEntry(std::move(g), now));
+  std::lock_guard lock(mu_);
+  entries_ = std::move(fresh);
+  wake_.request_stop();
 }
 
 RuleManager::~RuleManager() { Stop(); }
@@ -119,25 +129,44 @@ void RuleManager::EvalGroup(Entry& e, Timestamp at, bool early) {
 }
 
 void RuleManager::EvalAllNow(Timestamp at) {
-  for (auto& e : entries_) EvalGroup(*e, at, false);
+  std::vector<std::shared_ptr<Entry>> entries;
+  {
+    std::lock_guard lock(mu_);
+    entries = entries_;
+  }
+  for (auto& e : entries) EvalGroup(*e, at, false);
+}
+
+void RuleManager::EvalDue(Timestamp now) {
+  std::vector<std::shared_ptr<Entry>> due;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& e : entries_) {
+      if (e->next > now && !e->dirty) continue;
+      if (e->next <= now) e->next = NextScheduled(*e, now);
+      e->dirty = false;
+      due.push_back(e);
+    }
+  }
+  for (auto& e : due) EvalGroup(*e, now, false);
 }
 
 void RuleManager::Loop(std::stop_token stop) {
   while (!stop.stop_requested()) {
     const Timestamp now = clock_.Now();
     Timestamp wake_at = now + 3'600'000;
-    std::vector<std::pair<Entry*, bool>> due;  // entry, early
+    std::vector<std::pair<std::shared_ptr<Entry>, bool>> due;  // entry, early
     std::stop_token sleep_token;
     {
       std::lock_guard lock(mu_);
       for (auto& e : entries_) {
         const bool gap_ok = now - e->last_early >= options_.min_early_gap.count();
         if (e->next <= now) {
-          due.push_back({e.get(), false});
+          due.push_back({e, false});
           e->next = NextScheduled(*e, now);
           e->dirty = false;
         } else if (e->dirty && gap_ok) {
-          due.push_back({e.get(), true});
+          due.push_back({e, true});
           e->dirty = false;
           e->last_early = now;
         } else if (e->dirty) {
@@ -151,7 +180,7 @@ void RuleManager::Loop(std::stop_token stop) {
       }
     }
     if (!due.empty()) {
-      for (auto [e, early] : due) EvalGroup(*e, now, early);
+      for (auto& [e, early] : due) EvalGroup(*e, now, early);
       continue;
     }
     // Sleeps until the next group is due, a notification, or Stop().

@@ -57,11 +57,19 @@ class RuleManager {
   void Start();
   void Stop();
 
+  // Swaps in new rule groups (config reload). Their alerts start afresh, as
+  // after a restart; an evaluation in flight finishes on the old group.
+  void Replace(std::vector<RuleGroup> groups);
+
   // Metric names of samples just stored. Cheap; never blocks on evaluation.
   void NotifyAppended(const std::set<std::string>& metric_names);
 
-  // Evaluates every group at `at` on the caller's thread (tests, the demo).
+  // Evaluates every group at `at` on the caller's thread (tests).
   void EvalAllNow(Timestamp at);
+  // One deterministic turn on the caller's thread (Step-driven pipelines):
+  // evaluates the groups whose interval came round and those with new
+  // samples for a metric they read (no early-evaluation gap).
+  void EvalDue(Timestamp now);
 
   std::vector<GroupStatus> Status() const;
   std::vector<RuleAlerts> Alerts() const;
@@ -70,6 +78,7 @@ class RuleManager {
   struct Entry;
   void Loop(std::stop_token stop);
   void EvalGroup(Entry& e, Timestamp at, bool early);
+  std::shared_ptr<Entry> MakeEntry(RuleGroup g, Timestamp now) const;
   Timestamp NextScheduled(const Entry& e, Timestamp after) const;
 
   RuleStorage& storage_;
@@ -77,7 +86,7 @@ class RuleManager {
   AlertSink sink_;
   Options options_;
   mutable std::mutex mu_;  // guards entries_' state and dirty flags
-  std::vector<std::unique_ptr<Entry>> entries_;
+  std::vector<std::shared_ptr<Entry>> entries_;
   std::stop_source wake_;  // requested to cut a sleep short
   std::jthread thread_;
 };

@@ -34,10 +34,28 @@ struct ChangeEvent {
 // One JSON object with "@timestamp" (RFC 3339) or "timestamp", and "type".
 // Nested values are kept as their JSON text.
 Result<ChangeEvent> ParseChangeJson(std::string_view line);
+// The inverse: one line ParseChangeJson reads back as the same event.
+std::string ChangeJson(const ChangeEvent& e);
+
+// A PagerDuty change event (Events API v2 /v2/change/enqueue) as a change:
+// custom_details may say what changed, with firewatch's own keys or the
+// usual CI names: type (deployment by default when a version is given,
+// else "change"), service (else the event's source), version / new_version
+// / release, previous_version / old_version, author / user / who, status.
+ChangeEvent ChangeFromPagerDuty(Timestamp time, const std::string& summary,
+                                const std::string& source, const std::string& custom_details_json);
 
 class ChangeLog {
  public:
   explicit ChangeLog(size_t capacity = 100'000) : capacity_(capacity) {}
+  ~ChangeLog();
+
+  // Makes the log durable in `path` (NDJSON, one event a line): the events
+  // already there are loaded, and Record() appends and fsyncs before it
+  // returns. A torn last line (a crash mid-write) is dropped.
+  Result<void> OpenJournal(const std::string& path);
+  // Appends to the journal (when open), then to the log.
+  Result<void> Record(ChangeEvent e);
 
   void Append(ChangeEvent e);
   // Events with from <= time < to, in time order (ties in arrival order).
@@ -48,6 +66,7 @@ class ChangeLog {
   mutable std::mutex mu_;
   size_t capacity_;
   std::deque<ChangeEvent> events_;  // sorted by time
+  int journal_fd_ = -1;
 };
 
 }  // namespace fw::changes

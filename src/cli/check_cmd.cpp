@@ -20,7 +20,7 @@ void CheckConfig(const std::string& file, ExitStatus& status) {
     return;
   }
   size_t rules = 0;
-  for (const std::string& f : cfg->alerting.rule_files) {
+  for (const std::string& f : cfg->pipeline.alerting.rule_files) {
     const alerting::ParsedRules parsed = alerting::LoadRuleFile(f);
     for (const Error& e : parsed.errors) std::cerr << "firewatch: " << e.ToString() << "\n";
     if (!parsed.errors.empty()) status.code = 2;
@@ -29,8 +29,8 @@ void CheckConfig(const std::string& file, ExitStatus& status) {
   if (status.code != 0) return;
   std::cout << file << ": ok (" << cfg->scrape.scrape_configs.size() << " scrape configs, "
             << cfg->scrape.StaticTargetCount() << " static targets, "
-            << cfg->alerting.rule_files.size() << " rule files with " << rules << " rules, "
-            << cfg->alerting.routing.receivers.size() << " receivers)\n";
+            << cfg->pipeline.alerting.rule_files.size() << " rule files with " << rules
+            << " rules, " << cfg->pipeline.alerting.routing.receivers.size() << " receivers)\n";
 }
 
 }  // namespace

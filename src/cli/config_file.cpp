@@ -9,15 +9,29 @@
 #include <sstream>
 
 #include "common/yaml_reader.h"
+#include "pipeline/settings.h"
 
 namespace fw::cli {
 namespace {
 
-const std::set<std::string> kTopLevel = {
-    "server",         "global",         "scrape_configs",      "storage",   "rule_files",
-    "route",          "receivers",      "inhibit_rules",       "schedules", "escalation_policies",
-    "incidents",      "time_intervals", "mute_time_intervals",  // the older Alertmanager name
-    "flap_detection", "runbooks"};
+const std::set<std::string> kTopLevel = {"server",
+                                         "global",
+                                         "scrape_configs",
+                                         "storage",
+                                         "rule_files",
+                                         "route",
+                                         "receivers",
+                                         "inhibit_rules",
+                                         "schedules",
+                                         "escalation_policies",
+                                         "incidents",
+                                         "time_intervals",
+                                         "mute_time_intervals",  // the older Alertmanager name
+                                         "flap_detection",
+                                         "runbooks",
+                                         "response",
+                                         "actions",
+                                         "log_files"};
 
 std::filesystem::path Resolve(const std::string& config_path, const std::string& p) {
   const std::filesystem::path path(p);
@@ -197,7 +211,7 @@ void ReadRuleFiles(YamlReader& r, const YAML::Node& root, const std::string& con
 }
 
 void ReadAlerting(YamlReader& r, const YAML::Node& root, const std::string& path,
-                  AlertingSettings& out) {
+                  pipeline::AlertingSettings& out) {
   const YAML::Node global = YamlChild(root, "global");
   if (global.IsMap()) r.Dur(global, "global", "evaluation_interval", out.evaluation_interval);
   ReadRuleFiles(r, root, path, out.rule_files);
@@ -205,14 +219,104 @@ void ReadAlerting(YamlReader& r, const YAML::Node& root, const std::string& path
   out.oncall = incident::ParseOnCall(r, root);
   const YAML::Node inc = YamlChild(root, "incidents");
   if (inc.IsDefined() && !inc.IsNull() &&
-      r.Keys(inc, "incidents", {"reopen_window", "escalation_policy", "severity"})) {
+      r.Keys(inc, "incidents",
+             {"reopen_window", "escalation_policy", "severity", "group_by", "correlate_within",
+              "auto_resolve", "resolve_after"})) {
     r.Dur(inc, "incidents", "reopen_window", out.reopen_window);
+    r.StrList(inc, "incidents", "group_by", out.incident_group_by);
+    r.Dur(inc, "incidents", "correlate_within", out.correlate_window);
+    r.Str(inc, "incidents", "auto_resolve", out.auto_resolve);
+    if (out.auto_resolve != "resolve" && out.auto_resolve != "propose" &&
+        out.auto_resolve != "off") {
+      r.Fail(YamlChild(inc, "auto_resolve"), "incidents.auto_resolve",
+             "expected resolve, propose or off");
+    }
+    r.Dur(inc, "incidents", "resolve_after", out.resolve_after);
     ReadSeverity(r, inc, out.severity);
     r.Str(inc, "incidents", "escalation_policy", out.escalation_policy);
     if (!out.escalation_policy.empty() && !out.oncall.FindPolicy(out.escalation_policy)) {
       r.Fail(YamlChild(inc, "escalation_policy"), "incidents.escalation_policy",
              "no escalation policy named \"" + out.escalation_policy + "\"");
     }
+  }
+}
+
+// response: {enabled, approval, approval_role, approval_timeout,
+//            min_confidence, recovery_watch, vars}
+void ReadResponse(YamlReader& r, const YAML::Node& root, pipeline::ResponseSettings& out) {
+  const YAML::Node n = YamlChild(root, "response");
+  if (!n.IsDefined() || n.IsNull()) return;
+  if (!r.Keys(n, "response",
+              {"enabled", "approval", "approval_role", "approval_timeout", "min_confidence",
+               "recovery_watch", "vars"})) {
+    return;
+  }
+  r.Bool(n, "response", "enabled", out.enabled);
+  std::string mode, role;
+  r.Str(n, "response", "approval", mode);
+  if (!mode.empty()) {
+    auto m = pipeline::ParseApprovalMode(mode);
+    if (m) {
+      out.approval = *m;
+    } else {
+      r.Fail(YamlChild(n, "approval"), "response.approval", m.error().message());
+    }
+  }
+  r.Str(n, "response", "approval_role", role);
+  if (!role.empty()) {
+    auto parsed = server::ParseRole(role);
+    if (parsed && *parsed != server::Role::kViewer) {
+      out.approver_role = *parsed;
+    } else {
+      r.Fail(YamlChild(n, "approval_role"), "response.approval_role",
+             "expected responder or admin");
+    }
+  }
+  r.Dur(n, "response", "approval_timeout", out.approval_timeout);
+  r.Dur(n, "response", "recovery_watch", out.recovery_watch);
+  const YAML::Node conf = YamlChild(n, "min_confidence");
+  if (conf.IsDefined() && !conf.IsNull()) {
+    double v = -1;
+    try {
+      v = conf.as<double>();
+    } catch (const YAML::Exception&) {
+    }
+    if (v < 0 || v > 1) {
+      r.Fail(conf, "response.min_confidence", "expected a number from 0 to 1, e.g. 0.3");
+    } else {
+      out.min_confidence = v;
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> vars;
+  r.StrMap(n, "response", "vars", vars);
+  for (auto& [k, v] : vars) out.vars[k] = v;
+}
+
+// log_files: [{path: /var/log/shop/*.log, group: shop, stream: app, format: json}]
+void ReadLogFiles(YamlReader& r, const YAML::Node& root, const std::string& config_path,
+                  std::vector<pipeline::LogFileSettings>& out) {
+  const YAML::Node list = YamlChild(root, "log_files");
+  if (!list.IsDefined() || list.IsNull()) return;
+  if (!list.IsSequence()) {
+    return r.Fail(list, "log_files", "expected a list of {path, group, stream, format}");
+  }
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string path = YamlReader::Index("log_files", i);
+    if (!r.Keys(list[i], path, {"path", "group", "stream", "format"})) continue;
+    pipeline::LogFileSettings f;
+    r.Str(list[i], path, "path", f.path);
+    if (f.path.empty()) r.Fail(list[i], path + ".path", "required: a file or a glob");
+    if (!f.path.empty()) f.path = Resolve(config_path, f.path).lexically_normal().string();
+    r.Str(list[i], path, "group", f.group);
+    if (f.group.empty()) r.Fail(list[i], path + ".group", "required: the log group (@log)");
+    r.Str(list[i], path, "stream", f.stream);
+    std::string format = "json";
+    r.Str(list[i], path, "format", format);
+    if (format != "json" && format != "text") {
+      r.Fail(YamlChild(list[i], "format"), path + ".format", "expected json or text");
+    }
+    f.json = format == "json";
+    out.push_back(std::move(f));
   }
 }
 
@@ -226,7 +330,10 @@ void ReadTopLevel(YamlReader& r, const YAML::Node& root, const std::string& path
   }
   ReadServer(r, root, path, out.server);
   metrics::ingest::ReadScrapeSettings(r, root, out.scrape);
-  ReadAlerting(r, root, path, out.alerting);
+  ReadAlerting(r, root, path, out.pipeline.alerting);
+  ReadResponse(r, root, out.pipeline.response);
+  out.pipeline.actions = runbook::ReadSiteActions(r, root);
+  ReadLogFiles(r, root, path, out.pipeline.log_files);
   const YAML::Node storage = YamlChild(root, "storage");
   if (storage.IsDefined() && !storage.IsNull() && r.Keys(storage, "storage", {"dir"})) {
     r.Str(storage, "storage", "dir", out.storage_dir);
@@ -241,7 +348,7 @@ void ReadTopLevel(YamlReader& r, const YAML::Node& root, const std::string& path
     if (YamlChild(runbooks, "dir").IsScalar() && dir.empty()) {
       r.Fail(YamlChild(runbooks, "dir"), "runbooks.dir", "expected a directory");
     }
-    if (!dir.empty()) out.runbooks_dir = Resolve(path, dir).lexically_normal().string();
+    if (!dir.empty()) out.pipeline.runbooks_dir = Resolve(path, dir).lexically_normal().string();
   }
 }
 

@@ -5,7 +5,9 @@
 // routing (Alertmanager's `route`, `receivers`, `inhibit_rules`,
 // `time_intervals`, plus `flap_detection`), `schedules`,
 // `escalation_policies`, `incidents: {reopen_window, escalation_policy,
-// severity}` and `runbooks: {dir}`. Any other top-level key is an error
+// severity, group_by, correlate_within, auto_resolve, resolve_after}`,
+// `runbooks: {dir}`, `response:` (the responder's approval policy),
+// `actions:` (the site's runbook actions) and `log_files:`. Any other top-level key is an error
 // saying it is not supported yet, so a config written for a later version
 // fails loudly instead of half-working. Errors name file:line:column and the
 // field. Relative paths (storage.dir, rule_files, runbooks.dir, token_file)
@@ -16,9 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "cli/serve_alerting.h"
 #include "common/error.h"
 #include "metrics/ingest/scrape_config.h"
+#include "pipeline/settings.h"
 #include "server/http.h"
 
 namespace fw::cli {
@@ -38,9 +40,8 @@ struct ServerSettings {
 struct ConfigFile {
   ServerSettings server;
   metrics::ingest::ScrapeSettings scrape;
-  std::string storage_dir;    // resolved; empty when not set
-  std::string runbooks_dir;   // resolved; empty when not set
-  AlertingSettings alerting;  // rule_files resolved against the file's directory
+  std::string storage_dir;      // resolved; empty when not set
+  pipeline::Settings pipeline;  // paths resolved against the file's directory
 };
 
 // Reads and validates `path`. Returns the first error; `all_errors`, when

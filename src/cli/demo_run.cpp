@@ -20,11 +20,10 @@
 #include "logs/api/logs_api.h"
 #include "logs/store/log_store.h"
 #include "metrics/api/prom_api.h"
-#include "rca/sim/sim_db_diagnostics.h"
-#include "response/api.h"
+#include "pipeline/pipeline.h"
+#include "pipeline/sim_driver.h"
+#include "pipeline/sim_run.h"
 #include "response/responder.h"
-#include "response/sim_pipeline.h"
-#include "runbook/sim_adapter.h"
 #include "server/http.h"
 #include "sim/builtin_scenarios.h"
 #include "sim/simulator.h"
@@ -64,7 +63,7 @@ std::string Stamp(Timestamp t, Timestamp start) {
   return buf;
 }
 
-class Narrator final : public response::PipelineObserver, public response::ResponseObserver {
+class Narrator final : public pipeline::Observer, public response::ResponseObserver {
  public:
   Narrator(std::ostream& out, Timestamp start) : out_(out), start_(start) {}
   void Line(Timestamp t, const char* phase, const std::string& text) {
@@ -80,10 +79,10 @@ class Narrator final : public response::PipelineObserver, public response::Respo
     }
     Line(at, firing ? "ALERT" : "CLEAR", rule + (firing ? " firing" : " resolved") + where);
   }
-  void OnNotification(const std::string& receiver, const std::string& url, bool delivered,
-                      const std::string& detail, Timestamp at) override {
-    Line(at, "NOTIFY",
-         (delivered ? "delivered to " : "failed (" + detail + ") to ") + receiver + " at " + url);
+  void OnDelivery(const std::string& receiver, const std::string& url, bool delivered,
+                  const std::string& error) override {
+    Line(now_, "NOTIFY",
+         (delivered ? "delivered to " : "failed (" + error + ") to ") + receiver + " at " + url);
   }
   void OnEvent(const response::ResponseCase&, const std::string& phase, const std::string& text,
                Timestamp at) override {
@@ -159,8 +158,7 @@ Timestamp FirstErrors(const sim::Simulator& sim) {
 
 // --serve: the run's stores behind the usual APIs, on the simulation's clock
 // (its "now" is where the scenario ended), until SIGINT or SIGTERM.
-Result<void> ServeAfterwards(response::SimPipeline& p, const rca::EvidenceSources& sources,
-                             const DemoOptions& o, std::ostream& out) {
+Result<void> ServeAfterwards(pipeline::Pipeline& p, const DemoOptions& o, std::ostream& out) {
   auto token = AdminTokenFromEnv();
   if (!token) return Fail(token.error());
   server::ServerOptions opts;
@@ -168,11 +166,7 @@ Result<void> ServeAfterwards(response::SimPipeline& p, const rca::EvidenceSource
   opts.port = o.port;
   opts.tokens.push_back({token->token, server::Role::kAdmin, "admin"});
   server::HttpServer http(opts, p.clock());
-  metrics::api::RegisterPrometheusApi(http, p.db(), p.clock());
-  auto logs_api = logs::api::RegisterLogsApi(http, p.logs(), p.clock());
-  incident::RegisterIncidentApi(http, p.incidents(), p.clock());
-  response::RegisterResponseApi(http, p.incidents(), sources, p.clock(),
-                                {.average_order_value = o.average_order_value});
+  p.RegisterApis(http);
   auto port = http.Start();
   if (!port) return Fail(port.error());
   if (token->generated) out << "  admin token for this run: " << token->token << "\n";
@@ -207,68 +201,62 @@ Result<void> RunDemo(const DemoOptions& o, std::ostream& out) {
   const std::string data_dir = o.out_dir + "/data";
   std::error_code ec;
   fs::remove_all(data_dir, ec);  // each demo starts from an empty store
-  response::SimPipelineOptions po;
-  po.data_dir = data_dir;
-  po.rules = std::move(rules.groups);
-  po.routing = DemoRouting((*receiver)->url());
-  po.policy.group_by = {"job"};  // one incident per service
+  // The same pipeline as `firewatch serve`, driven step by step in the
+  // simulation's time: one incident per service, nobody to ask for approval.
+  pipeline::Settings settings;
+  settings.alerting.rule_files = {rules_file};
+  settings.alerting.routing = DemoRouting((*receiver)->url());
+  settings.alerting.external_url = "http://127.0.0.1:9400";
+  settings.alerting.incident_group_by = {"job"};
+  settings.alerting.auto_resolve = "off";  // the responder resolves what it fixed
+  settings.runbooks_dir = runbooks_dir;
+  settings.response.vars["labels.service"] = scenario->env.service;
   DemoOutcome outcome;
   outcome.scenario = scenario->name;
   const std::string description = scenario->description;
-  auto pipeline = response::SimPipeline::Open(std::move(*scenario), std::move(po));
-  if (!pipeline) return Fail(pipeline.error());
-  response::SimPipeline& p = **pipeline;
-  Narrator narrator(out, p.start());
-  p.set_observer(&narrator);
-
-  // Diagnosis and response see what an operator sees: metrics, logs, change
-  // events, the database's answers; they act only through the adapter.
-  rca::SimDbDiagnostics db_diagnostics(p.simulator());
-  logs::store::StoreEventSource log_source(p.logs());
-  rca::EvidenceSources sources{&p.metrics(), &log_source, &p.changes(), &db_diagnostics};
-  runbook::SimAdapter adapter(p.simulator());
-  response::ResponderOptions ro;
-  ro.auto_approve = true;
-  ro.vars["labels.service"] = p.simulator().scenario().env.service;
-  response::Responder responder(p.incidents(), sources, p.metrics(), runbooks, adapter, ro,
-                                &narrator);
+  Narrator narrator(out, scenario->start);
+  auto run = pipeline::SimRun::Open(std::move(*scenario), std::move(settings),
+                                    {data_dir, &narrator, &narrator});
+  if (!run) return Fail(run.error());
+  pipeline::Pipeline& p = (*run)->pipeline();
+  pipeline::SimDriver& sim = (*run)->driver();
 
   out << "firewatch demo: " << outcome.scenario << ": " << description << "\n"
-      << "  simulated production from " << FormatRfc3339Millis(p.start())
+      << "  simulated production from " << FormatRfc3339Millis(sim.start())
       << "; alerts page the on-call at " << (*receiver)->url() << "\n"
       << "  approvals are granted automatically: no human in the loop\n\n";
   const auto wall_start = std::chrono::steady_clock::now();
-  while (!p.done()) {
-    narrator.set_now(p.now() + 1000);  // what the step is about to produce
-    if (auto r = p.Step(); !r) return r;
-    responder.Tick(p.now());
+  while (!sim.done()) {
+    narrator.set_now(sim.now() + 1000);  // what the step is about to produce
+    if (auto r = sim.Step(); !r) return r;
     if (*speed > 0) {
       std::this_thread::sleep_until(
-          wall_start + std::chrono::duration<double>((p.now() - p.start()) / 1000.0 / *speed));
+          wall_start + std::chrono::duration<double>((sim.now() - sim.start()) / 1000.0 / *speed));
     }
   }
   outcome.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  outcome.first_errors = FirstErrors(p.simulator());
+  outcome.first_errors = FirstErrors(sim.simulator());
+  const response::Responder& responder = p.responder();
   const std::string report_file = o.report_file.empty() ? o.out_dir + "/report.md" : o.report_file;
-  if (auto r =
-          WriteReports(p, responder, report_file, o.report_format, o.average_order_value, outcome);
+  if (auto r = WriteReports(p, sim.now(), responder, report_file, o.report_format,
+                            o.average_order_value, outcome);
       !r) {
     return r;
   }
   char wall[32];
   std::snprintf(wall, sizeof wall, "%.1f", outcome.wall_seconds);
-  out << "\n  simulated " << FormatDuration(Millis(p.now() - p.start())) << " in " << wall
+  out << "\n  simulated " << FormatDuration(Millis(sim.now() - sim.start())) << " in " << wall
       << " s of wall time\n";
   if (responder.cases().empty()) out << "  no incident: nothing crossed an alert threshold\n";
   for (const std::string& path : outcome.reports) out << "  report: " << path << "\n";
   if (!o.json_file.empty()) {
     std::ofstream json(o.json_file, std::ios::trunc);
-    json << DemoSummaryJson(p, responder, outcome);
+    json << DemoSummaryJson(p, sim, responder, outcome);
     if (!json) return Fail(ErrorCode::kIo, "cannot write " + o.json_file);
     out << "  summary: " << o.json_file << "\n";
   }
-  if (o.serve) return ServeAfterwards(p, sources, o, out);
+  if (o.serve) return ServeAfterwards(p, o, out);
   return {};
 }
 

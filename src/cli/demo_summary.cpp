@@ -5,9 +5,11 @@
 #include <nlohmann/json.hpp>
 
 #include "logs/store/log_store.h"
+#include "pipeline/pipeline.h"
+#include "pipeline/sim_driver.h"
 #include "report/records_json.h"
 #include "report/report.h"
-#include "response/sim_pipeline.h"
+#include "response/report_assembly.h"
 
 namespace fw::cli {
 namespace {
@@ -39,39 +41,20 @@ json Offset(std::optional<Timestamp> t, Timestamp start) {
 
 }  // namespace
 
-Result<void> WriteReports(response::SimPipeline& p, const response::Responder& responder,
-                          const std::string& report_file, const std::string& format_name,
-                          double average_order_value, DemoOutcome& outcome) {
+Result<void> WriteReports(pipeline::Pipeline& p, Timestamp now,
+                          const response::Responder& responder, const std::string& report_file,
+                          const std::string& format_name, double average_order_value,
+                          DemoOutcome& outcome) {
   auto format = report::ParseReportFormat(format_name);
   if (!format) return Fail(format.error());
-  incident::IncidentService& incidents = p.incidents();
   logs::store::StoreEventSource logs(p.logs());
+  response::ReportAssemblyOptions ro;
+  ro.impact.average_order_value = average_order_value;
+  ro.store_action_items = true;  // the review's action items, tracked to done
   for (size_t i = 0; i < responder.cases().size(); ++i) {
     const std::string& id = responder.cases()[i]->incident_id;
-    auto inc = incidents.Get(id);
-    if (!inc) return Fail(inc.error());
-    auto timeline = incidents.Timeline(id);
-    if (!timeline) return Fail(timeline.error());
-    auto in = report::ReportInputFromTimeline(*inc, *timeline);
+    auto in = response::AssembleReport(p.incidents(), id, {&logs, &p.changes()}, now, ro);
     if (!in) return Fail(in.error());
-    in->generated_at = p.now();
-    in->impact_options.average_order_value = average_order_value;
-    const auto [from, to] = report::ImpactWindow(*in, p.now());
-    auto impact = report::ComputeImpact(logs, from, to, in->impact_options);
-    if (impact) in->impact = *impact;
-    // The review's action items are stored, so they can be tracked to done.
-    std::vector<incident::ActionItem> items;
-    for (const report::ActionItem& a : report::DeriveActionItems(*in)) {
-      incident::ActionItem item;
-      item.text = a.text;
-      item.owner = a.owner;
-      items.push_back(std::move(item));
-    }
-    auto stored = incidents.AddActionItems(id, items, {"firewatch", "report"});
-    if (!stored) return Fail(stored.error());
-    for (const incident::ActionItem& a : *stored) {
-      in->action_items.push_back({a.id, a.text, a.owner, a.done});
-    }
     const std::string path = ReportPath(report_file, i, id);
     if (auto w = WriteFile(path, report::RenderReport(*in, *format)); !w) return w;
     outcome.reports.push_back(path);
@@ -79,9 +62,9 @@ Result<void> WriteReports(response::SimPipeline& p, const response::Responder& r
   return {};
 }
 
-std::string DemoSummaryJson(response::SimPipeline& p, const response::Responder& responder,
-                            const DemoOutcome& outcome) {
-  const Timestamp start = p.start();
+std::string DemoSummaryJson(pipeline::Pipeline& p, const pipeline::SimDriver& sim,
+                            const response::Responder& responder, const DemoOutcome& outcome) {
+  const Timestamp start = sim.start();
   json incidents = json::array();
   for (size_t i = 0; i < responder.cases().size(); ++i) {
     const response::ResponseCase& c = *responder.cases()[i];
@@ -136,7 +119,7 @@ std::string DemoSummaryJson(response::SimPipeline& p, const response::Responder&
   }
   json out = {{"scenario", outcome.scenario},
               {"wall_seconds", outcome.wall_seconds},
-              {"simulated_seconds", static_cast<double>(p.now() - start) / 1000.0},
+              {"simulated_seconds", static_cast<double>(sim.now() - start) / 1000.0},
               {"first_errors_s", Offset(outcome.first_errors, start)},
               {"approvals", "granted automatically: no human in the loop"},
               {"incidents", incidents}};

@@ -9,9 +9,10 @@
 #include "common/error.h"
 #include "response/responder.h"
 
-namespace fw::response {
-class SimPipeline;
-}
+namespace fw::pipeline {
+class Pipeline;
+class SimDriver;
+}  // namespace fw::pipeline
 
 namespace fw::cli {
 
@@ -24,12 +25,13 @@ struct DemoOutcome {
 
 // Writes each incident's report to `report_file` (the first incident) or
 // beside it (REPORT-INC-2.md ...), storing the derived action items first.
-Result<void> WriteReports(response::SimPipeline& p, const response::Responder& responder,
-                          const std::string& report_file, const std::string& format,
-                          double average_order_value, DemoOutcome& outcome);
+Result<void> WriteReports(pipeline::Pipeline& p, Timestamp now,
+                          const response::Responder& responder, const std::string& report_file,
+                          const std::string& format, double average_order_value,
+                          DemoOutcome& outcome);
 
 // The summary `--json` writes (format in docs/demo.md).
-std::string DemoSummaryJson(response::SimPipeline& p, const response::Responder& responder,
-                            const DemoOutcome& outcome);
+std::string DemoSummaryJson(pipeline::Pipeline& p, const pipeline::SimDriver& sim,
+                            const response::Responder& responder, const DemoOutcome& outcome);
 
 }  // namespace fw::cli

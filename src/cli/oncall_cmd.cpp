@@ -44,7 +44,7 @@ Result<json> Fetch(const OnCallFlags& f, const std::string& what) {
   if (!f.config.empty()) {
     auto cfg = LoadConfigFile(f.config);
     if (!cfg) return Fail(cfg.error());
-    const incident::OnCallConfig& oncall = cfg->alerting.oncall;
+    const incident::OnCallConfig& oncall = cfg->pipeline.alerting.oncall;
     if (what == "who") {
       auto at = TimeFlag("at", f.at, now);
       if (!at) return Fail(at.error());

@@ -2,6 +2,8 @@
 // behind the Prometheus-compatible API (query, series, labels, remote
 // write); later stages register their APIs here too.
 
+#include <signal.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <iostream>
@@ -9,19 +11,15 @@
 
 #include "cli/commands.h"
 #include "cli/config_file.h"
-#include "cli/serve_alerting.h"
-#include "cli/serve_scrape.h"
 #include "cli/server_common.h"
 #include "cli/storage_flags.h"
 #include "common/log.h"
-#include "logs/api/logs_api.h"
 #include "metrics/api/prom_api.h"
 #include "metrics/api/stats_api.h"
 #include "metrics/ingest/file_import.h"
-#include "metrics/promql/db_storage.h"
 #include "metrics/stats/statistics.h"
 #include "metrics/tsdb/db.h"
-#include "response/api.h"
+#include "pipeline/pipeline.h"
 #include "server/http.h"
 
 namespace fw::cli {
@@ -35,8 +33,10 @@ struct ServeFlags {
   std::string config;    // firewatch.yml; empty: no scraping
   StorageFlags storage;  // block range, retention
   LogRetentionFlags log_retention;
-  bool data_set = false;  // --data given: it wins over storage.dir
-  bool bind_set = false;  // --bind / --port given: they win over server.listen
+  double clock_speed = 1;   // drills: run the clock this much faster than real time
+  std::string clock_start;  // drills: where the clock starts; "" = now
+  bool data_set = false;    // --data given: it wins over storage.dir
+  bool bind_set = false;    // --bind / --port given: they win over server.listen
   bool port_set = false;
 };
 
@@ -61,8 +61,44 @@ Result<std::vector<server::TokenSpec>> Tokens(const ServerSettings& s, bool& gen
   return out;
 }
 
+// The server's clock: real time, or for drills against an accelerated
+// `firewatch sim serve`, time that runs --clock.speed times faster from
+// --clock.start.
+Result<std::unique_ptr<Clock>> ServeClock(const ServeFlags& f, RealClock& real) {
+  if (!(f.clock_speed > 0 && f.clock_speed <= 1e6)) {
+    return Fail(ErrorCode::kInvalidArgument, "--clock.speed must be in (0, 1000000]");
+  }
+  if (f.clock_speed == 1 && f.clock_start.empty()) return std::unique_ptr<Clock>();
+  Timestamp start = real.Now();
+  if (!f.clock_start.empty()) {
+    auto t = ParseTimestamp(f.clock_start);
+    if (!t) return Fail(t.error().WithContext("--clock.start"));
+    start = *t;
+  }
+  return std::unique_ptr<Clock>(std::make_unique<ScaledClock>(real, start, f.clock_speed));
+}
+
+// Re-reads the config file into the running pipeline (SIGHUP, POST /-/reload).
+Result<void> ReloadConfig(const std::string& path, pipeline::Pipeline& p, Logger& log) {
+  if (path.empty()) return Fail(ErrorCode::kInvalidArgument, "serve runs without --config");
+  auto loaded = LoadConfigFile(path);
+  if (!loaded) {
+    log.Error("config reload failed; the running config stays",
+              {{"error", loaded.error().ToString()}});
+    return Fail(loaded.error());
+  }
+  if (auto ok = p.Reload(loaded->pipeline); !ok) {
+    log.Error("config reload failed; the running config stays", {{"error", ok.error().ToString()}});
+    return ok;
+  }
+  log.Info("config reloaded", {{"file", path}});
+  return {};
+}
+
 void Serve(const ServeFlags& f, ExitStatus& status) {
   sigset_t stop_signals = BlockStopSignals();
+  sigaddset(&stop_signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   ConfigFile config;
   if (!f.config.empty()) {
     auto loaded = LoadConfigFile(f.config);
@@ -70,21 +106,20 @@ void Serve(const ServeFlags& f, ExitStatus& status) {
     config = std::move(*loaded);
   }
   const std::string data = f.data_set || config.storage_dir.empty() ? f.data : config.storage_dir;
-  RealClock clock;
+  RealClock real;
+  auto scaled = ServeClock(f, real);
+  if (!scaled) return ReportError(scaled.error(), status);
+  Clock& clock = *scaled ? **scaled : static_cast<Clock&>(real);
   Logger log(clock, std::cerr);
+  pipeline::Options po;
+  po.data_dir = data;
   auto db_options = ToDbOptions(f.storage, clock);
   if (!db_options) return ReportError(db_options.error(), status);
-  logs::store::StoreOptions log_options;
-  if (auto ok = ApplyLogRetention(f.log_retention, log_options); !ok) {
+  po.db = *db_options;
+  if (auto ok = ApplyLogRetention(f.log_retention, po.logs); !ok) {
     return ReportError(ok.error(), status);
   }
-  auto db = metrics::tsdb::Db::Open(data, *db_options);
-  if (!db) return ReportError(db.error(), status);
-  const auto& opened = (*db)->open_stats();
-  log.Info("metrics store opened", {{"data", data},
-                                    {"series", std::to_string(opened.series)},
-                                    {"samples", std::to_string(opened.samples)},
-                                    {"torn_tail_repaired", opened.torn_tail ? "true" : "false"}});
+  po.scrape = config.scrape;
   bool generated = false;
   std::string admin;
   auto tokens = Tokens(config.server, generated, admin);
@@ -96,25 +131,22 @@ void Serve(const ServeFlags& f, ExitStatus& status) {
   opts.max_body_bytes = f.max_body_bytes;
   opts.tokens = std::move(*tokens);
   server::HttpServer http(opts, clock, &log);
-  if (config.alerting.external_url.empty()) {
-    config.alerting.external_url =
+  if (config.pipeline.alerting.external_url.empty()) {
+    config.pipeline.alerting.external_url =
         "http://" + DialableAddress(opts.bind_address) + ":" + std::to_string(opts.port);
   }
-  auto alerting = ServeAlerting::Start(config.alerting, **db, data, http, clock, log);
-  if (!alerting) return ReportError(alerting.error(), status);
-  ServeAlerting* rules = alerting->get();
-  auto appended = [rules](const std::vector<metrics::tsdb::LabeledSample>& b) {
-    rules->Appended(b);
-  };
-  metrics::api::ApiOptions api_options;
-  api_options.on_append = appended;
-  metrics::api::RegisterPrometheusApi(http, **db, clock, api_options);
-  metrics::api::RegisterStatsApi(http, **db, clock);
-  auto log_store = logs::store::LogStore::Open(data + "/logs", clock, log_options);  // docs/logs.md
-  if (!log_store) return ReportError(log_store.error(), status);
+  auto opened = pipeline::Pipeline::Open(config.pipeline, po, clock, &log);
+  if (!opened) return ReportError(opened.error(), status);
+  pipeline::Pipeline& p = **opened;
+  p.RegisterApis(http);
+  http.Handle("POST", "/-/reload", server::Role::kAdmin, [&](const server::Request&) {
+    auto ok = ReloadConfig(f.config, p, log);
+    if (!ok) return server::Response::FromError(ok.error());
+    return server::Response::Json(200, R"({"status":"success"})");
+  });
   // Retention also runs at each segment rotation; this catches a store that
   // stopped growing.
-  std::jthread log_retention([&store = **log_store, &clock, &log](std::stop_token stop) {
+  std::jthread log_retention([&store = p.logs(), &clock, &log](std::stop_token stop) {
     while (clock.SleepUntil(clock.Now() + 60'000, stop)) {
       auto r = store.ApplyRetention();
       if (!r) {
@@ -125,26 +157,21 @@ void Serve(const ServeFlags& f, ExitStatus& status) {
       }
     }
   });
-  auto logs_api = logs::api::RegisterLogsApi(http, **log_store, clock);
-  // Analysis and reports over the server's own stores (no database client:
-  // its diagnostics show as a gap in the analysis).
-  metrics::promql::DbView metrics_view(**db);
-  logs::store::StoreEventSource log_source(**log_store);
-  response::RegisterResponseApi(http, (*alerting)->incidents(),
-                                {&metrics_view, &log_source, &(*alerting)->changes(), nullptr},
-                                clock);
   auto port = http.Start();
   if (!port) return ReportError(port.error(), status);
   if (generated) {
     std::cerr << "firewatch: no FIREWATCH_TOKEN set; admin token for this run: " << admin << "\n";
   }
-  auto scraping = StartScraping(config, **db, clock, log, http.metrics(), appended);
+  p.Start(&http.metrics());
   std::cout << "listening on http://" << DialableAddress(opts.bind_address) << ":" << *port
             << std::endl;
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
-  scraping->Stop();  // first: its stale markers go to the store
-  (*alerting)->Stop();
+  for (;;) {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    if (sig != SIGHUP) break;
+    (void)ReloadConfig(f.config, p, log);
+  }
+  p.Stop();
   http.Stop();
   log.Info("stopped");
 }
@@ -216,7 +243,9 @@ void Stats(const StatsFlags& f, ExitStatus& status) {
 
 void RegisterServe(CLI::App& app, ExitStatus& status) {
   auto* serve = app.add_subcommand(
-      "serve", "Run the firewatch server: the metrics store behind a Prometheus-compatible API");
+      "serve",
+      "Run the firewatch server: scrape, store, alert, open incidents, page, and respond "
+      "(analysis, runbooks under approval, verification, reports)");
   static ServeFlags f;
   serve->add_option("--data", f.data, "Data directory (write-ahead log)")->capture_default_str();
   serve->add_option("--bind", f.bind, "Address to listen on (overrides server.listen)")
@@ -227,13 +256,22 @@ void RegisterServe(CLI::App& app, ExitStatus& status) {
       ->capture_default_str();
   AddStorageFlags(serve, f.storage);
   AddLogRetentionFlags(serve, f.log_retention);
+  serve
+      ->add_option("--clock.speed", f.clock_speed,
+                   "Drills: run firewatch's clock this many times faster than real time, to "
+                   "follow an accelerated `firewatch sim serve --speed N`")
+      ->capture_default_str();
+  serve->add_option("--clock.start", f.clock_start,
+                    "Drills: the time firewatch's clock starts at (RFC 3339; default now), e.g. "
+                    "the scenario's start");
   serve->add_option("--config", f.config,
                     "firewatch.yml: server, storage, scrape_configs, rule_files, route, ... "
                     "(check it with `firewatch check config FILE`)");
   serve->footer(
       "Reads are open to anonymous callers; writes need `Authorization: Bearer TOKEN` with a\n"
       "token from server.tokens in the config file or FIREWATCH_TOKEN (an admin token).\n"
-      "See docs/server.md and docs/alerting.md.");
+      "SIGHUP or POST /-/reload re-reads rules, runbooks, actions and the response policy.\n"
+      "See docs/server.md, docs/alerting.md and docs/responder.md.");
   serve->callback([&status, serve] {
     f.data_set = serve->count("--data") > 0;
     f.bind_set = serve->count("--bind") > 0;

@@ -13,6 +13,7 @@
 #include "cli/sim_common.h"
 #include "common/log.h"
 #include "server/http.h"
+#include "sim/api/forwarders.h"
 #include "sim/api/live_sim.h"
 
 namespace fw::cli {
@@ -25,6 +26,8 @@ struct ServeFlags {
   int port = 9500;
   std::string advertise;  // host:port for service discovery; default bind:port
   bool exit_when_done = false;
+  std::string log_file;        // also append log lines here
+  std::string change_webhook;  // also POST change events here
 };
 
 void Serve(const ServeFlags& f, ExitStatus& status) {
@@ -47,6 +50,23 @@ void Serve(const ServeFlags& f, ExitStatus& status) {
   opts.tokens.push_back({token->token, server::Role::kAdmin, "sim-operator"});
   server::HttpServer http(opts, clock, &log);
   sim::LiveSimulator live(std::move(*sc), clock, f.speed);
+  std::unique_ptr<sim::LogFileWriter> log_file;
+  if (!f.log_file.empty()) {
+    auto opened = sim::LogFileWriter::Open(f.log_file);
+    if (!opened) return ReportError(opened.error(), status);
+    log_file = std::move(*opened);
+  }
+  std::unique_ptr<sim::ChangePoster> changes;
+  if (!f.change_webhook.empty()) {
+    changes = std::make_unique<sim::ChangePoster>(f.change_webhook, token->token);
+  }
+  live.SetLineHooks(
+      log_file
+          ? sim::LiveSimulator::LineHook([w = log_file.get()](std::string_view l) { w->Write(l); })
+          : nullptr,
+      changes
+          ? sim::LiveSimulator::LineHook([c = changes.get()](std::string_view l) { c->Post(l); })
+          : nullptr);
   live.RegisterRoutes(http);
   auto port = http.Start();
   if (!port) return ReportError(port.error(), status);
@@ -88,6 +108,12 @@ void RegisterSimServe(CLI::App* sim, ExitStatus& status) {
       ->capture_default_str();
   serve->add_option("--advertise", flags.advertise,
                     "host:port that /sim/targets hands to Prometheus (default: the bound address)");
+  serve->add_option("--log-file", flags.log_file,
+                    "Also append the application's log lines (NDJSON) to this file, for a log "
+                    "shipper or firewatch's log_files to follow");
+  serve->add_option("--change-webhook", flags.change_webhook,
+                    "Also POST each change event (deploys, flags, scaling) to this URL, e.g. "
+                    "http://127.0.0.1:9400/api/v1/changes, with FIREWATCH_TOKEN as bearer token");
   serve->add_flag("--exit-when-done", flags.exit_when_done,
                   "Exit when the scenario reaches its end instead of serving on");
   serve->footer(

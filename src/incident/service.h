@@ -28,6 +28,10 @@ struct IncidentPolicy {
   // Labels forming the group key when an alert does not bring one.
   std::vector<std::string> group_by = {"alertname", "service"};
   std::chrono::milliseconds reopen_window = std::chrono::hours(1);
+  // An alert without an open incident of its own key joins an incident
+  // opened less than this ago (same service, or the alert names none):
+  // one outage, one incident. 0 = off.
+  std::chrono::milliseconds correlate_window{0};
 };
 
 // An alert as the router or intake hands it over.
@@ -132,6 +136,8 @@ class IncidentService {
   Result<Incident> ReopenFromAlert(Incident incident, const AlertEvent& alert);
   Result<Incident> CreateFromAlert(const AlertEvent& alert, const std::string& key);
   Result<Incident> ResolveAlert(const AlertEvent& alert, const std::string& key);
+  Result<std::optional<Incident>> FindCorrelated(const AlertEvent& alert) const;
+  Result<std::optional<Incident>> FindLinking(const std::string& fingerprint) const;
   std::string FingerprintOf(const AlertEvent& alert) const;
   void LogEvent(std::string_view message, const Incident& incident) const;
 

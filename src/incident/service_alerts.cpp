@@ -45,6 +45,11 @@ bool Link(Incident& i, const AlertEvent& a, const std::string& fingerprint, Time
   return news;
 }
 
+bool LinksAlert(const Incident& inc, const std::string& fp) {
+  return std::any_of(inc.alerts.begin(), inc.alerts.end(),
+                     [&](const LinkedAlert& a) { return a.fingerprint == fp; });
+}
+
 }  // namespace
 
 std::string IncidentService::GroupKeyOf(const AlertEvent& alert) const {
@@ -71,6 +76,9 @@ Result<Incident> IncidentService::OpenOrUpdateFromAlert(const AlertEvent& alert)
   auto open = store_.FindOpen(key);
   if (!open) return Fail(open.error());
   if (*open) return UpdateOpen(std::move(**open), alert);
+  auto related = FindCorrelated(alert);
+  if (!related) return Fail(related.error());
+  if (*related) return UpdateOpen(std::move(**related), alert);
   const Timestamp since = clock_.Now() - policy_.reopen_window.count();
   auto recent = store_.FindResolvedSince(key, since);
   if (!recent) return Fail(recent.error());
@@ -161,9 +169,54 @@ Result<Incident> IncidentService::CreateFromAlert(const AlertEvent& alert, const
   return stored;
 }
 
+// An open incident opened less than `correlate_window` ago: an alert that
+// fires then is most likely the same outage seen from another side (the
+// database's connections, the pool, the error rate), as time-based alert
+// grouping in PagerDuty has it. The newest such incident wins; an incident
+// of other services is joined only when the alert names no service.
+Result<std::optional<Incident>> IncidentService::FindCorrelated(const AlertEvent& alert) const {
+  if (policy_.correlate_window.count() <= 0) return std::optional<Incident>();
+  IncidentFilter filter;
+  filter.open_only = true;
+  auto open = store_.List(filter);
+  if (!open) return Fail(open.error());
+  const Timestamp since = clock_.Now() - policy_.correlate_window.count();
+  const std::string service(alert.labels.Get("service"));
+  std::optional<Incident> best;
+  for (Incident& inc : *open) {
+    if (inc.created_at < since) continue;
+    const bool same_service =
+        service.empty() || inc.services.empty() ||
+        std::find(inc.services.begin(), inc.services.end(), service) != inc.services.end();
+    if (!same_service) continue;
+    if (!best || inc.created_at > best->created_at) best = std::move(inc);
+  }
+  return best;
+}
+
+// The open incident that links this alert's fingerprint (it may have joined
+// one of another group key by correlation).
+Result<std::optional<Incident>> IncidentService::FindLinking(const std::string& fp) const {
+  IncidentFilter filter;
+  filter.open_only = true;
+  auto open = store_.List(filter);
+  if (!open) return Fail(open.error());
+  for (Incident& inc : *open) {
+    for (const LinkedAlert& a : inc.alerts) {
+      if (a.fingerprint == fp) return std::optional<Incident>(std::move(inc));
+    }
+  }
+  return std::optional<Incident>();
+}
+
 Result<Incident> IncidentService::ResolveAlert(const AlertEvent& alert, const std::string& key) {
   auto open = store_.FindOpen(key);
   if (!open) return Fail(open.error());
+  if (!*open || !LinksAlert(**open, FingerprintOf(alert))) {
+    auto linking = FindLinking(FingerprintOf(alert));
+    if (!linking) return Fail(linking.error());
+    if (*linking) open = std::move(linking);
+  }
   if (!*open) {
     return Fail(ErrorCode::kNotFound, "no open incident for the resolved alert " +
                                           AlertName(alert) + " (group key " + key + ")");

@@ -45,8 +45,11 @@ void CollectChanges(const changes::ChangeLog& log, const metrics::promql::Querya
   std::map<std::string, Deploy> by_key;
   std::vector<std::string> order;
   for (const changes::ChangeEvent& e : log.Between(f.from, f.now + 1)) {
-    const bool deploy = e.type == "deployment";
-    if (!deploy && e.type != "feature_flag" && e.type != "config") continue;
+    // A release is a release whatever the source calls it: a generic change
+    // or a rollback that names a version is read as a deployment.
+    const bool deploy = e.type == "deployment" || ((e.type == "change" || e.type == "rollback") &&
+                                                   !e.Field("version").empty());
+    if (!deploy && e.type != "feature_flag" && e.type != "config" && e.type != "change") continue;
     if (!f.InScope(e.service)) continue;
     const std::string version =
         deploy ? e.Field("version")
@@ -56,13 +59,13 @@ void CollectChanges(const changes::ChangeLog& log, const metrics::promql::Querya
     Deploy& d = it->second;
     if (added) {
       order.push_back(key);
-      d.type = e.type;
+      d.type = deploy ? "deployment" : e.type;
       d.service = e.service;
       d.version = version;
       d.previous_version = e.Field("previous_version");
       d.who = e.Field("who");
       d.start = e.time;
-      d.rollback = e.Field("rollback") == "true";
+      d.rollback = e.Field("rollback") == "true" || e.type == "rollback";
     }
     if (!deploy || e.Field("status") == "completed") d.end = e.time;
   }

@@ -10,6 +10,7 @@
 
 #include "logs/event_source.h"
 #include "logs/insights/pattern.h"
+#include "logs/level.h"
 #include "rca/features.h"
 
 namespace fw::rca {
@@ -105,8 +106,8 @@ void CollectLogs(logs::EventSource& src, Features& f, Analysis& a) {
     if (!instance.empty() && !version.empty()) {
       f.versions_by_minute[minute * kMinute][instance] = version;
     }
-    const std::string level = StringField(e, "level");
-    if (level != "ERROR" && level != "WARN" && level != "FATAL") return true;
+    const std::string level = logs::NormalizeLevel(StringField(e, "level"));
+    if (!logs::IsProblemLevel(level)) return true;
     const std::string message = StringField(e, "message");
     const std::string& text = message.empty() ? e.message : message;
     std::string pattern = logs::insights::PatternOf(text);

@@ -64,6 +64,20 @@ Timestamp OnsetOf(const ReportInput& in) {
   Timestamp onset = in.incident.created_at;
   if (in.analysis && in.analysis->window.onset > 0)
     onset = std::min(onset, in.analysis->window.onset);
+  // The first sign of the problem is often before any alert: the moment the
+  // signals behind the likeliest cause left their baselines (the pool's
+  // pending connections, the error lines), within the analysis' lookback.
+  if (in.analysis && !in.analysis->hypotheses.empty()) {
+    const rca::Analysis& a = *in.analysis;
+    const Timestamp earliest = a.window.onset - a.window.lookback_ms;
+    const std::vector<std::string>& ids = a.hypotheses.front().evidence;
+    for (const rca::Evidence& e : a.evidence) {
+      if (e.kind == rca::EvidenceKind::kChange) continue;  // the cause, not a sign of it
+      if (e.first_moved <= 0 || e.first_moved < earliest) continue;
+      if (std::find(ids.begin(), ids.end(), e.id) == ids.end()) continue;
+      onset = std::min(onset, e.first_moved);
+    }
+  }
   for (const auto& a : in.incident.alerts) {
     if (a.first_seen > 0) onset = std::min(onset, a.first_seen);
   }
@@ -79,7 +93,8 @@ void AddMilestones(ReportModel& m) {
   auto add = [&](std::string name, std::optional<Timestamp> t, std::string how) {
     m.milestones.push_back({std::move(name), t, t ? std::move(how) : "not recorded"});
   };
-  add("Impact began", m.onset, "earliest of the analysis onset, first alert and declaration");
+  add("Impact began", m.onset,
+      "earliest of the first signal behind the root cause, the first alert and the declaration");
   add("Detected", i.created_at, "incident opened");
   if (auto t = FirstEntry(in, EntryKind::kNotificationDelivered)) {
     add("Team notified", t, "first notification delivered");

@@ -5,6 +5,7 @@
 
 #include "report/records_json.h"
 #include "report/report.h"
+#include "response/report_assembly.h"
 #include "response/responder.h"
 
 namespace fw::response {
@@ -47,25 +48,10 @@ Response Report(incident::IncidentService& incidents, const rca::EvidenceSources
   auto it = req.query.find("format");
   auto format = report::ParseReportFormat(it == req.query.end() ? "markdown" : it->second);
   if (!format) return ErrorOf(format.error());
-  auto inc = incidents.Get(id);
-  if (!inc) return ErrorOf(inc.error());
-  auto timeline = incidents.Timeline(id);
-  if (!timeline) return ErrorOf(timeline.error());
-  auto in = report::ReportInputFromTimeline(*inc, *timeline);
+  ReportAssemblyOptions ro;
+  ro.impact.average_order_value = options.average_order_value;
+  auto in = AssembleReport(incidents, id, {sources.logs, sources.changes}, now, ro);
   if (!in) return ErrorOf(in.error());
-  in->generated_at = now;
-  in->impact_options.average_order_value = options.average_order_value;
-  if (sources.logs) {
-    const auto [from, to] = report::ImpactWindow(*in, now);
-    if (auto impact = report::ComputeImpact(*sources.logs, from, to, in->impact_options)) {
-      in->impact = *impact;
-    }
-  }
-  if (auto items = incidents.ActionItems(id)) {
-    for (const incident::ActionItem& a : *items) {
-      in->action_items.push_back({a.id, a.text, a.owner, a.done});
-    }
-  }
   const char* type = *format == report::ReportFormat::kJson   ? "application/json"
                      : *format == report::ReportFormat::kHtml ? "text/html; charset=utf-8"
                                                               : "text/markdown; charset=utf-8";

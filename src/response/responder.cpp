@@ -9,9 +9,6 @@
 namespace fw::response {
 namespace {
 
-// Hypotheses below this confidence do not get a runbook run on their word.
-constexpr double kMinConfidence = 0.2;
-
 std::string Percent(double x) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%.0f%%", x * 100);
@@ -155,7 +152,7 @@ const runbook::Runbook* Responder::Choose(const rca::Analysis& a,
                                           const incident::Incident& inc) const {
   const LabelSet labels = inc.alerts.empty() ? LabelSet() : inc.alerts.front().labels;
   for (const rca::Hypothesis& h : a.hypotheses) {
-    if (h.confidence < kMinConfidence) break;
+    if (h.confidence < options_.min_confidence) break;
     const runbook::Runbook* rb = runbooks_.Find(h.runbook.empty() ? h.category : h.runbook);
     if (rb && runbook::Applies(*rb, h.category, labels)) return rb;
   }
@@ -218,7 +215,7 @@ void Responder::Begin(ResponseCase& c, const incident::Incident& inc, Timestamp 
   if (++c.attempts > options_.max_attempts) {
     return Escalate(c, "the problem came back " + std::to_string(c.attempts - 1) + " times", now);
   }
-  if (inc.state == incident::State::kTriggered) {
+  if (inc.state == incident::State::kTriggered && options_.acknowledge) {
     (void)incidents_.Acknowledge(inc.id, who);
     if (!c.acknowledged) c.acknowledged = now;
     Say(c, "ACK", inc.id + " acknowledged by the responder; gathering evidence", now);
@@ -238,24 +235,109 @@ void Responder::Begin(ResponseCase& c, const incident::Incident& inc, Timestamp 
                            {options_.actor, std::string(report::kRcaSource)},
                            report::AnalysisDetails(a));
   Say(c, "RCA", ranked, now);
+  if (a.hypotheses.empty() || a.hypotheses.front().confidence < options_.min_confidence) {
+    return Escalate(c,
+                    "the analysis is not sure enough to act on (" +
+                        (ranked.empty() ? std::string("no hypothesis") : ranked) +
+                        "; acting needs " + Percent(options_.min_confidence) + ")",
+                    now);
+  }
   const runbook::Runbook* rb = Choose(a, inc);
   if (!rb) return Escalate(c, "no runbook applies to the likely causes (" + ranked + ")", now);
   const rca::Hypothesis& top =
       *std::find_if(a.hypotheses.begin(), a.hypotheses.end(), [&](const rca::Hypothesis& h) {
         return (h.runbook.empty() ? h.category : h.runbook) == rb->name;
       });
-  c.runbook = rb->name;
-  (void)incidents_.AddNote(inc.id, "running runbook " + rb->name + " for " + top.category, who);
-  Say(c, "RUNBOOK", rb->name + (options_.dry_run ? " (dry run)" : ""), now);
+  (void)incidents_.AddNote(inc.id, "proposing runbook " + rb->name + " for " + top.category, who);
+  Run(c, inc, *rb, &top, now);
+}
+
+// The runbook with the approval policy's gates: one before the first step,
+// or one before every action step.
+std::unique_ptr<runbook::Runbook> Responder::Plan(const runbook::Runbook& rb) const {
+  auto plan = std::make_unique<runbook::Runbook>(rb);
+  if (options_.auto_approve || !options_.approver) return plan;
+  if (options_.gates == ApprovalGates::kRunbook) {
+    plan->requires_approval = true;
+    plan->approval_timeout = options_.approval_timeout;
+    return plan;
+  }
+  std::vector<runbook::Step> steps;
+  for (const runbook::Step& s : rb.steps) {
+    if (s.kind == runbook::StepKind::kAction) {
+      runbook::Step gate;
+      gate.name = "approve: " + s.name;
+      gate.kind = runbook::StepKind::kApprove;
+      gate.phase = s.phase;
+      gate.when = s.when;
+      gate.timeout = options_.approval_timeout;
+      gate.on_failure = runbook::OnFailure::kEscalate;
+      gate.line = s.line;
+      steps.push_back(std::move(gate));
+    }
+    steps.push_back(s);
+  }
+  plan->steps = std::move(steps);
+  return plan;
+}
+
+void Responder::Run(ResponseCase& c, const incident::Incident& inc, const runbook::Runbook& rb,
+                    const rca::Hypothesis* top, Timestamp now) {
+  c.runbook = rb.name;
+  c.plan = Plan(rb);
+  Say(c, "RUNBOOK", rb.name + (options_.dry_run ? " (dry run)" : ""), now);
   runbook::ExecutionOptions eo;
   eo.dry_run = options_.dry_run;
-  eo.vars = RunVars(inc, top);
+  eo.vars = RunVars(inc, top ? *top : rca::Hypothesis{});
   for (const auto& [k, v] : options_.vars) eo.vars.try_emplace(k, v);
-  c.execution = std::make_unique<runbook::Execution>(
-      *rb, inc.id, adapter_, metrics_, options_.auto_approve ? approver_.get() : nullptr,
-      timeline_.get(), std::move(eo));
+  runbook::Approver* approver = options_.auto_approve ? approver_.get() : options_.approver;
+  c.execution = std::make_unique<runbook::Execution>(*c.plan, inc.id, adapter_, metrics_, approver,
+                                                     timeline_.get(), std::move(eo));
   c.phase = CasePhase::kRunning;
   Advance(c, now);
+}
+
+const ResponseCase* Responder::Find(const std::string& incident_id) const {
+  for (const auto& c : cases_) {
+    if (c->incident_id == incident_id) return c.get();
+  }
+  return nullptr;
+}
+
+Result<void> Responder::StartRunbook(const std::string& incident_id,
+                                     const std::string& runbook_name, const std::string& who,
+                                     Timestamp now) {
+  auto inc = incidents_.Get(incident_id);
+  if (!inc) return Fail(inc.error());
+  if (!inc->IsOpen()) {
+    return Fail(ErrorCode::kInvalidArgument, incident_id + " is " +
+                                                 std::string(incident::StateName(inc->state)) +
+                                                 ": runbooks run on open incidents");
+  }
+  const runbook::Runbook* rb = runbooks_.Find(runbook_name);
+  if (!rb) return Fail(ErrorCode::kNotFound, "no runbook named \"" + runbook_name + "\"");
+  auto it = std::find_if(cases_.begin(), cases_.end(),
+                         [&](const auto& c) { return c->incident_id == incident_id; });
+  if (it == cases_.end()) {
+    cases_.push_back(std::make_unique<ResponseCase>());
+    cases_.back()->incident_id = incident_id;
+    it = std::prev(cases_.end());
+  }
+  ResponseCase& c = **it;
+  if (c.execution) {
+    return Fail(ErrorCode::kInvalidArgument,
+                incident_id + " already runs runbook " + c.runbook + "; wait for it to end");
+  }
+  ++c.attempts;
+  (void)incidents_.AddNote(incident_id, "runbook " + rb->name + " started by " + who, {who, "api"});
+  const rca::Hypothesis* top = nullptr;
+  if (c.analysis) {
+    for (const rca::Hypothesis& h : c.analysis->hypotheses) {
+      if ((h.runbook.empty() ? h.category : h.runbook) == rb->name) top = &h;
+    }
+  }
+  Run(c, *inc, *rb, top, now);
+  return {};
 }
 
 void Responder::Advance(ResponseCase& c, Timestamp now) {
@@ -319,6 +401,7 @@ void Responder::Escalate(ResponseCase& c, const std::string& why, Timestamp now)
   (void)incidents_.AddNote(c.incident_id, "escalating to humans: " + why,
                            {options_.actor, "responder"});
   Say(c, "ESCALATE", why, now);
+  if (options_.on_escalate) options_.on_escalate(c.incident_id, why);
 }
 
 }  // namespace fw::response

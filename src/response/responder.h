@@ -32,11 +32,28 @@ namespace fw::response {
 using AnalyzeFn =
     std::function<Result<rca::Analysis>(const rca::EvidenceSources&, const rca::AnalysisWindow&)>;
 
+// Where the responder asks for approval when it does not grant itself.
+enum class ApprovalGates {
+  kRunbook,  // once, before the runbook's first step
+  kActions,  // before every action step
+};
+
 struct ResponderOptions {
   AnalyzeFn analyze = rca::Analyze;
   // Approval gates are granted without a human (the demo), and each grant
-  // says so on the timeline. Otherwise a gate waits for a human decision.
+  // says so on the timeline. Otherwise a gate waits for `approver` (null:
+  // only the runbook's own gates, and they are denied).
   bool auto_approve = false;
+  runbook::Approver* approver = nullptr;
+  ApprovalGates gates = ApprovalGates::kRunbook;
+  Millis approval_timeout{15 * 60'000};  // an unanswered gate escalates to humans
+  // Below this, the top hypothesis gets no runbook: humans are paged.
+  double min_confidence = 0.2;
+  // The responder acknowledges incidents it takes on (the demo). A server
+  // leaves that to the people it pages, so escalation keeps paging them.
+  bool acknowledge = true;
+  // Called when the responder hands an incident to humans (pages them).
+  std::function<void(const std::string& incident_id, const std::string& why)> on_escalate;
   bool dry_run = false;
   Millis recovery_watch{10 * 60'000};  // after resolution: watch for recurrence
   int max_attempts = 3;                // responses to one incident before escalating
@@ -60,8 +77,9 @@ struct ResponseCase {
   int attempts = 0;  // analyses + runs so far (1 + recurrences)
   Timestamp acknowledged = 0, analysed = 0, containment_started = 0, mitigated = 0, resolved = 0,
             watch_until = 0;
-  std::optional<rca::Analysis> analysis;  // the latest
-  std::string runbook;                    // chosen for the latest attempt
+  std::optional<rca::Analysis> analysis;   // the latest
+  std::string runbook;                     // chosen for the latest attempt
+  std::unique_ptr<runbook::Runbook> plan;  // the runbook as run, approval gates included
   std::unique_ptr<runbook::Execution> execution;
   std::vector<runbook::RunRecord> runs;  // finished runs, oldest first
 };
@@ -85,6 +103,12 @@ class Responder {
 
   // Picks up newly opened (or reopened) incidents and advances every response.
   void Tick(Timestamp now);
+  // Runs `runbook` on an open incident now (a human's choice), under the
+  // same approval policy. kNotFound for an unknown incident or runbook;
+  // kInvalidArgument when a run of that incident is in progress.
+  Result<void> StartRunbook(const std::string& incident_id, const std::string& runbook,
+                            const std::string& who, Timestamp now);
+  const ResponseCase* Find(const std::string& incident_id) const;
   const std::vector<std::unique_ptr<ResponseCase>>& cases() const { return cases_; }
   // No response running or watching.
   bool idle() const;
@@ -93,6 +117,9 @@ class Responder {
   class TimelineWriter;
   class AutoApprover;
   void Begin(ResponseCase& c, const incident::Incident& inc, Timestamp now);
+  void Run(ResponseCase& c, const incident::Incident& inc, const runbook::Runbook& rb,
+           const rca::Hypothesis* top, Timestamp now);
+  std::unique_ptr<runbook::Runbook> Plan(const runbook::Runbook& rb) const;
   void Advance(ResponseCase& c, Timestamp now);
   void Finish(ResponseCase& c, Timestamp now);
   void Escalate(ResponseCase& c, const std::string& why, Timestamp now);

@@ -31,16 +31,6 @@ using std::chrono::milliseconds;
 constexpr char kToken[] = "e2e-token";
 constexpr char kListening[] = "listening on http://127.0.0.1:";
 
-// Polls `done` every 20 ms until it holds or `deadline` passes.
-bool PollUntil(const std::function<bool()>& done, milliseconds deadline = milliseconds(15'000)) {
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  return true;
-}
-
 std::string Write(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
   return path;

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 
 extern char** environ;
@@ -162,6 +163,16 @@ int Background::Terminate() {
   waitpid(pid_, &status, 0);
   pid_ = -1;
   return ExitCode(status);
+}
+
+bool PollUntil(const std::function<bool()>& done, std::chrono::milliseconds deadline,
+               std::chrono::milliseconds every) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(every);
+  }
+  return true;
 }
 
 }  // namespace fw::e2e

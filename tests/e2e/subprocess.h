@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,12 @@ struct RunResult {
 // when the test program exits, unless FIREWATCH_KEEP_TEST_DIRS is set (to
 // look at what a failing test left).
 std::string MakeTempDir();
+
+// Polls `done` every `every` until it holds (true) or `deadline` passes
+// (false): synchronisation on a condition, never on a guessed sleep.
+bool PollUntil(const std::function<bool()>& done,
+               std::chrono::milliseconds deadline = std::chrono::milliseconds(15'000),
+               std::chrono::milliseconds every = std::chrono::milliseconds(20));
 
 // Runs argv (argv[0] is the program) to completion. Extra environment
 // entries ("NAME=value") are added to the inherited environment.

@@ -8,10 +8,10 @@
 
 #include "../incident/temp_dir.h"
 #include "logs/store/log_store.h"
-#include "rca/sim/sim_db_diagnostics.h"
+#include "pipeline/pipeline.h"
+#include "pipeline/sim_driver.h"
+#include "pipeline/sim_run.h"
 #include "response/responder.h"
-#include "response/sim_pipeline.h"
-#include "runbook/sim_adapter.h"
 #include "sim/builtin_scenarios.h"
 #include "sim/summary.h"
 
@@ -34,38 +34,27 @@ alerting::RoutingConfig Routing() {
   return r;
 }
 
+// The same pipeline `firewatch serve` and `firewatch demo` run, driven by the
+// simulator step by step.
 Outcome Respond(const std::string& name, const std::string& data_dir) {
   auto sc = sim::LoadBuiltinScenario(name);
   EXPECT_TRUE(sc) << sc.error().ToString();
-  alerting::ParsedRules rules = alerting::LoadRuleFile(FW_RULE_PACK);
-  EXPECT_TRUE(rules.errors.empty());
-  runbook::RunbookSet runbooks = runbook::LoadRunbookDir(FW_RUNBOOKS_DIR);
-  EXPECT_TRUE(runbooks.errors.empty()) << runbooks.errors.front().ToString();
-  SimPipelineOptions po;
-  po.data_dir = data_dir;
-  po.rules = rules.groups;
-  po.routing = Routing();
-  po.policy.group_by = {"job"};
-  const std::string service = sc->env.service;
-  auto pipeline = SimPipeline::Open(std::move(*sc), po);
-  EXPECT_TRUE(pipeline) << pipeline.error().ToString();
-  SimPipeline& p = **pipeline;
-  rca::SimDbDiagnostics db(p.simulator());
-  logs::store::StoreEventSource logs(p.logs());
-  runbook::SimAdapter adapter(p.simulator());
-  ResponderOptions ro;
-  ro.auto_approve = true;
-  ro.vars["labels.service"] = service;
-  Responder responder(p.incidents(), {&p.metrics(), &logs, &p.changes(), &db}, p.metrics(),
-                      runbooks, adapter, ro);
-  while (!p.done()) {
-    EXPECT_TRUE(p.Step());
-    responder.Tick(p.now());
-  }
+  pipeline::Settings settings;
+  settings.alerting.rule_files = {FW_RULE_PACK};
+  settings.alerting.routing = Routing();
+  settings.alerting.incident_group_by = {"job"};
+  settings.alerting.auto_resolve = "off";
+  settings.runbooks_dir = FW_RUNBOOKS_DIR;
+  settings.response.vars["labels.service"] = sc->env.service;
+  auto run = pipeline::SimRun::Open(std::move(*sc), std::move(settings), {data_dir});
+  EXPECT_TRUE(run) << run.error().ToString();
+  pipeline::Pipeline& p = (*run)->pipeline();
+  pipeline::SimDriver& d = (*run)->driver();
+  while (!d.done()) EXPECT_TRUE(d.Step());
   Outcome out;
-  const Timestamp end = p.now() - p.start();
-  out.error_rate_at_end = sim::Window(p.simulator(), end - 120'000, end + 1).error_rate;
-  for (const auto& c : responder.cases()) {
+  const Timestamp end = d.now() - d.start();
+  out.error_rate_at_end = sim::Window(d.simulator(), end - 120'000, end + 1).error_rate;
+  for (const auto& c : p.responder().cases()) {
     auto copy = std::make_unique<ResponseCase>();
     copy->incident_id = c->incident_id;
     copy->phase = c->phase;

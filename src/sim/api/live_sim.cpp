@@ -4,6 +4,7 @@
 #include <atomic>
 #include <charconv>
 #include <condition_variable>
+#include <cstdlib>
 #include <deque>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -63,8 +64,15 @@ struct LiveSimulator::Impl final : public SimSink {
     sim.set_sink(this);
   }
 
-  void OnLog(std::string_view line) override { logs.Add(line); }
-  void OnChange(std::string_view line) override { changes.Add(line); }
+  void OnLog(std::string_view line) override {
+    logs.Add(line);
+    if (on_log) on_log(line);
+  }
+  void OnChange(std::string_view line) override {
+    changes.Add(line);
+    if (on_change) on_change(line);
+  }
+  LiveSimulator::LineHook on_log, on_change;
   void OnScrape(Timestamp, const Simulator&) override {}
 
   void Run() {
@@ -210,8 +218,18 @@ struct LiveSimulator::Impl final : public SimSink {
       a.target = body["target"].get<std::string>();
     }
     if (body.contains("value")) {
-      if (!body["value"].is_number()) return BadRequest("\"value\" must be a number");
-      a.value = body["value"].get<double>();
+      // A number, or a string holding one (site actions send templated strings).
+      const json& v = body["value"];
+      char* end = nullptr;
+      const std::string text = v.is_string() ? v.get<std::string>() : "";
+      const double parsed = v.is_string() ? std::strtod(text.c_str(), &end) : 0;
+      if (v.is_number()) {
+        a.value = v.get<double>();
+      } else if (v.is_string() && !text.empty() && end && *end == '\0') {
+        a.value = parsed;
+      } else {
+        return BadRequest("\"value\" must be a number");
+      }
     }
     ActionResult r;
     Timestamp now;
@@ -284,6 +302,12 @@ LiveSimulator::~LiveSimulator() { Stop(); }
 void LiveSimulator::SetAdvertisedAddress(const std::string& host_port) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   impl_->advertised = host_port;
+}
+
+void LiveSimulator::SetLineHooks(LineHook on_log, LineHook on_change) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->on_log = std::move(on_log);
+  impl_->on_change = std::move(on_change);
 }
 
 void LiveSimulator::RegisterRoutes(server::HttpServer& s) {

@@ -15,6 +15,7 @@
 //   POST /sim/actions                 {"type":"rollback","target":"","value":0}
 //   POST /sim/faults                  {"type":"cpu_hog","magnitude":2,...}
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -31,6 +32,12 @@ class LiveSimulator {
   // REQUIRES: base outlives this object; speed > 0.
   LiveSimulator(Scenario scenario, Clock& base, double speed, size_t buffer_lines = 200'000);
   ~LiveSimulator();  // stops the stepping thread
+
+  // Called with every log line and change event as the simulation makes
+  // them, on its thread (before Start()): to write a log file a shipper or
+  // firewatch follows, or to post changes to a deploy-event API.
+  using LineHook = std::function<void(std::string_view)>;
+  void SetLineHooks(LineHook on_log, LineHook on_change);
 
   // REQUIRES: called before server.Start().
   void RegisterRoutes(server::HttpServer& server);

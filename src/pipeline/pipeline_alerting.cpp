@@ -1,0 +1,216 @@
+// The pipeline's alerting side: rules over the store, the router and the
+// durable outbox, incidents opened from notified alerts, escalation pages.
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "pipeline/pipeline_impl.h"
+
+namespace fw::pipeline {
+namespace {
+
+incident::AlertEvent EventOf(const alerting::RoutedAlert& a, Timestamp now) {
+  std::vector<Label> annotations;
+  for (const auto& [k, v] : a.annotations) annotations.push_back({k, v});
+  return {alerting::Fingerprint(a.labels),
+          a.labels,
+          LabelSet(std::move(annotations)),
+          !a.resolved(now),
+          "",
+          "router"};
+}
+
+// The fingerprints of the alerts a webhook body (Alertmanager v4) carries.
+std::vector<std::string> FingerprintsOf(const std::string& body) {
+  std::vector<std::string> out;
+  const auto doc = nlohmann::json::parse(body, nullptr, false);
+  if (!doc.is_object() || !doc.contains("alerts") || !doc["alerts"].is_array()) return out;
+  for (const auto& a : doc["alerts"]) {
+    if (a.is_object() && a.contains("fingerprint") && a["fingerprint"].is_string()) {
+      out.push_back(a["fingerprint"].get<std::string>());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<void> Pipeline::Impl::OpenAlerting() {
+  const AlertingSettings& a = settings.alerting;
+  std::vector<alerting::RuleGroup> groups;
+  for (const std::string& f : a.rule_files) {
+    alerting::ParsedRules parsed = alerting::LoadRuleFile(f);
+    if (!parsed.errors.empty()) return Fail(parsed.errors.front());
+    for (auto& g : parsed.groups) groups.push_back(std::move(g));
+  }
+  auto box = alerting::Outbox::Open(options.data_dir + "/outbox");
+  if (!box) return Fail(box.error());
+  outbox = std::move(*box);
+  auto opened = incident::SqliteStore::Open(options.data_dir + "/incidents.db");
+  if (!opened) return Fail(opened.error());
+  store = std::move(*opened);
+  alerting::AlertingService::Options ao{a.external_url, {}, {}};
+  ao.on_attempt = [this](const alerting::Delivery& d, bool delivered, const std::string& error,
+                         bool retry) { OnAttempt(d, delivered, error, retry); };
+  alerting = std::make_unique<alerting::AlertingService>(a.routing, *outbox, clock, log, ao);
+  incident::IncidentPolicy policy;
+  policy.reopen_window = a.reopen_window;
+  if (a.severity) policy.severity = *a.severity;
+  policy.group_by = a.incident_group_by.empty() ? a.routing.root.group_by : a.incident_group_by;
+  policy.correlate_window = a.correlate_window;
+  incidents = std::make_unique<incident::IncidentService>(*store, clock, policy, log);
+  metrics_link->incidents = incidents.get();
+  alerting->AddObserver([this](const alerting::Notification& n) { OnNotification(n); });
+  rules = std::make_unique<alerting::RuleManager>(
+      std::move(groups), *storage, clock,
+      [this](const alerting::GroupResult& r) { OnRuleResult(r); },
+      alerting::RuleManager::Options{a.evaluation_interval, std::chrono::milliseconds(250)});
+  // Alerts taken in from outside but not yet notified when the last process
+  // died come back from the journal into the router.
+  auto j =
+      alerting::IntakeJournal::Open(options.data_dir + "/intake.journal", clock.Now(), &replayed);
+  if (!j) return Fail(j.error());
+  journal = std::move(*j);
+  if (!replayed.empty()) {
+    if (log) log->Info("intake journal replayed", {{"alerts", std::to_string(replayed.size())}});
+    alerting->Put(replayed);
+  }
+  return {};
+}
+
+void Pipeline::Impl::OnRuleResult(const alerting::GroupResult& r) {
+  if (parts.observer) {
+    for (const alerting::AlertChange& c : r.changes) {
+      if (c.alert.state == alerting::AlertState::kPending) continue;
+      const bool resolved = c.alert.state == alerting::AlertState::kInactive;
+      parts.observer->OnAlert(c.rule, c.alert.labels, !resolved,
+                              resolved ? c.alert.resolved_at : clock.Now());
+    }
+  }
+  alerting->OnRuleResult(r);
+}
+
+// The incidents a delivery is about: those its alerts were put on, or
+// (deliveries left from before a restart) the newest incident linking them.
+std::set<std::string> Pipeline::Impl::IncidentsOf(const alerting::Delivery& d) {
+  std::set<std::string> ids;
+  std::vector<std::string> unknown;
+  {
+    std::lock_guard lock(linked_mu);
+    for (const std::string& fp : FingerprintsOf(d.body)) {
+      auto it = incident_of.find(fp);
+      if (it != incident_of.end()) {
+        ids.insert(it->second);
+      } else {
+        unknown.push_back(fp);
+      }
+    }
+  }
+  if (unknown.empty()) return ids;
+  incident::IncidentFilter recent;
+  recent.limit = 200;
+  auto list = incidents->List(recent);
+  for (const std::string& fp : unknown) {
+    for (const incident::Incident& inc : list ? *list : std::vector<incident::Incident>{}) {
+      const bool linked =
+          std::any_of(inc.alerts.begin(), inc.alerts.end(),
+                      [&](const incident::LinkedAlert& a) { return a.fingerprint == fp; });
+      if (linked) {
+        ids.insert(inc.id);
+        break;
+      }
+    }
+  }
+  return ids;
+}
+
+// A delivery's final outcome goes onto its incidents' timelines; attempts
+// that will be retried do not (the timeline would fill with retries).
+void Pipeline::Impl::OnAttempt(const alerting::Delivery& d, bool delivered,
+                               const std::string& error, bool retry) {
+  if (parts.observer) parts.observer->OnDelivery(d.receiver, d.url, delivered, error);
+  if (!delivered && retry) return;
+  for (const std::string& id : IncidentsOf(d)) {
+    const auto status = delivered ? incident::NotificationStatus::kDelivered
+                                  : incident::NotificationStatus::kFailed;
+    const std::string text =
+        delivered ? "delivered to " + d.receiver + " (" + d.url + ")"
+                  : "delivery to " + d.receiver + " (" + d.url + ") failed, not retried: " + error;
+    if (auto r = incidents->RecordNotification(id, status, d.receiver, text); !r && log) {
+      log->Error("cannot record a delivery on an incident",
+                 {{"incident", id}, {"error", r.error().ToString()}});
+    }
+  }
+}
+
+// A notification: every alert it carries goes onto its incident.
+void Pipeline::Impl::OnNotification(const alerting::Notification& n) {
+  std::set<std::string> touched;  // one timeline entry per incident, not per alert
+  for (const alerting::RoutedAlert& a : n.alerts) {
+    auto inc = incidents->OpenOrUpdateFromAlert(EventOf(a, n.at));
+    if (!inc) {
+      if (inc.error().code() != ErrorCode::kNotFound && log) {
+        log->Error("cannot record alert on an incident", {{"error", inc.error().ToString()}});
+      }
+      continue;
+    }
+    {
+      std::lock_guard lock(linked_mu);
+      incident_of[alerting::Fingerprint(a.labels)] = inc->id;
+    }
+    touched.insert(inc->id);
+    bool opened = false;
+    {
+      std::lock_guard lock(linked_mu);
+      opened = known_incidents.insert(inc->id).second;
+    }
+    if (parts.observer) parts.observer->OnIncident(*inc, opened);
+    StartEscalation(*inc);
+  }
+  for (const std::string& id : touched) {
+    (void)incidents->RecordNotification(
+        id, incident::NotificationStatus::kSent, n.receiver,
+        "notified " + n.receiver + " (" + (n.firing ? "firing" : "resolved") + ", " +
+            std::to_string(n.alerts.size()) + (n.alerts.size() == 1 ? " alert)" : " alerts)"));
+  }
+}
+
+void Pipeline::Impl::StartEscalation(const incident::Incident& inc) {
+  const AlertingSettings& a = settings.alerting;
+  if (!inc.IsOpen() || a.escalation_policy.empty()) return;
+  const incident::EscalationPolicy* policy = a.oncall.FindPolicy(a.escalation_policy);
+  if (!policy) return;
+  std::lock_guard lock(escalation_mu);
+  if (!escalated.insert(inc.id).second) return;
+  escalations.try_emplace(inc.id, *policy, a.oncall, clock.Now());
+}
+
+// Pages fall due until the incident is acknowledged; each goes on its
+// timeline with the people it reached.
+void Pipeline::Impl::EscalateDue(Timestamp now) {
+  std::vector<std::pair<std::string, incident::Page>> pages;
+  {
+    std::lock_guard lock(escalation_mu);
+    for (auto it = escalations.begin(); it != escalations.end();) {
+      auto inc = incidents->Get(it->first);
+      if (!inc || inc->state != incident::State::kTriggered) {
+        it->second.Acknowledge();
+        escalated.erase(it->first);
+      }
+      for (incident::Page& p : it->second.Due(now)) pages.push_back({it->first, p});
+      it = it->second.Next() ? std::next(it) : escalations.erase(it);
+    }
+  }
+  for (const auto& [id, p] : pages) {
+    std::string who;
+    for (const std::string& u : p.users) who += (who.empty() ? "" : ", ") + u;
+    const std::string text = "page level " + std::to_string(p.level + 1) + " (round " +
+                             std::to_string(p.round + 1) +
+                             "): " + (who.empty() ? "nobody on call" : who);
+    (void)incidents->RecordNotification(id, incident::NotificationStatus::kSent, "escalation",
+                                        text);
+    if (log) log->Info("escalation page", {{"incident", id}, {"to", who}});
+  }
+}
+
+}  // namespace fw::pipeline

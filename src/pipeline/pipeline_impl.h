@@ -1,0 +1,119 @@
+#pragma once
+// Pipeline's insides, shared by its .cpp files (alerting glue, response,
+// sources, APIs). Not for use outside src/pipeline.
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "alerting/alerting_service.h"
+#include "alerting/db_rule_storage.h"
+#include "alerting/intake_journal.h"
+#include "alerting/outbox.h"
+#include "alerting/rule_manager.h"
+#include "incident/oncall.h"
+#include "incident/sqlite_store.h"
+#include "logs/api/logs_api.h"
+#include "logs/ingest/file_tail.h"
+#include "metrics/ingest/scrape_manager.h"
+#include "pipeline/pipeline.h"
+#include "response/approvals.h"
+#include "runbook/runbook.h"
+#include "runbook/site_actions.h"
+#include "server/self_metrics.h"
+
+namespace fw::pipeline {
+
+// Timelines already read, by incident id; reused while the incident's
+// version (bumped by every write) is unchanged.
+using TimelineCache = std::map<std::string, incident::IncidentHistory>;
+
+// MTTA, MTTR and counts per (service, severity) as gauges on /metrics.
+void ExportIncidentMetrics(const incident::IncidentService& incidents, server::SelfMetrics& m,
+                           Timestamp now, Logger* log, TimelineCache& cache);
+
+struct Pipeline::Impl {
+  Impl(Clock& c, Logger* l) : clock(c), log(l) {}
+
+  Settings settings;
+  Options options;
+  Clock& clock;
+  Logger* log;
+  Parts parts;
+  bool started = false;
+
+  // Stores.
+  std::unique_ptr<metrics::tsdb::Db> db;
+  std::unique_ptr<alerting::DbRuleStorage> storage;  // rules and PromQL over db
+  std::unique_ptr<logs::store::LogStore> log_store;
+  std::unique_ptr<logs::store::StoreEventSource> log_source;
+  changes::ChangeLog changes;
+
+  // Alerting and incidents.
+  std::unique_ptr<alerting::Outbox> outbox;
+  std::unique_ptr<alerting::AlertingService> alerting;
+  std::unique_ptr<alerting::RuleManager> rules;
+  std::unique_ptr<incident::SqliteStore> store;
+  std::unique_ptr<incident::IncidentService> incidents;
+  std::unique_ptr<alerting::IntakeJournal> journal;
+  std::vector<alerting::RoutedAlert> replayed;  // from the journal at Open
+  std::mutex escalation_mu;
+  std::map<std::string, incident::Escalation> escalations;  // by incident id
+  // Incidents whose escalation ran; one leaves once acknowledged (or
+  // further), so that a reopen escalates afresh.
+  std::set<std::string> escalated;
+  std::mutex linked_mu;
+  std::map<std::string, std::string> incident_of;  // alert fingerprint -> incident id
+  std::set<std::string> known_incidents;           // for Observer::OnIncident(opened)
+
+  // The /metrics collector outlives the pipeline (the registry keeps it):
+  // it reaches the incidents through here, cut at Stop().
+  struct MetricsLink {
+    std::mutex mu;
+    const incident::IncidentService* incidents = nullptr;
+    TimelineCache timelines;
+  };
+  std::shared_ptr<MetricsLink> metrics_link = std::make_shared<MetricsLink>();
+
+  // Response. response_mu guards the responder, runbooks, actions and the
+  // auto-resolve bookkeeping: the API and the loop both reach them.
+  std::mutex response_mu;
+  runbook::RunbookSet runbooks;
+  std::unique_ptr<runbook::SiteActionAdapter> site_actions;
+  std::unique_ptr<response::ApprovalBook> approvals;
+  std::unique_ptr<response::Responder> responder;
+  std::set<std::string> resolve_proposed;
+
+  // Sources the server follows.
+  std::unique_ptr<metrics::ingest::ScrapeManager> scraping;
+  std::map<std::string, std::unique_ptr<logs::ingest::FileTailer>> tailers;  // by path
+
+  std::unique_ptr<logs::api::LogsApi> logs_api;  // kept while the server answers
+  std::jthread escalation_thread, response_thread, tail_thread;
+
+  // pipeline_alerting.cpp
+  Result<void> OpenAlerting();
+  std::set<std::string> IncidentsOf(const alerting::Delivery& d);
+  void OnAttempt(const alerting::Delivery& d, bool delivered, const std::string& error, bool retry);
+  void OnNotification(const alerting::Notification& n);
+  void StartEscalation(const incident::Incident& inc);
+  void EscalateDue(Timestamp now);
+  void OnRuleResult(const alerting::GroupResult& r);
+
+  // pipeline_response.cpp
+  Result<void> OpenResponse();
+  Result<runbook::RunbookSet> LoadRunbooks(const Settings& s) const;
+  void BuildResponder();
+  void RespondStep(Timestamp now);  // REQUIRES: response_mu held
+  void AutoResolve(Timestamp now);  // REQUIRES: response_mu held
+
+  // pipeline_sources.cpp
+  void StartScraping(server::SelfMetrics* self);
+  void FollowLogFiles();  // expands the globs, polls every tailer once
+};
+
+// The responder's API: its state per incident, approvals, runbooks.
+void RegisterResponderApi(server::HttpServer& http, Pipeline::Impl& p);
+
+}  // namespace fw::pipeline

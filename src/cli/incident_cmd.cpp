@@ -27,6 +27,7 @@ struct IncidentFlags {
   std::string id, text, severity, reason, state, service, role, person;
   std::string done_item, undo_item, owner;  // action-items
   std::string server, token;                // a running server instead of --db
+  std::string step;                         // approve / reject: which waiting step
   std::vector<std::string> services;
   size_t limit = 50;
   bool open_only = false;
@@ -223,10 +224,58 @@ Result<void> RemoteList(const IncidentFlags& f, ApiClient& api) {
   return {};
 }
 
+// What the responder does for an incident, and the approvals it waits for.
+void PrintResponse(const nlohmann::json& r) {
+  std::printf("%s: %s", r.value("incident", "").c_str(), r.value("phase", "").c_str());
+  if (!r.value("runbook", "").empty()) std::printf(", runbook %s", r.value("runbook", "").c_str());
+  std::printf("\n");
+  if (r.contains("hypotheses")) {
+    for (const auto& h : r["hypotheses"]) {
+      std::printf("  hypothesis %-22s %3.0f%%%s\n", h.value("category", "").c_str(),
+                  h.value("confidence", 0.0) * 100,
+                  h.contains("suspect_version")
+                      ? (" (suspect " + h.value("suspect_version", "") + ")").c_str()
+                      : "");
+    }
+  }
+  if (r.contains("run") && r["run"].contains("steps")) {
+    for (const auto& s : r["run"]["steps"]) {
+      std::printf("  step %-10s %s\n", s.value("status", "").c_str(), s.value("name", "").c_str());
+    }
+  }
+  for (const auto& w : r.value("waiting_for", nlohmann::json::array())) {
+    std::printf("  waits for approval: %s (since %s)\n", w.value("step", "").c_str(),
+                w.value("since", "").c_str());
+  }
+}
+
+// The responder lives in the server: approvals and its state go there.
+Result<void> RunResponse(const std::string& verb, const IncidentFlags& f, ApiClient& api) {
+  const std::string path = "/api/v1/incidents/" + f.id;
+  if (verb == "response") {
+    auto answer = api.Get(path + "/response");
+    if (!answer) return Fail(answer.error());
+    PrintResponse((*answer)["data"]);
+    return {};
+  }
+  nlohmann::json body = nlohmann::json::object();
+  if (!f.step.empty()) body["step"] = f.step;
+  auto answer = api.Post(path + "/" + verb, body);
+  if (!answer) return Fail(answer.error());
+  const auto& d = (*answer)["data"];
+  std::printf("%s \"%s\" of %s\n", verb == "approve" ? "approved" : "rejected",
+              d.value("step", "").c_str(), f.id.c_str());
+  if (d.contains("response")) PrintResponse(d["response"]);
+  return {};
+}
+
 // The same commands through a running server's API (--server).
 Result<void> RunRemote(const std::string& verb, const IncidentFlags& f) {
   ApiClient api(f.server, f.token);
   const std::string path = "/api/v1/incidents/" + f.id;
+  if (verb == "approve" || verb == "reject" || verb == "response") {
+    return RunResponse(verb, f, api);
+  }
   if (verb == "list") return RemoteList(f, api);
   if (verb == "show" || verb == "timeline") {
     auto answer = api.Get(path);
@@ -264,6 +313,12 @@ Result<void> RunRemote(const std::string& verb, const IncidentFlags& f) {
 
 Result<void> Run(const std::string& verb, const IncidentFlags& f) {
   if (!f.server.empty()) return RunRemote(verb, f);
+  if (verb == "approve" || verb == "reject" || verb == "response") {
+    return Fail(ErrorCode::kInvalidArgument,
+                verb +
+                    " talks to the running server, where the responder runs: give --server "
+                    "http://127.0.0.1:9400 (or set FIREWATCH_SERVER)");
+  }
   auto store = OpenStore(f.db, verb == "open");
   if (!store) return Fail(store.error());
   RealClock clock;
@@ -359,6 +414,21 @@ void RegisterIncident(CLI::App& app, ExitStatus& status) {
   items->add_option("--owner", f.owner, "Owner of the added item (role or person)");
   items->add_option("--done", f.done_item, "Mark this item done (e.g. AI-2)");
   items->add_option("--undo", f.undo_item, "Mark this item not done");
+  for (const auto& [verb, help] :
+       {std::pair{"approve", "Approve what the responder waits for (--server; a responder token)"},
+        {"reject", "Reject what the responder waits for: it hands the incident to humans"}}) {
+    auto* c = Verb(cmd, verb, help, f, status);
+    c->add_option("id", f.id, "Incident id")->required();
+    c->add_option("--step", f.step,
+                  "The waiting step to answer; needed only when several wait (see `incident "
+                  "response`)");
+  }
+  Verb(cmd, "response",
+       "What the responder does for an incident: analysis, runbook, steps, "
+       "approvals waited for (--server)",
+       f, status)
+      ->add_option("id", f.id, "Incident id")
+      ->required();
   auto* open = Verb(cmd, "open", "Declare an incident (creates the database if needed)", f, status);
   open->add_option("title", f.text, "What is wrong")->required();
   open->add_option("--service", f.services, "An affected service (repeatable)");

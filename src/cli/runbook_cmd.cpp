@@ -2,6 +2,7 @@
 //   runbook check PATH... [--actions FILE]       exit 2 when anything is wrong
 //   runbook list [DIR]
 //   runbook run FILE|NAME --adapter exec|sim|http [--dry-run] [--var k=v]...
+//   runbook run NAME --server URL --incident INC-7 [--dry-run]
 // See docs/runbooks.md.
 
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include <memory>
 
 #include "alerting/memory_rule_storage.h"
+#include "cli/api_client.h"
 #include "cli/commands.h"
 #include "cli/sim_common.h"
 #include "common/duration.h"
@@ -32,6 +34,7 @@ struct RunFlags {
   std::string runbook, dir = kDefaultDir, adapter = "sim", actions = kDefaultActions, url;
   std::vector<std::string> vars, headers;
   std::string incident, start_after = "0s", max_duration = "1h";
+  std::string server, token;  // run it on a running server instead
   bool dry_run = false, auto_approve = false;
   ScenarioFlags scenario;
 };
@@ -224,7 +227,40 @@ Result<std::unique_ptr<runbook::ActionAdapter>> MakeAdapter(const RunFlags& f, C
   return std::make_unique<runbook::HttpAdapter>(std::move(*a));
 }
 
+// On a running server: its runbooks, its site actions, its stores for the
+// PromQL checks, its approval policy. The run continues in the server; the
+// command prints what it started (or, for a dry run, every step).
+Result<int> RunOnServer(const RunFlags& f) {
+  ApiClient api(f.server, f.token);
+  nlohmann::json body = {{"dry_run", f.dry_run}};
+  if (!f.incident.empty()) body["incident"] = f.incident;
+  if (!f.dry_run && f.incident.empty()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "--server runs a runbook on an incident: give --incident INC-7 (or --dry-run)");
+  }
+  auto answer = api.Post("/api/v1/runbooks/" + f.runbook + "/run", body);
+  if (!answer) return Fail(answer.error());
+  const nlohmann::json& d = (*answer)["data"];
+  const nlohmann::json& steps = f.dry_run ? d["steps"] : d["run"]["steps"];
+  std::printf("%s %s on %s\n", f.dry_run ? "dry run of" : "started", f.runbook.c_str(),
+              f.server.c_str());
+  for (const auto& s : steps) {
+    std::string command;
+    for (const auto& c : s.value("command", nlohmann::json::array())) {
+      command += (command.empty() ? "" : " ") + c.get<std::string>();
+    }
+    std::printf("  %-10s %-50s %s\n", s.value("status", "").c_str(), s.value("name", "").c_str(),
+                command.empty() ? s.value("message", "").c_str() : command.c_str());
+  }
+  if (!f.dry_run) {
+    std::printf("follow it with: firewatch incident response %s --server %s\n", f.incident.c_str(),
+                f.server.c_str());
+  }
+  return 0;
+}
+
 Result<int> Run(const RunFlags& f) {
+  if (!f.server.empty()) return RunOnServer(f);
   auto rb = FindRunbook(f);
   if (!rb) return Fail(rb.error());
   auto opt = ParseVars(f);
@@ -238,7 +274,8 @@ Result<int> Run(const RunFlags& f) {
     return Fail(ErrorCode::kInvalidArgument,
                 "runbook " + rb->name +
                     " checks PromQL conditions, which need the metrics "
-                    "firewatch serve holds: run it from the server, or use --dry-run here");
+                    "firewatch serve holds: run it there with --server http://127.0.0.1:9400 "
+                    "--incident INC-7, or use --dry-run here");
   }
   RealClock clock;
   auto adapter = MakeAdapter(f, clock);
@@ -274,6 +311,11 @@ void AddRun(CLI::App* runbook, ExitStatus& status) {
   run->add_option("--actions", f->actions, "exec: the argv template file")->capture_default_str();
   run->add_option("--url", f->url, "http: the URL template to POST each action to");
   run->add_option("--header", f->headers, "http: a header to send, 'Name: value'");
+  run->add_option("--server", f->server,
+                  "Run it on this running server (its runbooks, actions, metrics and approval "
+                  "policy), e.g. http://127.0.0.1:9400")
+      ->envname("FIREWATCH_SERVER");
+  run->add_option("--token", f->token, "Bearer token for --server (default: FIREWATCH_TOKEN)");
   AddScenarioFlags(run, f->scenario);
   run->add_option("--start-after", f->start_after,
                   "sim: run the scenario this long before the runbook starts")
@@ -281,6 +323,12 @@ void AddRun(CLI::App* runbook, ExitStatus& status) {
   run->add_option("--max-duration", f->max_duration, "sim: give up after this much simulated time")
       ->capture_default_str();
   run->callback([f, &status] {
+    if (!f->server.empty()) {
+      auto rc = Run(*f);
+      if (!rc) return ReportError(rc.error(), status);
+      status.code = *rc;
+      return;
+    }
     if (f->adapter == "http" && f->url.empty()) {
       return ReportError(Error(ErrorCode::kInvalidArgument, "--adapter http needs --url"), status);
     }

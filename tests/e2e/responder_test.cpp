@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -84,7 +85,7 @@ class ResponderTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = MakeTempDir();
-    const int serve_port = FreePort();
+    const int serve_port = serve_port_ = FreePort();
     ASSERT_GT(serve_port, 0);
     const std::vector<std::string> env = {std::string("FIREWATCH_TOKEN=") + kAdmin};
     sim_ = std::make_unique<Background>(
@@ -153,6 +154,7 @@ class ResponderTest : public ::testing::Test {
   }
 
   std::string dir_;
+  int serve_port_ = 0;
   std::unique_ptr<Background> sim_, serve_;
   std::unique_ptr<httplib::Client> client_;
 };
@@ -176,10 +178,15 @@ TEST_F(ResponderTest, HeadlineOutageIsOneIncidentApprovedRolledBackVerifiedAndRe
   EXPECT_NE(TimelineText("INC-1").find("root-cause analysis: db_pool_exhaustion"),
             std::string::npos);
 
-  // Approvals: a viewer is refused, a responder is heard.
+  // Approvals: a viewer is refused (API), a responder is heard (CLI).
   EXPECT_EQ(Post("/api/v1/incidents/INC-1/approve", kViewer), 403);
-  std::string body;
-  EXPECT_EQ(Post("/api/v1/incidents/INC-1/approve", kResponder, &body), 200) << body;
+  const RunResult approved =
+      e2e::Run({FIREWATCH_BIN, "incident", "approve", "INC-1", "--server",
+                "http://127.0.0.1:" + std::to_string(serve_port_), "--token", kResponder});
+  EXPECT_EQ(approved.exit_code, 0) << approved.err;
+  EXPECT_NE(approved.out.find("approved \"approval to run db_pool_exhaustion\" of INC-1"),
+            std::string::npos)
+      << approved.out;
   EXPECT_EQ(Post("/api/v1/incidents/INC-1/approve", kResponder), 404) << "nothing waits any more";
 
   // The rollback, the verification on the server's store, the resolution.
@@ -230,6 +237,49 @@ TEST_F(ResponderTest, HeadlineOutageIsOneIncidentApprovedRolledBackVerifiedAndRe
   ASSERT_FALSE(began.empty()) << report["summary"].dump();
   ASSERT_FALSE(opened.empty()) << inc.dump();
   EXPECT_LT(began, opened) << "impact starts at the first sign of the problem, not at the page";
+}
+
+// Reload as Prometheus has it: SIGHUP and POST /-/reload re-read the rules
+// and runbooks; a bad file is reported and the running config kept.
+TEST(ReloadTest, SighupAndReloadEndpointKeepTheRunningConfigOnABadFile) {
+  const std::string dir = MakeTempDir();
+  const std::string rules = dir + "/rules.yml";
+  auto write_rules = [&](const std::string& group, const std::string& expr) {
+    std::ofstream(rules) << "groups:\n  - name: " << group
+                         << "\n    rules:\n      - alert: A\n        expr: " << expr << "\n";
+  };
+  write_rules("first", "vector(1) > 0");
+  std::ofstream(dir + "/firewatch.yml") << "rule_files: [rules.yml]\nstorage: {dir: data}\n";
+  Background serve({FIREWATCH_BIN, "serve", "--config", dir + "/firewatch.yml", "--port", "0"},
+                   {std::string("FIREWATCH_TOKEN=") + kAdmin});
+  const int port = PortOf(serve);
+  ASSERT_GT(port, 0);
+  httplib::Client c("127.0.0.1", port);
+  const httplib::Headers admin = {{"Authorization", std::string("Bearer ") + kAdmin}};
+  auto rule_names = [&] {
+    auto r = c.Get("/api/v1/rules");
+    return r ? r->body : std::string();
+  };
+  ASSERT_NE(rule_names().find("\"first\""), std::string::npos) << rule_names();
+
+  write_rules("second", "vector(1) >");  // a syntax error
+  auto r = c.Post("/-/reload", admin, "", "text/plain");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << r->body;
+  EXPECT_NE(r->body.find("rules.yml"), std::string::npos)
+      << "the error names the file: " << r->body;
+  EXPECT_NE(rule_names().find("\"first\""), std::string::npos) << "the running rules stay";
+
+  serve.Signal(SIGHUP);  // also bad: logged, and the server keeps serving
+  EXPECT_TRUE(PollUntil([&] { return c.Get("/healthz") != nullptr; }));
+
+  write_rules("second", "vector(2) > 0");
+  serve.Signal(SIGHUP);
+  EXPECT_TRUE(PollUntil([&] { return rule_names().find("\"second\"") != std::string::npos; }))
+      << rule_names();
+  r = c.Post("/-/reload", "", "text/plain");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401) << "reloading needs an admin token";
 }
 
 }  // namespace

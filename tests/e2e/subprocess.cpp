@@ -140,6 +140,10 @@ std::string Background::ReadLine() {
   }
 }
 
+void Background::Signal(int sig) {
+  if (pid_ > 0) kill(pid_, sig);
+}
+
 void Background::Kill() {
   if (pid_ <= 0) return;
   kill(pid_, SIGKILL);

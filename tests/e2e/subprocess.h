@@ -43,6 +43,8 @@ class Background {
   std::string ReadLine();
   // Sends SIGTERM and waits; returns the exit code (or 128+signal).
   int Terminate();
+  // Sends `sig` and returns at once (SIGHUP: reload).
+  void Signal(int sig);
   // SIGKILL, no chance to clean up: a crash.
   void Kill();
 

@@ -7,6 +7,7 @@
 #include "alerting/rule_file.h"
 #include "cli/commands.h"
 #include "cli/config_file.h"
+#include "pipeline/pipeline.h"
 
 namespace fw::cli {
 namespace {
@@ -26,11 +27,18 @@ void CheckConfig(const std::string& file, ExitStatus& status) {
     if (!parsed.errors.empty()) status.code = 2;
     rules += parsed.rule_count();
   }
+  auto runbooks = pipeline::LoadSiteRunbooks(cfg->pipeline, /*check_actions=*/true);
+  if (!runbooks) {
+    std::cerr << "firewatch: " << runbooks.error().ToString() << "\n";
+    status.code = 2;
+  }
   if (status.code != 0) return;
   std::cout << file << ": ok (" << cfg->scrape.scrape_configs.size() << " scrape configs, "
             << cfg->scrape.StaticTargetCount() << " static targets, "
             << cfg->pipeline.alerting.rule_files.size() << " rule files with " << rules
-            << " rules, " << cfg->pipeline.alerting.routing.receivers.size() << " receivers)\n";
+            << " rules, " << cfg->pipeline.alerting.routing.receivers.size() << " receivers, "
+            << runbooks->runbooks.size() << " runbooks, " << cfg->pipeline.actions.actions.size()
+            << " actions)\n";
 }
 
 }  // namespace

@@ -155,25 +155,23 @@ Result<void> Pipeline::Reload(const Settings& settings) {
     if (!parsed.errors.empty()) return Fail(parsed.errors.front());
     for (auto& g : parsed.groups) groups.push_back(std::move(g));
   }
-  Settings next = m.settings;
-  next.runbooks_dir = settings.runbooks_dir;
-  next.actions = settings.actions;
-  next.response = settings.response;
-  next.log_files = settings.log_files;
-  auto set = m.LoadRunbooks(next);
+  auto set = m.LoadRunbooks(settings);
   if (!set) return Fail(set.error());
   std::lock_guard lock(m.response_mu);
   m.rules->Replace(std::move(groups));
-  // Runs in progress keep their runbook (each holds its own copy) but not
-  // their case: the new responder picks up every open incident afresh
-  // only when no run is in flight.
+  // Only what response_mu guards changes here: routing, incidents and
+  // escalation settings are read by other threads and need a restart.
+  m.settings.runbooks_dir = settings.runbooks_dir;
+  m.settings.actions = settings.actions;
+  m.settings.response = settings.response;
+  m.settings.log_files = settings.log_files;
+  m.runbooks = std::move(*set);
+  // A run in flight keeps its runbook (each holds its own copy) and its
+  // responder; a new responder, with the new policy, takes over once no run
+  // is in flight. Until then the new runbooks serve new incidents.
   bool running = false;
   for (const auto& c : m.responder->cases()) running = running || c->execution != nullptr;
-  m.settings = std::move(next);
-  m.runbooks = std::move(*set);
-  if (!running) {
-    m.BuildResponder();
-  }
+  if (!running) m.BuildResponder();
   return {};
 }
 

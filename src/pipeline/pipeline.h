@@ -29,6 +29,7 @@
 #include "metrics/tsdb/db.h"
 #include "pipeline/settings.h"
 #include "response/responder.h"
+#include "runbook/runbook.h"
 #include "server/http.h"
 
 namespace fw::rca {
@@ -59,6 +60,11 @@ class Observer {
   virtual void OnDelivery(const std::string& /*receiver*/, const std::string& /*url*/,
                           bool /*delivered*/, const std::string& /*error*/) {}
 };
+
+// The runbooks of settings.runbooks_dir, each action they name checked
+// against the site's `actions:` when check_actions (and the responder is
+// enabled). `firewatch check config` and Pipeline::Open use it.
+Result<runbook::RunbookSet> LoadSiteRunbooks(const Settings& settings, bool check_actions);
 
 struct Parts {
   // Where runbook actions land; null: the site's actions from Settings.

@@ -31,14 +31,18 @@ Result<void> CheckActions(const runbook::RunbookSet& set, const runbook::SiteAct
 
 }  // namespace
 
-Result<runbook::RunbookSet> Pipeline::Impl::LoadRunbooks(const Settings& s) const {
+Result<runbook::RunbookSet> LoadSiteRunbooks(const Settings& s, bool check_actions) {
   if (s.runbooks_dir.empty()) return runbook::RunbookSet{};
   runbook::RunbookSet set = runbook::LoadRunbookDir(s.runbooks_dir);
   if (!set.errors.empty()) return Fail(set.errors.front());
-  if (!parts.actions && s.response.enabled) {
+  if (check_actions && s.response.enabled) {
     if (auto ok = CheckActions(set, s.actions); !ok) return Fail(ok.error());
   }
   return set;
+}
+
+Result<runbook::RunbookSet> Pipeline::Impl::LoadRunbooks(const Settings& s) const {
+  return LoadSiteRunbooks(s, /*check_actions=*/parts.actions == nullptr);
 }
 
 Result<void> Pipeline::Impl::OpenResponse() {

@@ -53,7 +53,12 @@ void Pipeline::Impl::StartScraping(server::SelfMetrics* self) {
 }
 
 void Pipeline::Impl::FollowLogFiles() {
-  for (const LogFileSettings& f : settings.log_files) {
+  std::vector<LogFileSettings> files;
+  {
+    std::lock_guard lock(response_mu);  // Reload() replaces them under it
+    files = settings.log_files;
+  }
+  for (const LogFileSettings& f : files) {
     glob_t g{};
     if (glob(f.path.c_str(), 0, nullptr, &g) == 0) {
       for (size_t k = 0; k < g.gl_pathc; ++k) {

@@ -282,5 +282,29 @@ TEST(ReloadTest, SighupAndReloadEndpointKeepTheRunningConfigOnABadFile) {
   EXPECT_EQ(r->status, 401) << "reloading needs an admin token";
 }
 
+// The site's actions are checked against the runbooks before anything
+// runs, and the response policy's keys are validated with file:line.
+TEST(ResponseConfigTest, CheckConfigNamesAMissingActionAndABadPolicy) {
+  const std::string dir = MakeTempDir();
+  const std::string shipped = std::string(FW_SOURCE_DIR) + "/config/runbooks";
+  std::ofstream(dir + "/missing.yml") << "runbooks: {dir: " << shipped << "}\n"
+                                      << "actions:\n  rollback:\n    exec: {argv: [true]}\n";
+  RunResult r = e2e::Run({FIREWATCH_BIN, "check", "config", dir + "/missing.yml"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("which firewatch.yml does not define"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(".yml:"), std::string::npos) << "names the runbook file: " << r.err;
+
+  std::ofstream(dir + "/policy.yml") << "response:\n  approval: sometimes\n";
+  r = e2e::Run({FIREWATCH_BIN, "check", "config", dir + "/policy.yml"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("policy.yml:2:13: response.approval: expected auto"), std::string::npos)
+      << r.err;
+
+  std::ofstream(dir + "/off.yml") << "runbooks: {dir: " << shipped << "}\n"
+                                  << "response: {enabled: false}\n";
+  r = e2e::Run({FIREWATCH_BIN, "check", "config", dir + "/off.yml"});
+  EXPECT_EQ(r.exit_code, 0) << "no responder, no actions needed: " << r.err;
+}
+
 }  // namespace
 }  // namespace fw::e2e

@@ -166,12 +166,11 @@ Result<void> Pipeline::Reload(const Settings& settings) {
   m.settings.response = settings.response;
   m.settings.log_files = settings.log_files;
   m.runbooks = std::move(*set);
-  // A run in flight keeps its runbook (each holds its own copy) and its
-  // responder; a new responder, with the new policy, takes over once no run
-  // is in flight. Until then the new runbooks serve new incidents.
-  bool running = false;
-  for (const auto& c : m.responder->cases()) running = running || c->execution != nullptr;
-  if (!running) m.BuildResponder();
+  // Runs in flight keep their runbook (each holds its own copy); the new
+  // policy, actions and runbooks apply from the next decision on, and every
+  // incident keeps its place in the response.
+  m.site_actions->Replace(m.settings.actions);
+  m.responder->set_options(m.ResponderOptions());
   return {};
 }
 

@@ -105,6 +105,7 @@ struct Pipeline::Impl {
   Result<void> OpenResponse();
   Result<runbook::RunbookSet> LoadRunbooks(const Settings& s) const;
   void BuildResponder();
+  response::ResponderOptions ResponderOptions();  // from settings.response and parts
   void RespondStep(Timestamp now);  // REQUIRES: response_mu held
   void AutoResolve(Timestamp now);  // REQUIRES: response_mu held
 

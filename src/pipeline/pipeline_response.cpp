@@ -56,6 +56,14 @@ Result<void> Pipeline::Impl::OpenResponse() {
 
 void Pipeline::Impl::BuildResponder() {
   site_actions = std::make_unique<runbook::SiteActionAdapter>(settings.actions, clock);
+  runbook::ActionAdapter* adapter = parts.actions ? parts.actions : site_actions.get();
+  rca::EvidenceSources sources{&storage->queryable(), log_source.get(), &changes, parts.db};
+  responder = std::make_unique<response::Responder>(*incidents, sources, storage->queryable(),
+                                                    runbooks, *adapter, ResponderOptions(),
+                                                    parts.narrator);
+}
+
+response::ResponderOptions Pipeline::Impl::ResponderOptions() {
   const ResponseSettings& r = settings.response;
   response::ResponderOptions o;
   if (parts.analyze) o.analyze = parts.analyze;
@@ -73,10 +81,7 @@ void Pipeline::Impl::BuildResponder() {
                                         "handed to humans: " + why);
     if (log) log->Warn("responder escalated to humans", {{"incident", id}, {"why", why}});
   };
-  runbook::ActionAdapter* adapter = parts.actions ? parts.actions : site_actions.get();
-  rca::EvidenceSources sources{&storage->queryable(), log_source.get(), &changes, parts.db};
-  responder = std::make_unique<response::Responder>(
-      *incidents, sources, storage->queryable(), runbooks, *adapter, std::move(o), parts.narrator);
+  return o;
 }
 
 void Pipeline::Impl::RespondStep(Timestamp now) {

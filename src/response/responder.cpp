@@ -126,6 +126,17 @@ void Responder::Tick(Timestamp now) {
       if (it == cases_.end()) {
         cases_.push_back(std::make_unique<ResponseCase>());
         cases_.back()->incident_id = inc.id;
+        if (inc.state == incident::State::kMitigated) {
+          // Mitigated before this responder saw it: a run was cut short (a
+          // restart) or people acted. Repeating its actions could undo more
+          // than anyone asked (a second rollback), so people decide.
+          Escalate(*cases_.back(),
+                   "the incident was already mitigated when this responder started (a restart "
+                   "during the response?); its actions are not repeated automatically: verify "
+                   "and resolve it, or start a runbook with `firewatch runbook run --server`",
+                   now);
+          continue;
+        }
         Begin(*cases_.back(), inc, now);
       } else if (((*it)->phase == CasePhase::kWatching || (*it)->phase == CasePhase::kDone) &&
                  inc.state == incident::State::kTriggered) {

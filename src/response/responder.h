@@ -109,6 +109,9 @@ class Responder {
   Result<void> StartRunbook(const std::string& incident_id, const std::string& runbook,
                             const std::string& who, Timestamp now);
   const ResponseCase* Find(const std::string& incident_id) const;
+  // A new policy (config reload): runs in flight finish under the old one's
+  // approver and variables; later decisions use the new one.
+  void set_options(ResponderOptions options) { options_ = std::move(options); }
   const std::vector<std::unique_ptr<ResponseCase>>& cases() const { return cases_; }
   // No response running or watching.
   bool idle() const;

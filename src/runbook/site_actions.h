@@ -69,6 +69,8 @@ class SiteActionAdapter final : public ActionAdapter {
   std::string name() const override { return "site"; }
   Result<ActionOutcome> Run(const ActionCall& call, bool dry_run) override;
   bool Has(const std::string& action) const { return actions_.actions.count(action) > 0; }
+  // Config reload. REQUIRES: no Run() at the same time (the owner serialises).
+  void Replace(SiteActions actions) { actions_ = std::move(actions); }
 
  private:
   Result<ActionOutcome> RunHttp(const HttpAction& a, const Vars& vars, bool dry_run);

@@ -1,6 +1,10 @@
 #include "changes/change_log.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
 
 namespace fw::changes {
 namespace {
@@ -58,6 +62,49 @@ TEST(ChangeLogTest, DropsTheOldestBeyondCapacity) {
   log.Append(At(3, "c"));
   EXPECT_EQ(log.size(), 2u);
   EXPECT_EQ(log.Between(0, 10).front().type, "b");
+}
+
+TEST(ChangeLogTest, PagerDutyChangeEventsMapOntoDeployments) {
+  ChangeEvent e = ChangeFromPagerDuty(
+      1000, "Deploy shop v2.5.0", "ci",
+      R"({"app":"shop","new_version":"v2.5.0","old_version":"v2.4.0","author":"alice"})");
+  EXPECT_EQ(e.type, "deployment") << "a version and no type: a deployment";
+  EXPECT_EQ(e.service, "shop");
+  EXPECT_EQ(e.Field("version"), "v2.5.0");
+  EXPECT_EQ(e.Field("previous_version"), "v2.4.0");
+  EXPECT_EQ(e.Field("who"), "alice");
+  EXPECT_EQ(ChangeFromPagerDuty(1000, "flip", "ci", R"({"type":"feature_flag"})").type,
+            "feature_flag");
+  EXPECT_EQ(ChangeFromPagerDuty(1000, "something", "ci", "{}").type, "change");
+  EXPECT_EQ(ChangeFromPagerDuty(1000, "bad details", "ci", "not json").service, "ci");
+}
+
+TEST(ChangeLogTest, TheJournalKeepsRecordedEventsAcrossReopenAndDropsATornLine) {
+  char dir[] = "/tmp/changes-test-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string path = std::string(dir) + "/changes.ndjson";
+  {
+    ChangeLog log;
+    ASSERT_TRUE(log.OpenJournal(path));
+    ChangeEvent e = At(1'768'485'600'000, "deployment");
+    e.service = "shop";
+    e.fields["version"] = "v2";
+    ASSERT_TRUE(log.Record(e));
+  }
+  std::ofstream(path, std::ios::app) << R"({"@timestamp":"2026-01-15T14:)";  // torn
+  {
+    ChangeLog log;
+    ASSERT_TRUE(log.OpenJournal(path));
+    auto all = log.Between(0, 1LL << 62);
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(all[0].Field("version"), "v2");
+    EXPECT_EQ(all[0].service, "shop");
+    ASSERT_TRUE(log.Record(At(1'768'485'700'000, "config")));
+  }
+  ChangeLog log;
+  ASSERT_TRUE(log.OpenJournal(path));
+  EXPECT_EQ(log.size(), 2u) << "the event after the torn line is not swallowed by it";
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -307,5 +307,37 @@ TEST(SeverityPolicyTest, FirstMatchingRuleWins) {
   EXPECT_EQ(SeverityPolicy::Default().For(LabelSet{{"severity", "info"}}), Severity::kP4);
 }
 
+// Time-based grouping: alerts of other groups that fire soon after an
+// incident opened join it (one outage, one incident); their resolution
+// finds it by fingerprint; past the window, or on another service, a new
+// incident opens.
+TEST_F(ServiceTest, CorrelatedAlertsJoinTheRecentIncident) {
+  IncidentPolicy policy;
+  policy.group_by = {"alertname"};
+  policy.correlate_window = minutes(15);
+  IncidentService svc(*store_, clock_, policy);
+  auto first = svc.OpenOrUpdateFromAlert(Alert("ConnectionPoolSaturated", "shop"));
+  ASSERT_TRUE(first);
+  clock_.Advance(minutes(2));
+  AlertEvent errors;  // aggregated over the fleet: no service label
+  errors.labels = LabelSet{{"alertname", "HighErrorRate"}, {"severity", "critical"}};
+  auto joined = svc.OpenOrUpdateFromAlert(errors);
+  ASSERT_TRUE(joined) << joined.error().ToString();
+  EXPECT_EQ(joined->id, first->id);
+  EXPECT_EQ(joined->severity, Severity::kP1) << "a worse alert raises the severity";
+  EXPECT_EQ(joined->alerts.size(), 2u);
+  errors.firing = false;
+  auto resolved = svc.OpenOrUpdateFromAlert(errors);
+  ASSERT_TRUE(resolved) << "the resolution finds the incident that links the alert";
+  EXPECT_EQ(resolved->id, first->id);
+  auto other = svc.OpenOrUpdateFromAlert(Alert("HighCpu", "payments"));
+  ASSERT_TRUE(other);
+  EXPECT_NE(other->id, first->id) << "another service's alert opens its own incident";
+  clock_.Advance(minutes(20));
+  auto late = svc.OpenOrUpdateFromAlert(Alert("HighLatencyP99", "shop"));
+  ASSERT_TRUE(late);
+  EXPECT_NE(late->id, first->id) << "past the window: a new incident";
+}
+
 }  // namespace
 }  // namespace fw::incident

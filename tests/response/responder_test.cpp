@@ -9,6 +9,7 @@
 #include "alerting/memory_rule_storage.h"
 #include "incident/sqlite_store.h"
 #include "report/records_json.h"
+#include "response/approvals.h"
 
 namespace fw::response {
 namespace {
@@ -92,7 +93,8 @@ class ResponderTest : public ::testing::Test {
     }
   }
 
-  std::unique_ptr<Responder> Make(rca::Analysis analysis) {
+  std::unique_ptr<Responder> Make(rca::Analysis analysis,
+                                  const std::function<void(ResponderOptions&)>& tweak = {}) {
     ResponderOptions o;
     o.analyze = [analysis](const rca::EvidenceSources&, const rca::AnalysisWindow& w) {
       rca::Analysis a = analysis;
@@ -101,6 +103,7 @@ class ResponderTest : public ::testing::Test {
     };
     o.recovery_watch = Millis(5 * 60'000);
     o.auto_approve = true;
+    if (tweak) tweak(o);
     return std::make_unique<Responder>(*service_, rca::EvidenceSources{}, metrics_, runbooks_,
                                        adapter_, o);
   }
@@ -193,6 +196,112 @@ TEST_F(ResponderTest, ARecurrenceDuringTheWatchStartsTheResponseAgain) {
   EXPECT_EQ(responder->cases().at(0)->attempts, 2);
   EXPECT_EQ(adapter_.calls.size(), 2u);
   EXPECT_EQ(responder->cases().size(), 1u);  // same incident, same case
+}
+
+// Under the runbook approval policy nothing runs until a person says yes;
+// the answer is heard at the next tick.
+TEST_F(ResponderTest, WaitsForAnApprovalBeforeTheFirstAction) {
+  const std::string id = Open();
+  ApprovalBook book(clock_);
+  auto responder = Make(Ranked("db_pool_exhaustion", 0.8), [&](ResponderOptions& o) {
+    o.auto_approve = false;
+    o.approver = &book;
+    o.acknowledge = false;
+  });
+  responder->Tick(clock_.Now());
+  EXPECT_TRUE(adapter_.calls.empty()) << "nothing runs before the approval";
+  ASSERT_EQ(book.Waiting(id).size(), 1u);
+  EXPECT_EQ(book.Waiting(id)[0].gate, "approval to run leak");
+  EXPECT_EQ(service_->Get(id)->state, incident::State::kTriggered) << "people acknowledge";
+  Run(*responder, 2, 5);
+  EXPECT_TRUE(adapter_.calls.empty());
+  auto answered = book.Decide(id, "", true);
+  ASSERT_TRUE(answered) << answered.error().ToString();
+  responder->Tick(clock_.Now());
+  EXPECT_EQ(adapter_.calls, std::vector<std::string>{"rollback v2.5.0"});
+  EXPECT_FALSE(book.Decide(id, "", true)) << "nothing waits any more";
+}
+
+// Per-action gates, and a rejection ends the run and hands the incident over.
+TEST_F(ResponderTest, ActionGatesAndARejectionEscalates) {
+  const std::string id = Open();
+  ApprovalBook book(clock_);
+  std::vector<std::string> escalated;
+  auto responder = Make(Ranked("db_pool_exhaustion", 0.8), [&](ResponderOptions& o) {
+    o.auto_approve = false;
+    o.approver = &book;
+    o.gates = ApprovalGates::kActions;
+    o.on_escalate = [&](const std::string& inc, const std::string&) { escalated.push_back(inc); };
+  });
+  responder->Tick(clock_.Now());
+  ASSERT_EQ(book.Waiting(id).size(), 1u);
+  EXPECT_EQ(book.Waiting(id)[0].gate, "approve: roll back");
+  auto wrong = book.Decide(id, "approve: something else", true);
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().message().find("approve: roll back"), std::string::npos)
+      << "names what does wait: " << wrong.error().message();
+  ASSERT_TRUE(book.Decide(id, "approve: roll back", false));
+  responder->Tick(clock_.Now());
+  EXPECT_TRUE(adapter_.calls.empty());
+  EXPECT_EQ(responder->cases()[0]->phase, CasePhase::kEscalated);
+  EXPECT_EQ(escalated, std::vector<std::string>{id});
+}
+
+// An unanswered gate times out into escalation.
+TEST_F(ResponderTest, AnUnansweredApprovalEscalatesAfterItsTimeout) {
+  const std::string id = Open();
+  ApprovalBook book(clock_);
+  auto responder = Make(Ranked("db_pool_exhaustion", 0.8), [&](ResponderOptions& o) {
+    o.auto_approve = false;
+    o.approver = &book;
+    o.approval_timeout = Millis(5 * 60'000);
+  });
+  responder->Tick(clock_.Now());
+  Run(*responder, 4, 5);
+  EXPECT_EQ(responder->cases()[0]->phase, CasePhase::kRunning);
+  Run(*responder, 2, 5);
+  EXPECT_EQ(responder->cases()[0]->phase, CasePhase::kEscalated);
+  EXPECT_TRUE(adapter_.calls.empty());
+}
+
+// An analysis that cannot tell does not act: humans are paged instead.
+TEST_F(ResponderTest, BelowTheConfidenceFloorItPagesInsteadOfActing) {
+  const std::string id = Open();
+  std::string why;
+  auto responder = Make(Ranked("db_pool_exhaustion", 0.15), [&](ResponderOptions& o) {
+    o.min_confidence = 0.3;
+    o.on_escalate = [&](const std::string&, const std::string& w) { why = w; };
+  });
+  responder->Tick(clock_.Now());
+  EXPECT_TRUE(adapter_.calls.empty());
+  EXPECT_EQ(responder->cases()[0]->phase, CasePhase::kEscalated);
+  EXPECT_NE(why.find("not sure enough"), std::string::npos) << why;
+}
+
+// A responder that finds an incident already mitigated (a restart during
+// the response) does not repeat its actions.
+TEST_F(ResponderTest, AnIncidentMitigatedBeforeItStartedIsHandedToPeople) {
+  const std::string id = Open();
+  ASSERT_TRUE(service_->Mitigate(id, {"ann", "api"}));
+  auto responder = Make(Ranked("db_pool_exhaustion", 0.8));
+  responder->Tick(clock_.Now());
+  EXPECT_TRUE(adapter_.calls.empty());
+  EXPECT_EQ(responder->cases()[0]->phase, CasePhase::kEscalated);
+}
+
+// A person starts a runbook by name on an open incident.
+TEST_F(ResponderTest, StartsARunbookOnRequest) {
+  const std::string id = Open();
+  auto responder = Make(Ranked("cpu_saturation", 0.9));  // no runbook applies: escalated
+  responder->Tick(clock_.Now());
+  EXPECT_EQ(responder->cases()[0]->phase, CasePhase::kEscalated);
+  EXPECT_FALSE(responder->StartRunbook(id, "nope", "ann", clock_.Now()));
+  EXPECT_FALSE(responder->StartRunbook("INC-404", "leak", "ann", clock_.Now()));
+  ASSERT_TRUE(responder->StartRunbook(id, "leak", "ann", clock_.Now()));
+  EXPECT_EQ(responder->cases()[0]->phase, CasePhase::kRunning);
+  EXPECT_EQ(adapter_.calls.size(), 1u);
+  auto again = responder->StartRunbook(id, "leak", "ann", clock_.Now());
+  ASSERT_FALSE(again) << "one run at a time";
 }
 
 }  // namespace

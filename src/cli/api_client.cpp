@@ -20,6 +20,13 @@ Result<json> ApiClient::Post(const std::string& path, const json& body) {
   return Answer(client_.Post(path, body.dump(), "application/json"));
 }
 
+Result<std::string> ApiClient::Text(const std::string& method, const std::string& path) {
+  auto res = method == "POST" ? client_.Post(path, "", "application/json") : client_.Get(path);
+  if (res && res->status / 100 == 2) return res->body;
+  auto failed = Answer(res);
+  return Fail(failed.error());
+}
+
 Result<json> ApiClient::Answer(const httplib::Result& res) {
   if (!res) {
     return Fail(ErrorCode::kIo, "cannot reach " + url_ + ": " + httplib::to_string(res.error()) +

@@ -19,6 +19,8 @@ class ApiClient {
 
   Result<nlohmann::json> Get(const std::string& path);
   Result<nlohmann::json> Post(const std::string& path, const nlohmann::json& body);
+  // The body of a 2xx answer as it is (Markdown, HTML); method GET or POST.
+  Result<std::string> Text(const std::string& method, const std::string& path);
   const std::string& url() const { return url_; }
 
  private:

@@ -31,7 +31,8 @@ const std::set<std::string> kTopLevel = {"server",
                                          "runbooks",
                                          "response",
                                          "actions",
-                                         "log_files"};
+                                         "log_files",
+                                         "reports"};
 
 std::filesystem::path Resolve(const std::string& config_path, const std::string& p) {
   const std::filesystem::path path(p);
@@ -292,6 +293,34 @@ void ReadResponse(YamlReader& r, const YAML::Node& root, pipeline::ResponseSetti
   for (auto& [k, v] : vars) out.vars[k] = v;
 }
 
+// reports: {average_order_value, currency, checkout_route, access_sample}
+void ReadReports(YamlReader& r, const YAML::Node& root, report::ImpactOptions& out) {
+  const YAML::Node n = YamlChild(root, "reports");
+  if (!n.IsDefined() || n.IsNull()) return;
+  if (!r.Keys(n, "reports",
+              {"average_order_value", "currency", "checkout_route", "access_sample"})) {
+    return;
+  }
+  auto number = [&](const char* key, double& into, double lo, double hi, const char* want) {
+    const YAML::Node v = YamlChild(n, key);
+    if (!v.IsDefined() || v.IsNull()) return;
+    double x = lo - 1;
+    try {
+      x = v.as<double>();
+    } catch (const YAML::Exception&) {
+    }
+    if (x < lo || x > hi) {
+      r.Fail(v, std::string("reports.") + key, want);
+    } else {
+      into = x;
+    }
+  };
+  number("average_order_value", out.average_order_value, 0, 1e12, "expected a number >= 0");
+  number("access_sample", out.access_sample, 1e-9, 1, "expected a share in (0, 1]");
+  r.Str(n, "reports", "currency", out.currency);
+  r.Str(n, "reports", "checkout_route", out.checkout_route);
+}
+
 // log_files: [{path: /var/log/shop/*.log, group: shop, stream: app, format: json}]
 void ReadLogFiles(YamlReader& r, const YAML::Node& root, const std::string& config_path,
                   std::vector<pipeline::LogFileSettings>& out) {
@@ -334,6 +363,7 @@ void ReadTopLevel(YamlReader& r, const YAML::Node& root, const std::string& path
   ReadResponse(r, root, out.pipeline.response);
   out.pipeline.actions = runbook::ReadSiteActions(r, root);
   ReadLogFiles(r, root, path, out.pipeline.log_files);
+  ReadReports(r, root, out.pipeline.impact);
   const YAML::Node storage = YamlChild(root, "storage");
   if (storage.IsDefined() && !storage.IsNull() && r.Keys(storage, "storage", {"dir"})) {
     r.Str(storage, "storage", "dir", out.storage_dir);

@@ -211,6 +211,7 @@ Result<void> RunDemo(const DemoOptions& o, std::ostream& out) {
   settings.alerting.auto_resolve = "off";  // the responder resolves what it fixed
   settings.runbooks_dir = runbooks_dir;
   settings.response.vars["labels.service"] = scenario->env.service;
+  settings.impact.average_order_value = o.average_order_value;
   DemoOutcome outcome;
   outcome.scenario = scenario->name;
   const std::string description = scenario->description;

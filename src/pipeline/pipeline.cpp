@@ -88,7 +88,7 @@ void Pipeline::RegisterApis(server::HttpServer& http) {
   incident::RegisterOnCallApi(http, m.settings.alerting.oncall, m.clock);
   response::RegisterResponseApi(
       http, *m.incidents, {&m.storage->queryable(), m.log_source.get(), &m.changes, m.parts.db},
-      m.clock);
+      m.clock, {m.settings.impact, m.log_store.get()});
   RegisterResponderApi(http, m);
   server::SelfMetrics& self = http.metrics();
   self.AddCollector([link = m.metrics_link, &self, &clock = m.clock, log = m.log] {

@@ -106,8 +106,8 @@ struct Pipeline::Impl {
   Result<runbook::RunbookSet> LoadRunbooks(const Settings& s) const;
   void BuildResponder();
   response::ResponderOptions ResponderOptions();  // from settings.response and parts
-  void RespondStep(Timestamp now);  // REQUIRES: response_mu held
-  void AutoResolve(Timestamp now);  // REQUIRES: response_mu held
+  void RespondStep(Timestamp now);                // REQUIRES: response_mu held
+  void AutoResolve(Timestamp now);                // REQUIRES: response_mu held
 
   // pipeline_sources.cpp
   void StartScraping(server::SelfMetrics* self);

@@ -58,9 +58,9 @@ void Pipeline::Impl::BuildResponder() {
   site_actions = std::make_unique<runbook::SiteActionAdapter>(settings.actions, clock);
   runbook::ActionAdapter* adapter = parts.actions ? parts.actions : site_actions.get();
   rca::EvidenceSources sources{&storage->queryable(), log_source.get(), &changes, parts.db};
-  responder = std::make_unique<response::Responder>(*incidents, sources, storage->queryable(),
-                                                    runbooks, *adapter, ResponderOptions(),
-                                                    parts.narrator);
+  responder =
+      std::make_unique<response::Responder>(*incidents, sources, storage->queryable(), runbooks,
+                                            *adapter, ResponderOptions(), parts.narrator);
 }
 
 response::ResponderOptions Pipeline::Impl::ResponderOptions() {

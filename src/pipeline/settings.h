@@ -13,6 +13,7 @@
 #include "common/duration.h"
 #include "incident/oncall.h"
 #include "incident/severity_policy.h"
+#include "report/report.h"
 #include "runbook/site_actions.h"
 #include "server/http.h"
 
@@ -71,6 +72,7 @@ struct LogFileSettings {
 };
 
 struct Settings {
+  report::ImpactOptions impact;  // reports: defaults for the report's impact
   AlertingSettings alerting;
   std::string runbooks_dir;  // resolved; "" = no runbooks
   ResponseSettings response;

@@ -1,8 +1,12 @@
 #include "response/api.h"
 
+#include <cmath>
+#include <cstdlib>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 
+#include "logs/store/log_store.h"
 #include "report/records_json.h"
 #include "report/report.h"
 #include "response/report_assembly.h"
@@ -42,15 +46,53 @@ Response Analyze(incident::IncidentService& incidents, const rca::EvidenceSource
       200, json({{"status", "success"}, {"data", report::AnalysisToJson(*analysis)}}).dump());
 }
 
+// A number from the query string; `fallback` when absent.
+Result<double> NumberParam(const Request& req, const char* name, double fallback) {
+  const std::string text = req.Param(name);
+  if (text.empty()) return fallback;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0' || !std::isfinite(v)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                std::string(name) + ": expected a number, got \"" + text + "\"");
+  }
+  return v;
+}
+
+// GET renders; POST also stores the proposed action items when the incident
+// has none (`firewatch report --save-action-items`).
 Response Report(incident::IncidentService& incidents, const rca::EvidenceSources& sources,
                 const Request& req, Timestamp now, const ResponseApiOptions& options) {
   const std::string& id = req.path_params.at("id");
-  auto it = req.query.find("format");
-  auto format = report::ParseReportFormat(it == req.query.end() ? "markdown" : it->second);
+  auto format = report::ParseReportFormat(req.Param("format", "markdown"));
   if (!format) return ErrorOf(format.error());
   ReportAssemblyOptions ro;
-  ro.impact.average_order_value = options.average_order_value;
-  auto in = AssembleReport(incidents, id, {sources.logs, sources.changes}, now, ro);
+  ro.impact = options.impact;
+  auto aov = NumberParam(req, "average_order_value", ro.impact.average_order_value);
+  auto sample = NumberParam(req, "access_sample", ro.impact.access_sample);
+  if (!aov) return ErrorOf(aov.error());
+  if (!sample) return ErrorOf(sample.error());
+  if (*aov < 0 || !(*sample > 0 && *sample <= 1)) {
+    return ErrorOf(Error(ErrorCode::kInvalidArgument,
+                         "average_order_value must be >= 0 and access_sample in (0, 1]"));
+  }
+  ro.impact.average_order_value = *aov;
+  ro.impact.access_sample = *sample;
+  ro.impact.currency = req.Param("currency", ro.impact.currency);
+  ro.impact.checkout_route = req.Param("checkout_route", ro.impact.checkout_route);
+  ro.store_action_items = req.method == "POST";
+  std::vector<std::string> groups;
+  for (auto [it, end] = req.query.equal_range("log_group"); it != end; ++it) {
+    groups.push_back(it->second);
+  }
+  ReportSources rs{sources.logs, sources.changes};
+  std::optional<logs::store::StoreEventSource> grouped;
+  if (!groups.empty() && options.log_store) {
+    grouped.emplace(*options.log_store, groups);
+    rs.logs = &*grouped;
+  }
+  if (req.Param("impact") == "false") rs.logs = nullptr;
+  auto in = AssembleReport(incidents, id, rs, now, ro);
   if (!in) return ErrorOf(in.error());
   const char* type = *format == report::ReportFormat::kJson   ? "application/json"
                      : *format == report::ReportFormat::kHtml ? "text/html; charset=utf-8"
@@ -74,11 +116,14 @@ void RegisterResponseApi(server::HttpServer& http, incident::IncidentService& in
                 std::lock_guard lock(*mu);
                 return Analyze(incidents, sources, req.path_params.at("id"), clock.Now());
               });
-  http.Handle("GET", "/api/v1/incidents/:id/report", server::Role::kViewer,
-              [&incidents, sources, &clock, options, mu](const Request& req) {
-                std::lock_guard lock(*mu);
-                return Report(incidents, sources, req, clock.Now(), options);
-              });
+  for (auto [method, role] :
+       {std::pair{"GET", server::Role::kViewer}, std::pair{"POST", server::Role::kResponder}}) {
+    http.Handle(method, "/api/v1/incidents/:id/report", role,
+                [&incidents, sources, &clock, options, mu](const Request& req) {
+                  std::lock_guard lock(*mu);
+                  return Report(incidents, sources, req, clock.Now(), options);
+                });
+  }
 }
 
 }  // namespace fw::response

@@ -232,6 +232,14 @@ TEST_F(ResponderTest, HeadlineOutageIsOneIncidentApprovedRolledBackVerifiedAndRe
     EXPECT_NE(md.find(step), std::string::npos) << step << " missing from the report:\n" << md;
   }
   EXPECT_NE(md.find("deployment of shop v2.5.0"), std::string::npos) << "the change event";
+  // The CLI gets the server's assembly, and can store the proposed action items.
+  const RunResult cli = e2e::Run({FIREWATCH_BIN, "report", "--incident", "INC-1", "--server",
+                                  "http://127.0.0.1:" + std::to_string(serve_port_), "--token",
+                                  kResponder, "--save-action-items"});
+  EXPECT_EQ(cli.exit_code, 0) << cli.err;
+  EXPECT_NE(cli.out.find("roll back the suspect release"), std::string::npos) << cli.out;
+  const json items = Get("/api/v1/incidents/INC-1/action_items");
+  EXPECT_FALSE(items.dump().find("AI-1") == std::string::npos) << items.dump();
   const std::string opened = inc.value("created_at", "");
   const std::string began = report["summary"].value("start", "");
   ASSERT_FALSE(began.empty()) << report["summary"].dump();

@@ -73,10 +73,11 @@ struct Response {
 };
 
 // kInvalidArgument 400, kUnauthorized 401, kForbidden 403, kNotFound 404,
-// kTooLarge 413, kInternal 500, kIo 503 (a dependency failed; retry later).
+// kTooLarge 413, kInternal 500, kIo 503 (a dependency failed; retry later),
+// kTimeout 503 (a time limit ran out).
 int HttpStatusFor(fw::ErrorCode code);
 // "invalid_argument", "not_found", "io", "unauthorized", "forbidden",
-// "too_large", "internal".
+// "too_large", "timeout", "internal".
 std::string_view ErrorCodeName(fw::ErrorCode code);
 
 // May run on any server thread, concurrently with itself. An exception

@@ -40,3 +40,40 @@ TEST(TextTest, HexDigitsAndShownCharacters) {
 
 }  // namespace
 }  // namespace fw
+
+namespace fw {
+namespace {
+
+TEST(Utf8Test, FindsTheFirstInvalidByte) {
+  EXPECT_TRUE(IsValidUtf8("plain ascii"));
+  EXPECT_TRUE(IsValidUtf8("gr\xC3\xBC\xC3\x9F \xE2\x82\xAC \xF0\x9F\x94\xA5"));
+  EXPECT_EQ(FirstInvalidUtf8("ab\xFF"), 2u);            // never valid
+  EXPECT_EQ(FirstInvalidUtf8("a\xC0\x80"), 1u);         // overlong NUL
+  EXPECT_EQ(FirstInvalidUtf8("\xED\xA0\x80"), 0u);      // surrogate
+  EXPECT_EQ(FirstInvalidUtf8("\xF4\x90\x80\x80"), 0u);  // above U+10FFFF
+  EXPECT_EQ(FirstInvalidUtf8("ok\xE2\x82"), 2u);        // truncated
+}
+
+TEST(Utf8Test, ReplacementAndCheck) {
+  EXPECT_EQ(ToValidUtf8("a\xFF" "b"), "a\xEF\xBF\xBD" "b");
+  EXPECT_TRUE(IsValidUtf8(ToValidUtf8("\xC0\x80\xED\xA0\x80\xFF")));
+  EXPECT_TRUE(CheckUtf8("fine", "label value"));
+  auto bad = CheckUtf8("x\xFE", "label value");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message(), "label value is not valid UTF-8 (byte 1 of 2)");
+}
+
+TEST(JsonDepthTest, CountsBracketsOutsideStrings) {
+  EXPECT_EQ(JsonNestingDepth("{}"), 1);
+  EXPECT_EQ(JsonNestingDepth(R"({"a":[{"b":"[[[[\"{{"}]})"), 3);
+  EXPECT_EQ(JsonNestingDepth("42"), 0);
+  EXPECT_TRUE(CheckJsonDepth(std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']')));
+  const std::string bomb(1'000'000, '[');
+  EXPECT_EQ(JsonNestingDepth(bomb), kMaxJsonDepth + 1);  // stops counting early
+  auto e = CheckJsonDepth(bomb);
+  ASSERT_FALSE(e);
+  EXPECT_NE(e.error().message().find("JSON nested deeper than 128 levels"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fw

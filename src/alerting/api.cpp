@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "alerting/webhook.h"
+#include "common/json_body.h"
 #include "metrics/promql/ast.h"
 
 namespace fw::alerting {
@@ -144,7 +145,7 @@ Result<std::vector<Matcher>> SilenceMatchers(const json& body) {
 }
 
 Response PostSilence(AlertingService& svc, const Request& req, Timestamp now) {
-  json body = json::parse(req.body, nullptr, false);
+  json body = ParseJsonBody(req.body);
   if (!body.is_object()) return Bad("body must be a JSON silence");
   auto matchers = SilenceMatchers(body);
   if (!matchers) return Bad(matchers.error().message());

@@ -85,6 +85,7 @@ struct Connection {
   bool keep_alive = false;       // of the request in flight
   bool http10 = false;           // of the request in flight
   bool request_started = false;  // bytes of the next request have arrived
+  bool admitted = false;         // the head of the request being read passed options.admit
   bool close_after_write = false;
   bool linger = false;    // after the close: drain what the client still sends
   bool draining = false;  // write side shut, reading and dropping until EOF
@@ -412,6 +413,15 @@ void HttpLoop::Impl::ProcessInput(Connection& c, TimePoint now) {
   c.in.erase(0, used);
   switch (c.parser.status()) {
     case RequestParser::Status::kNeedMore:
+      if (c.parser.head_done() && !c.admitted && options.admit) {
+        c.admitted = true;
+        if (auto refused = options.admit(c.parser.request(), c.remote)) {
+          c.close_after_write = true;
+          c.linger = !c.peer_closed;
+          Queue(c, SerializeResponse(*refused, false, true, false), now);
+          return;
+        }
+      }
       if (c.parser.awaiting_continue()) {
         c.parser.ContinueSent();
         Queue(c, "HTTP/1.1 100 Continue\r\n\r\n", now);
@@ -440,6 +450,7 @@ void HttpLoop::Impl::ProcessInput(Connection& c, TimePoint now) {
   }
   jobs_cv.notify_one();
   c.parser.Reset();
+  c.admitted = false;
 }
 
 void HttpLoop::Impl::Queue(Connection& c, std::string bytes, TimePoint now) {

@@ -217,6 +217,16 @@ Result<PagerDutyEvent> ParsePagerDutyEvent(std::string_view body, Timestamp now)
           ? p["custom_details"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
           : "{}";
   if (e.dedup_key.empty()) e.dedup_key = e.routing_key.substr(0, 8) + "-" + std::to_string(now);
+  // The fields become alert labels: the same limits as any other alert.
+  const RoutedAlert as_alert = ToRoutedAlert(e, now);
+  if (auto ok = CheckLabels(as_alert.labels.labels(), kIntakeLabelLimits, "PagerDutyEvent"); !ok) {
+    return Bad("payload: " + ok.error().message());
+  }
+  if (e.summary.size() > kIntakeLabelLimits.label_value_length_limit) {
+    return Bad("payload.summary: " + std::to_string(e.summary.size()) +
+               " bytes, over the limit of " +
+               std::to_string(kIntakeLabelLimits.label_value_length_limit));
+  }
   return e;
 }
 

@@ -415,7 +415,13 @@ void HttpLoop::Impl::ProcessInput(Connection& c, TimePoint now) {
     case RequestParser::Status::kNeedMore:
       if (c.parser.head_done() && !c.admitted && options.admit) {
         c.admitted = true;
-        if (auto refused = options.admit(c.parser.request(), c.remote)) {
+        std::optional<Response> refused;
+        try {
+          refused = options.admit(c.parser.request(), c.remote);
+        } catch (...) {  // the I/O thread must survive; the worker checks again
+          refused.reset();
+        }
+        if (refused) {
           c.close_after_write = true;
           c.linger = !c.peer_closed;
           Queue(c, SerializeResponse(*refused, false, true, false), now);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/label_limits.h"
+
 namespace fw {
 namespace {
 
@@ -55,7 +57,10 @@ TEST(Utf8Test, FindsTheFirstInvalidByte) {
 }
 
 TEST(Utf8Test, ReplacementAndCheck) {
-  EXPECT_EQ(ToValidUtf8("a\xFF" "b"), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(ToValidUtf8("a\xFF"
+                        "b"),
+            "a\xEF\xBF\xBD"
+            "b");
   EXPECT_TRUE(IsValidUtf8(ToValidUtf8("\xC0\x80\xED\xA0\x80\xFF")));
   EXPECT_TRUE(CheckUtf8("fine", "label value"));
   auto bad = CheckUtf8("x\xFE", "label value");
@@ -73,6 +78,37 @@ TEST(JsonDepthTest, CountsBracketsOutsideStrings) {
   auto e = CheckJsonDepth(bomb);
   ASSERT_FALSE(e);
   EXPECT_NE(e.error().message().find("JSON nested deeper than 128 levels"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fw
+
+namespace fw {
+namespace {
+
+TEST(LabelLimitsTest, PrometheusWordingAndUtf8) {
+  const std::vector<Label> labels = {{"__name__", "up"}, {"job", "api"}, {"x", "vvvv"}};
+  EXPECT_TRUE(CheckLabels(labels, {}, "up"));
+  EXPECT_TRUE(CheckLabels(labels, {3, 8, 4}, "up"));
+  auto r = CheckLabels(labels, {2, 0, 0}, "up");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message(),
+            "label_limit exceeded (metric: up, number of labels: 3, limit: 2)");
+  r = CheckLabels(labels, {0, 3, 0}, "up");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message(),
+            "label_name_length_limit exceeded (metric: up, label name: __name__, length: 8, "
+            "limit: 3)");
+  r = CheckLabels(labels, {0, 0, 3}, "up");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message(),
+            "label_value_length_limit exceeded (metric: up, label name: x, value: \"vvvv\", "
+            "length: 4, limit: 3)");
+  const std::vector<Label> bad = {{"__name__", "up"}, {"job", "a\xff"}};
+  r = CheckLabels(bad, {}, "up");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message(),
+            "label value of \"job\" of metric up is not valid UTF-8 (byte 1 of 2)");
 }
 
 }  // namespace

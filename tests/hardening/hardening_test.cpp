@@ -282,6 +282,18 @@ TEST_F(HardeningTest, OversizedLabelsAreRefusedAtRemoteWriteAndIntake) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400) << r->body.substr(0, 200);
   EXPECT_NE(r->body.find("label_value_length_limit exceeded"), std::string::npos);
+  for (const char* field : {"source", "summary", "component"}) {
+    json pd = {{"routing_key", "k"},
+               {"event_action", "trigger"},
+               {"payload", {{"summary", "s"}, {"source", "x"}, {"severity", "critical"}}}};
+    pd["payload"][field] = huge;
+    r = c->Post("/v2/enqueue", kAuth, pd.dump(), "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << field << ": " << r->body.substr(0, 200);
+  }
+  r = c->Get("/api/v1/incidents");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body.find(huge.substr(0, 1000)), std::string::npos) << "a refused alert was stored";
   r = c->Get("/api/v1/labels");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->body.find("l199"), std::string::npos) << "a refused series was stored";

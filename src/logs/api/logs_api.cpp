@@ -204,14 +204,18 @@ class LogsApiImpl final : public LogsApi {
   }
 
   // Drops finished queries, oldest first, while more than max_kept are
-  // kept, or their results take more than max_kept_bytes, and any finished
-  // longer than max_kept_age_ms ago. Their threads have left Run (status is
-  // set last), so joining them here cannot wait on mu_. REQUIRES: mu_ held.
+  // kept, or their results take more than max_kept_bytes (the newest query
+  // is kept for its poller whatever its size: max_result_bytes bounds it),
+  // and any finished longer than max_kept_age_ms ago. Their threads have
+  // left Run (status is set last), so joining them here cannot wait on mu_.
+  // REQUIRES: mu_ held.
   void Forget(Timestamp now) {
     for (auto it = order_.begin(); it != order_.end();) {
       auto s = states_.find(*it);
       const bool finished = s == states_.end() || s->second->status != "Running";
-      const bool over = order_.size() > options_.max_kept || kept_bytes_ > options_.max_kept_bytes;
+      const bool newest = std::next(it) == order_.end();
+      const bool over =
+          order_.size() > options_.max_kept || (kept_bytes_ > options_.max_kept_bytes && !newest);
       const bool old =
           finished && s != states_.end() && now - s->second->finished > options_.max_kept_age_ms;
       if (!finished || (!over && !old)) {

@@ -110,7 +110,7 @@ TEST_F(HardeningTest, PromqlNestingIsRefusedWith400) {
       EXPECT_EQ(r->status, 400) << r->body.substr(0, 300);
       const json j = json::parse(r->body);
       EXPECT_EQ(j["errorType"], "bad_data");
-      EXPECT_NE(j["error"].get<std::string>().find("expression nested deeper than 256 levels"),
+      EXPECT_NE(j["error"].get<std::string>().find("expression nested deeper than 128 levels"),
                 std::string::npos)
           << j["error"];
       ExpectHealthy(*c, q.substr(0, 20));
@@ -133,7 +133,7 @@ TEST_F(HardeningTest, InsightsNestingIsRefusedWith400) {
     auto r = c->Post("/api/v1/logs/queries", json{{"queryString", q}}.dump(), "application/json");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 400) << r->body.substr(0, 300);
-    EXPECT_NE(r->body.find("expression nested deeper than 256 levels"), std::string::npos)
+    EXPECT_NE(r->body.find("expression nested deeper than 128 levels"), std::string::npos)
         << r->body.substr(0, 300);
     ExpectHealthy(*c, q.substr(0, 20));
   }

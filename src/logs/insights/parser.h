@@ -30,7 +30,7 @@ namespace fw::logs::insights {
 // deeper ones fail with "expression nested deeper than N levels" at the
 // token where the limit was crossed. The executor's recursion follows the
 // tree, so this bounds its stack too.
-inline constexpr int kMaxExprDepth = 256;
+inline constexpr int kMaxExprDepth = 128;
 
 Result<Query> ParseQuery(std::string_view text);
 

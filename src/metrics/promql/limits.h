@@ -14,7 +14,7 @@ namespace fw::metrics::promql {
 // parser refuses deeper queries with "expression nested deeper than N
 // levels" at the position where the limit was crossed (HTTP 400). The
 // evaluator's recursion follows the tree, so this also bounds its stack.
-inline constexpr int kDefaultMaxDepth = 256;
+inline constexpr int kDefaultMaxDepth = 128;
 
 // --query.timeout: wall time one query may take (HTTP 503, errorType
 // "timeout", as Prometheus answers).

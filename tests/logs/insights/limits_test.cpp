@@ -39,7 +39,7 @@ TEST(InsightsDepthTest, EveryNestingConstructIsRefusedPastTheLimit) {
       auto r = ParseQuery(q);
       ASSERT_FALSE(r) << what << " at depth " << n << " parsed";
       EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument) << what;
-      EXPECT_NE(r.error().message().find("expression nested deeper than 256 levels"),
+      EXPECT_NE(r.error().message().find("expression nested deeper than 128 levels"),
                 std::string::npos)
           << what << ": " << r.error().ToString().substr(0, 200);
       EXPECT_EQ(r.error().where().line, 1) << what;

@@ -3,14 +3,16 @@
 // stack), time limit and cancellation inside the evaluator, samples held by
 // subqueries. Each class is attacked through every construct that nests.
 
+#include "metrics/promql/limits.h"
+
 #include <gtest/gtest.h>
+#include <pthread.h>
 
 #include <stop_token>
 #include <string>
 
 #include "common/clock.h"
 #include "metrics/promql/engine.h"
-#include "metrics/promql/limits.h"
 #include "metrics/promql/parser.h"
 #include "metrics/promql/storage.h"
 
@@ -45,7 +47,7 @@ TEST(PromqlDepthTest, EveryNestingConstructIsRefusedPastTheLimit) {
       auto e = ParseExpr(q);
       ASSERT_FALSE(e) << what << " at depth " << n << " parsed";
       EXPECT_EQ(e.error().code(), ErrorCode::kInvalidArgument) << what;
-      EXPECT_NE(e.error().message().find("expression nested deeper than 256 levels"),
+      EXPECT_NE(e.error().message().find("expression nested deeper than 128 levels"),
                 std::string::npos)
           << what << ": " << e.error().ToString();
       EXPECT_EQ(e.error().where().line, 1) << what;
@@ -57,7 +59,7 @@ TEST(PromqlDepthTest, EveryNestingConstructIsRefusedPastTheLimit) {
 TEST(PromqlDepthTest, ErrorPointsAtTheTokenThatCrossedTheLimit) {
   auto e = ParseExpr(Repeat("(", 10'000) + "1" + Repeat(")", 10'000));
   ASSERT_FALSE(e);
-  // Parenthesis number 257 (1-based column 257) is one level too many.
+  // The parenthesis at column kDefaultMaxDepth + 1 is one level too many.
   EXPECT_EQ(e.error().where().column, kDefaultMaxDepth + 1) << e.error().ToString();
 }
 
@@ -91,6 +93,43 @@ TEST(PromqlDepthTest, QueriesJustUnderTheLimitEvaluate) {
   auto sub = ParseExpr(NestedQueries(kDefaultMaxDepth / 2 - 4)[7].second);
   ASSERT_TRUE(sub) << sub.error().ToString();
   EXPECT_TRUE(InstantQuery(storage, **sub, 60'000));
+}
+
+// The limit keeps the stack a query needs small: parsing past the limit and
+// evaluating at it both fit in 1 MiB (what the HTTP server's threads have is
+// 8 MiB). Run on a thread of exactly that stack, so that a change that makes
+// the frames much larger fails here rather than crashing the server.
+TEST(PromqlDepthTest, DeepestQueriesFitInAMebibyteOfStack) {
+#if defined(__SANITIZE_ADDRESS__)
+  constexpr size_t kStack = 8 << 20;  // sanitizer frames are several times larger
+#else
+  constexpr size_t kStack = 1 << 20;
+#endif
+  struct Work {
+    int refused = 0, evaluated = 0;
+    static void* Run(void* p) {
+      auto* w = static_cast<Work*>(p);
+      MemoryStorage storage;
+      (void)storage.Add(LabelSet({{"__name__", "up"}}), {{0, 1}});
+      for (const auto& [what, q] : NestedQueries(kDefaultMaxDepth + 1)) w->refused += !ParseExpr(q);
+      for (const auto& [what, q] : NestedQueries(kDefaultMaxDepth - 2)) {
+        if (what != "parentheses" && what != "function calls" && what != "left-assoc chain")
+          continue;
+        auto e = ParseExpr(q);
+        if (e && InstantQuery(storage, **e, 0)) ++w->evaluated;
+      }
+      return nullptr;
+    }
+  } work;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  ASSERT_EQ(pthread_attr_setstacksize(&attr, kStack), 0);
+  pthread_t thread;
+  ASSERT_EQ(pthread_create(&thread, &attr, &Work::Run, &work), 0);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attr);
+  EXPECT_EQ(work.refused, static_cast<int>(NestedQueries(1).size()));
+  EXPECT_EQ(work.evaluated, 3);
 }
 
 // A clock that moves one second each time it is read: a query's time limit

@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -51,6 +52,9 @@ struct Request {
   std::string body;
   std::optional<Role> role;  // authenticated role; empty for anonymous reads
   std::string principal;     // TokenSpec::name of the caller; empty when anonymous
+  // Requested when the client goes away or the server stops before the
+  // answer: long handlers (queries) check it and give up.
+  std::stop_token cancel;
 
   // Value of the first query parameter `name`, or `fallback` when absent.
   std::string Param(std::string_view name, std::string_view fallback = "") const;

@@ -86,6 +86,7 @@ struct Connection {
   bool http10 = false;           // of the request in flight
   bool request_started = false;  // bytes of the next request have arrived
   bool admitted = false;         // the head of the request being read passed options.admit
+  std::stop_source cancel;       // of the request in flight: the client left, or Stop()
   bool close_after_write = false;
   bool linger = false;    // after the close: drain what the client still sends
   bool draining = false;  // write side shut, reading and dropping until EOF
@@ -388,7 +389,9 @@ void HttpLoop::Impl::OnReadable(Connection& c, TimePoint now) {
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     if (n < 0) return Close(c);
     // EOF: a client may half-close after its request; answer it, then close.
+    // Work for it is canceled, as Go's server cancels a request's context.
     c.peer_closed = true;
+    if (c.in_flight) c.cancel.request_stop();
     if (!c.in_flight && !c.writing()) return Close(c);
     c.close_after_write = true;
     break;
@@ -444,6 +447,8 @@ void HttpLoop::Impl::ProcessInput(Connection& c, TimePoint now) {
       break;
   }
   ParsedRequest& r = c.parser.request();
+  c.cancel = std::stop_source();
+  r.cancel = c.cancel.get_token();
   c.in_flight = true;
   c.head_request = r.method == "HEAD";
   c.keep_alive = r.keep_alive;
@@ -529,7 +534,8 @@ void HttpLoop::Impl::UpdateInterest(Connection& c) {
 
 void HttpLoop::Impl::Close(Connection& c) {
   if (c.closed) return;
-  close(c.fd);  // also removes it from the epoll set
+  if (c.in_flight) c.cancel.request_stop();  // nobody will read the answer
+  close(c.fd);                               // also removes it from the epoll set
   c.closed = true;
   closed.push_back(c.id);
 }
@@ -573,6 +579,9 @@ void HttpLoop::Impl::BeginStop() {
     if (c->in_flight || c->writing()) {
       c->close_after_write = true;
       c->linger = false;
+      // Long work (a query) ends now, answered as canceled, so that
+      // stopping takes as long as the slowest check, not the slowest query.
+      if (c->in_flight) c->cancel.request_stop();
     } else {
       Close(*c);
     }

@@ -312,6 +312,7 @@ Response HttpServer::Impl::Dispatch(const Incoming& in, ParsedRequest& raw, std:
     if (!inserted) it->second += ", " + value;
   }
   req.body = std::move(raw.body);
+  req.cancel = raw.cancel;
   if (caller.token) {
     req.role = caller.token->role;
     req.principal = caller.token->name;

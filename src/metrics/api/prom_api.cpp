@@ -124,8 +124,8 @@ class Api {
       t = *parsed;
     }
     promql::DbView q(db_);
-    auto r =
-        promql::InstantQuery(q, **expr, t, promql::OptionsWithin(options_.query_limits, clock_));
+    auto r = promql::InstantQuery(q, **expr, t,
+                                  promql::OptionsWithin(options_.query_limits, clock_, req.cancel));
     if (!r) return ExecError(r.error());
     return Response::Json(200, QueryResultJson(*r, t));
   }
@@ -152,7 +152,7 @@ class Api {
     }
     promql::DbView q(db_);
     auto r = promql::RangeQuery(q, **expr, *start, *end, *step,
-                                promql::OptionsWithin(options_.query_limits, clock_));
+                                promql::OptionsWithin(options_.query_limits, clock_, req.cancel));
     if (!r) return ExecError(r.error());
     return Response::Json(200, QueryResultJson(*r, *end));
   }

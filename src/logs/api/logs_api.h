@@ -39,7 +39,7 @@ struct LogsApiOptions {
 
 class LogsApi {
  public:
-  virtual ~LogsApi() = default;  // waits for running queries
+  virtual ~LogsApi() = default;  // cancels running queries and waits for them
 };
 
 // REQUIRES: store and clock outlive the returned object, which must outlive

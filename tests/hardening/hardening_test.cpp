@@ -51,6 +51,31 @@ std::string FormEncode(std::string_view s) {
   return out;
 }
 
+// A connected socket to the server (5 s receive timeout), or -1.
+int Connect(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return -1;
+  }
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+// The status line of the next answer on `fd`, or "no answer".
+std::string StatusLine(int fd) {
+  char buf[512];
+  const ssize_t n = recv(fd, buf, sizeof buf, 0);
+  if (n <= 0) return "no answer";
+  std::string s(buf, static_cast<size_t>(n));
+  return s.substr(0, s.find("\r\n"));
+}
+
 class HardeningTest : public ::testing::Test {
  protected:
   void SetUp() override { dir_ = MakeTempDir(); }
@@ -315,6 +340,34 @@ TEST_F(HardeningTest, ALongQueryTimesOutWith503) {
   ExpectHealthy(*c, "timeout");
 }
 
+// A query that would run for hours must not hold up SIGTERM: stopping the
+// server cancels the queries in flight, which are answered 503.
+TEST_F(HardeningTest, SigtermEndsTheServerDuringALongQuery) {
+  auto c = Start();
+  ASSERT_TRUE(c);
+  const int fd = Connect(port_);
+  ASSERT_GE(fd, 0);
+  const std::string form =
+      "query=" + FormEncode("max_over_time(vector(1)[3650d:1ms])") + "&time=1768485600";
+  const std::string request =
+      "POST /api/v1/query HTTP/1.1\r\nHost: x\r\nContent-Type: "
+      "application/x-www-form-urlencoded\r\nContent-Length: " +
+      std::to_string(form.size()) + "\r\n\r\n" + form;
+  ASSERT_EQ(send(fd, request.data(), request.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(request.size()));
+  // The server reads ready connections in one pass: once /healthz, sent
+  // after the query, is answered, the query has been handed to a worker.
+  ExpectHealthy(*c, "starting the long query");
+  const auto begin = std::chrono::steady_clock::now();
+  const int code = server_->Terminate();
+  const auto took = std::chrono::steady_clock::now() - begin;
+  EXPECT_EQ(code, 0);
+  EXPECT_LT(took, std::chrono::seconds(5)) << "SIGTERM waited for the query";
+  EXPECT_EQ(StatusLine(fd), "HTTP/1.1 503 Service Unavailable")
+      << "the query in flight is answered as canceled";
+  close(fd);
+}
+
 // --- bodies refused before they are read -----------------------------------
 
 // Sends a request head with a large Content-Length and no body, and returns
@@ -322,27 +375,15 @@ TEST_F(HardeningTest, ALongQueryTimesOutWith503) {
 // the body (read timeout 10 s; the socket here gives up after 5 s).
 std::string StatusBeforeBody(int port, const std::string& path, const std::string& extra_headers,
                              size_t content_length) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return "connect failed";
-  }
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const int fd = Connect(port);
+  if (fd < 0) return "connect failed";
   const std::string head =
       "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
       extra_headers + "Content-Length: " + std::to_string(content_length) + "\r\n\r\n{";
   (void)send(fd, head.data(), head.size(), MSG_NOSIGNAL);
-  char buf[512];
-  const ssize_t n = recv(fd, buf, sizeof buf, 0);
+  const std::string status = StatusLine(fd);
   close(fd);
-  if (n <= 0) return "no answer";
-  std::string s(buf, static_cast<size_t>(n));
-  return s.substr(0, s.find("\r\n"));
+  return status;
 }
 
 TEST_F(HardeningTest, BodiesAreRefusedBeforeTheyAreRead) {

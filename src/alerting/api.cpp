@@ -306,7 +306,7 @@ Response Explain(AlertingService& svc, const Request& req) {
     }
     return Response::ErrorJson(404, "not_found", "no alert with fingerprint " + fp);
   }
-  json labels = json::parse(req.Param("alert"), nullptr, false);
+  json labels = ParseJsonBody(req.Param("alert"));
   if (!labels.is_object()) return Bad("alert: give the alert's labels as a JSON object");
   std::vector<Label> pairs;
   for (const auto& [k, v] : labels.items()) {

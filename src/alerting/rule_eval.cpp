@@ -113,6 +113,7 @@ RuleResult GroupEvaluator::EvalRecording(const Rule& rule, RuleStorage& storage,
     labels.Set(metrics::kMetricNameLabel, rule.name);
     for (const auto& [name, value] : group_.labels) labels.Set(name, value);
     for (const TemplatedLabel& l : rule.labels) labels.Set(l.name, l.text);
+    labels = ValidUtf8Labels(std::move(labels));  // what is stored is UTF-8
     if (!seen.insert(labels).second) {
       out.clear();
       r.error = "vector contains metrics with the same labelset after applying rule labels";

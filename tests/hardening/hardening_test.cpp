@@ -193,6 +193,16 @@ TEST_F(HardeningTest, DeeplyNestedJsonBodiesAreRefused) {
   auto r = c->Get("/api/v1/incidents");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
+  // A log line is stored whatever its nesting (values past 64 levels are
+  // kept as their JSON text) and can be queried back.
+  r = c->Post("/api/v1/logs/push", kAuth, R"({"deep":)" + arrays + "}\n", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body.substr(0, 200);
+  r = c->Post("/api/v1/logs/queries", json{{"queryString", "fields deep"}}.dump(),
+              "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body.substr(0, 200);
+  ExpectHealthy(*c, "a deeply nested log line");
 }
 
 TEST_F(HardeningTest, YamlAliasBombAndDeepYamlAreRefusedByCheck) {

@@ -162,7 +162,15 @@ class LogsApiImpl final : public LogsApi {
     insights::QueryLimits limits;
     limits.timeout_ms = options_.query_timeout_ms;
     limits.stop = shutdown_.get_token();
-    auto result = insights::Execute(r.query, source, r.range, clock_, limits);
+    // This runs on its own thread: an exception must end the query, not the
+    // process.
+    Result<insights::QueryResult> result = [&]() -> Result<insights::QueryResult> {
+      try {
+        return insights::Execute(r.query, source, r.range, clock_, limits);
+      } catch (const std::exception& e) {
+        return Fail(ErrorCode::kInternal, std::string("query failed: ") + e.what());
+      }
+    }();
     json rows = json::array();
     if (result) {
       for (const auto& row : result->rows) {

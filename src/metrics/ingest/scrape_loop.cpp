@@ -1,6 +1,7 @@
 #include "metrics/ingest/scrape_loop.h"
 
 #include <algorithm>
+#include <exception>
 
 #include "common/label_limits.h"
 #include "metrics/model.h"
@@ -209,7 +210,15 @@ void ScrapeLoop::Run(std::stop_token stop) {
   const int64_t interval = cfg_.scrape_interval.count();
   Timestamp next = NextScrapeTime(clock_.Now());
   while (clock_.SleepUntil(next, stop)) {
-    ScrapeOnce();
+    // A background loop: nothing a target sends, and nothing an observer
+    // does, may end the process. The next scrape runs as planned.
+    try {
+      ScrapeOnce();
+    } catch (const std::exception& e) {
+      if (log_) log_->Error("scrape failed", {{"target", target_.url}, {"error", e.what()}});
+    } catch (...) {
+      if (log_) log_->Error("scrape failed", {{"target", target_.url}, {"error", "unknown"}});
+    }
     const Timestamp now = clock_.Now();
     next += interval;
     if (next < now) next = NextScrapeTime(now);  // a slow scrape: skip the missed slots

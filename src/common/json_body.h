@@ -13,7 +13,8 @@ namespace fw {
 // The parsed body, or a discarded value (is_discarded()) when it is not
 // JSON or nests deeper than kMaxJsonDepth. Handlers answer 400 either way.
 inline nlohmann::json ParseJsonBody(std::string_view body) {
-  if (JsonNestingDepth(body) > kMaxJsonDepth) return nlohmann::json(nlohmann::json::value_t::discarded);
+  if (JsonNestingDepth(body) > kMaxJsonDepth)
+    return nlohmann::json(nlohmann::json::value_t::discarded);
   return nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
 }
 

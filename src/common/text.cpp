@@ -124,8 +124,8 @@ int JsonNestingDepth(std::string_view text, int stop_above) {
 
 Result<void> CheckJsonDepth(std::string_view text, int max) {
   if (JsonNestingDepth(text, max) <= max) return {};
-  return Fail(ErrorCode::kInvalidArgument, "JSON nested deeper than " + std::to_string(max) +
-                                               " levels; flatten the document");
+  return Fail(ErrorCode::kInvalidArgument,
+              "JSON nested deeper than " + std::to_string(max) + " levels; flatten the document");
 }
 
 }  // namespace fw

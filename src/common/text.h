@@ -28,7 +28,9 @@ std::string ShownChar(char c);
 
 // Byte offset of the first invalid sequence in `s`, or npos when all valid.
 size_t FirstInvalidUtf8(std::string_view s);
-inline bool IsValidUtf8(std::string_view s) { return FirstInvalidUtf8(s) == std::string_view::npos; }
+inline bool IsValidUtf8(std::string_view s) {
+  return FirstInvalidUtf8(s) == std::string_view::npos;
+}
 // `s` with each invalid byte replaced by U+FFFD.
 std::string ToValidUtf8(std::string_view s);
 // kInvalidArgument "<what> is not valid UTF-8 (byte N)" unless `s` is valid.

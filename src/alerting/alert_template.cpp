@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "alerting/template_format.h"
+#include "common/depth.h"
 
 namespace fw::alerting {
 
@@ -146,6 +147,11 @@ class Parser {
       return {};
     }
     if (word == "if") {
+      // {{if}} inside {{if}} recurses here and in Render: bounded.
+      DepthScope scope(depth_);
+      if (!scope.Deeper(kMaxTemplateDepth)) {
+        return Error_(word_start, NestedTooDeep("{{if}}", kMaxTemplateDepth));
+      }
       auto n = std::make_unique<Node>();
       n->kind = Node::kIf;
       auto cond = ParsePipeline(p, end);
@@ -285,6 +291,7 @@ class Parser {
 
   std::string_view text_;
   size_t pos_ = 0;
+  int depth_ = 0;  // {{if}} nesting
   size_t stop_at_ = 0;
 };
 

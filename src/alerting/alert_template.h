@@ -28,6 +28,10 @@ struct TemplateData {
   double value = 0;
 };
 
+// {{if}} nests at most this deep; deeper templates are a parse error
+// ("{{if}} nested deeper than 64 levels") with the column of the {{if}}.
+inline constexpr int kMaxTemplateDepth = 64;
+
 class AlertTemplate {
  public:
   // kInvalidArgument with a column (1-based, in `text`) for a bad template.

@@ -1,5 +1,7 @@
 #include "alerting/alerting_service.h"
 
+#include <exception>
+
 #include "alerting/receivers.h"
 #include "alerting/webhook.h"
 
@@ -116,7 +118,17 @@ Timestamp AlertingService::Step(Timestamp now, std::stop_token* wake) {
     planned_flush_ = wake_at;
   }
   for (const Notification& n : out) {
-    for (const Observer& o : observers) o(n);
+    for (const Observer& o : observers) {
+      // Observers (the incident service) run on this loop's thread: an
+      // exception from one is logged, never allowed to end the process.
+      try {
+        o(n);
+      } catch (const std::exception& ex) {
+        if (log_) log_->Error("notification observer failed", {{"error", ex.what()}});
+      } catch (...) {
+        if (log_) log_->Error("notification observer failed", {{"error", "unknown exception"}});
+      }
+    }
     const Receiver* receiver = router_.config().FindReceiver(n.receiver);
     if (!receiver) continue;
     for (Delivery& d : DeliveriesFor(n, *receiver, options_.external_url)) {

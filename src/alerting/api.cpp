@@ -9,6 +9,7 @@
 #include <set>
 
 #include "alerting/webhook.h"
+#include "common/json_body.h"
 #include "metrics/promql/ast.h"
 
 namespace fw::alerting {
@@ -147,7 +148,7 @@ Result<std::vector<Matcher>> SilenceMatchers(const json& body) {
 }
 
 Response PostSilence(AlertingService& svc, const Request& req, Timestamp now) {
-  json body = json::parse(req.body, nullptr, false);
+  json body = ParseJsonBody(req.body);
   if (!body.is_object()) return Bad("body must be a JSON silence");
   auto matchers = SilenceMatchers(body);
   if (!matchers) return Bad(matchers.error().message());
@@ -303,7 +304,7 @@ Response Explain(AlertingService& svc, const Request& req) {
     }
     return Response::ErrorJson(404, "not_found", "no alert with fingerprint " + fp);
   }
-  json labels = json::parse(req.Param("alert"), nullptr, false);
+  json labels = ParseJsonBody(req.Param("alert"));
   if (!labels.is_object()) return Bad("alert: give the alert's labels as a JSON object");
   std::vector<Label> pairs;
   for (const auto& [k, v] : labels.items()) {

@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <exception>
+
 #include "alerting/receivers.h"
 #include "common/command.h"
 
@@ -98,7 +100,14 @@ Timestamp Notifier::DeliverDue(Timestamp now, std::stop_token stop, std::stop_to
   for (const Delivery& d : due) {
     if (stop.stop_requested()) return now;
     std::string error;
-    const int status = Post(d, error);
+    int status = 0;  // an exception counts as a failed attempt, retried
+    try {
+      status = Post(d, error);
+    } catch (const std::exception& e) {
+      error = e.what();
+    } catch (...) {
+      error = "unknown exception";
+    }
     const bool ok = status / 100 == 2;
     const bool retry = !ok && (status == 0 || status == 429 || status >= 500);
     if (ok || !retry) {

@@ -1,5 +1,6 @@
 #include "alerting/rule_eval.h"
 
+#include "common/text.h"
 #include "metrics/promql/engine.h"
 
 namespace fw::alerting {
@@ -24,7 +25,20 @@ Result<metrics::promql::Vector> Query(const Rule& rule, const RuleStorage& stora
 }
 
 std::string Expand(const TemplatedLabel& l, const TemplateData& data) {
-  return l.tmpl->is_plain() ? l.text : l.tmpl->Expand(data);
+  return ToValidUtf8(l.tmpl->is_plain() ? l.text : l.tmpl->Expand(data));
+}
+
+// Stored series may hold bytes that are not UTF-8 (written before intake
+// checked, or made by label_replace with "\xff"); an alert carries them as
+// U+FFFD, so that no reader of alerts (incidents, webhooks, the API) meets
+// them.
+LabelSet ValidUtf8Labels(LabelSet l) {
+  bool valid = true;
+  for (const Label& x : l.labels()) valid = valid && IsValidUtf8(x.name) && IsValidUtf8(x.value);
+  if (valid) return l;
+  std::vector<Label> out;
+  for (const Label& x : l.labels()) out.push_back({ToValidUtf8(x.name), ToValidUtf8(x.value)});
+  return LabelSet(std::move(out));
 }
 
 void SetState(Alert& a, AlertState s, std::vector<AlertChange>& changes, const Rule& rule) {
@@ -99,6 +113,7 @@ RuleResult GroupEvaluator::EvalRecording(const Rule& rule, RuleStorage& storage,
     labels.Set(metrics::kMetricNameLabel, rule.name);
     for (const auto& [name, value] : group_.labels) labels.Set(name, value);
     for (const TemplatedLabel& l : rule.labels) labels.Set(l.name, l.text);
+    labels = ValidUtf8Labels(std::move(labels));  // what is stored is UTF-8
     if (!seen.insert(labels).second) {
       out.clear();
       r.error = "vector contains metrics with the same labelset after applying rule labels";
@@ -133,6 +148,7 @@ RuleResult GroupEvaluator::EvalAlerting(const Rule& rule, AlertRuleState& state,
     for (const auto& [name, value] : group_.labels) labels.Set(name, value);
     for (const TemplatedLabel& l : rule.labels) labels.Set(l.name, Expand(l, data));
     labels.Set("alertname", rule.name);
+    labels = ValidUtf8Labels(std::move(labels));
     Alert a;
     a.labels = labels;
     a.value = e.v;

@@ -1,6 +1,7 @@
 #include "alerting/rule_manager.h"
 
 #include <chrono>
+#include <exception>
 
 namespace fw::alerting {
 
@@ -125,7 +126,20 @@ void RuleManager::EvalGroup(Entry& e, Timestamp at, bool early) {
     if (early) ++e.status.early_evaluations;
     e.status.rules = r.rules;
   }
-  if (sink_) sink_(r);
+  if (!sink_) return;
+  // The sink (alerting, incidents) runs on this loop's thread: an exception
+  // from it must not end the process. The group's status records it.
+  std::string failure;
+  try {
+    sink_(r);
+    return;
+  } catch (const std::exception& ex) {
+    failure = ex.what();
+  } catch (...) {
+    failure = "unknown exception";
+  }
+  std::lock_guard lock(mu_);
+  e.status.rules.push_back({"(delivering results)", "failed: " + failure, 0});
 }
 
 void RuleManager::EvalAllNow(Timestamp at) {

@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/label_limits.h"
+#include "common/text.h"
+
 namespace fw::alerting {
 namespace {
 
@@ -70,6 +73,7 @@ std::string Str(const json& obj, const char* key) {
 }
 
 Result<json> ParseObject(std::string_view body) {
+  if (auto depth = CheckJsonDepth(body); !depth) return Fail(depth.error());
   json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return Bad("body is not valid JSON");
   if (!doc.is_object()) return Bad("body must be a JSON object");
@@ -118,6 +122,11 @@ Result<RoutedAlert> ParseAlert(const json& a, const std::string& where, Timestam
   auto labels = StringMap(a, "labels", true);
   if (!labels) return Fail(labels.error().WithContext(where));
   if (labels->empty()) return Bad(where + "labels: an alert needs at least one label");
+  // Alert intake holds labels to the same limits as remote write (UTF-8 is
+  // checked by the JSON parser): the alert is refused, and with it the post.
+  if (auto ok = CheckLabels(labels->labels(), kIntakeLabelLimits, labels->Get("alertname")); !ok) {
+    return Bad(where + "labels: " + ok.error().message());
+  }
   auto annotations = StringMap(a, "annotations", false);
   if (!annotations) return Fail(annotations.error().WithContext(where));
   auto starts = TimeField(a, "startsAt", default_start);
@@ -150,6 +159,7 @@ Result<std::vector<RoutedAlert>> ParseAlertmanagerPayload(std::string_view body)
 }
 
 Result<std::vector<RoutedAlert>> ParseAlertmanagerApiAlerts(std::string_view body, Timestamp now) {
+  if (auto depth = CheckJsonDepth(body); !depth) return Fail(depth.error());
   json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return Bad("body is not valid JSON");
   if (!doc.is_array()) return Bad("body must be a JSON array of alerts");
@@ -202,8 +212,21 @@ Result<PagerDutyEvent> ParsePagerDutyEvent(std::string_view body, Timestamp now)
   auto ts = TimeField(p, "timestamp", now);
   if (!ts) return Fail(ts.error().WithContext("payload"));
   e.timestamp = *ts;
-  e.custom_details_json = p.contains("custom_details") ? p["custom_details"].dump() : "{}";
+  e.custom_details_json =
+      p.contains("custom_details")
+          ? p["custom_details"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+          : "{}";
   if (e.dedup_key.empty()) e.dedup_key = e.routing_key.substr(0, 8) + "-" + std::to_string(now);
+  // The fields become alert labels: the same limits as any other alert.
+  const RoutedAlert as_alert = ToRoutedAlert(e, now);
+  if (auto ok = CheckLabels(as_alert.labels.labels(), kIntakeLabelLimits, "PagerDutyEvent"); !ok) {
+    return Bad("payload: " + ok.error().message());
+  }
+  if (e.summary.size() > kIntakeLabelLimits.label_value_length_limit) {
+    return Bad("payload.summary: " + std::to_string(e.summary.size()) +
+               " bytes, over the limit of " +
+               std::to_string(kIntakeLabelLimits.label_value_length_limit));
+  }
   return e;
 }
 
@@ -222,7 +245,10 @@ Result<ChangeEvent> ParsePagerDutyChange(std::string_view body, Timestamp now) {
   auto ts = TimeField(p, "timestamp", now);
   if (!ts) return Fail(ts.error().WithContext("payload"));
   c.timestamp = *ts;
-  c.custom_details_json = p.contains("custom_details") ? p["custom_details"].dump() : "{}";
+  c.custom_details_json =
+      p.contains("custom_details")
+          ? p["custom_details"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+          : "{}";
   if (doc->contains("links") && (*doc)["links"].is_array()) {
     for (const json& l : (*doc)["links"]) c.links.push_back(Str(l, "href"));
   }

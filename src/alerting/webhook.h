@@ -5,7 +5,9 @@
 //  - in: the same payload from a real Alertmanager, and PagerDuty Events
 //    API v2 events (trigger / acknowledge / resolve with dedup_key, and
 //    change events), so existing senders can point at firewatch.
-// Parsing validates like the originals do and names the bad field.
+// Parsing validates like the originals do and names the bad field. Bodies
+// nested deeper than kMaxJsonDepth and alerts whose labels break
+// kIntakeLabelLimits (common/label_limits.h) are refused.
 
 #include <string>
 #include <string_view>

@@ -52,7 +52,9 @@ Result<json> Call(const std::string& server, const httplib::Result& res) {
   if (res->status / 100 != 2) {
     std::string why = res->body;
     if (body.is_object() && body.contains("error")) {
-      why = body["error"].is_object() ? body["error"].value("message", why) : body["error"].dump();
+      why = body["error"].is_object()
+                ? body["error"].value("message", why)
+                : body["error"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }
     return Fail(res->status == 404 ? ErrorCode::kNotFound : ErrorCode::kInvalidArgument,
                 "server answered " + std::to_string(res->status) + ": " + why);
@@ -115,7 +117,10 @@ void Silence(const AlertsFlags& f, ExitStatus& status) {
                     {"endsAt", FormatRfc3339Millis(clock.Now() + d->count())},
                     {"comment", f.comment}};
   auto c = Client(f.server);
-  auto body = Call(f.server, c.Post("/api/v2/silences", req.dump(), "application/json"));
+  auto body =
+      Call(f.server, c.Post("/api/v2/silences",
+                            req.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                            "application/json"));
   if (!body) return ReportError(body.error(), status);
   std::cout << (*body)["silenceID"].get<std::string>() << "\n";
 }

@@ -17,7 +17,9 @@ ApiClient::ApiClient(const std::string& url, const std::string& token) : url_(ur
 Result<json> ApiClient::Get(const std::string& path) { return Answer(client_.Get(path)); }
 
 Result<json> ApiClient::Post(const std::string& path, const json& body) {
-  return Answer(client_.Post(path, body.dump(), "application/json"));
+  return Answer(client_.Post(path,
+                             body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                             "application/json"));
 }
 
 Result<std::string> ApiClient::Text(const std::string& method, const std::string& path) {

@@ -133,7 +133,7 @@ void AnalyzeIncident(const RemoteFlags& f, ExitStatus& status) {
   if (!body) return ReportError(body.error(), status);
   const nlohmann::json& a = (*body)["data"];
   if (f.json) {
-    std::cout << a.dump(2) << "\n";
+    std::cout << a.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return;
   }
   auto analysis = report::AnalysisFromJson(a);

@@ -18,6 +18,7 @@ enum class ErrorCode {
   kUnauthorized,     // missing or wrong credentials
   kForbidden,        // credentials lack the needed role
   kTooLarge,         // a configured limit was exceeded
+  kTimeout,          // a time limit ran out, or the caller canceled the work
   kInternal,         // a bug: should never reach a user
 };
 

@@ -1,6 +1,15 @@
 #include "common/yaml_reader.h"
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
+
+#include <algorithm>
 #include <cctype>
+#include <map>
+#include <sstream>
+#include <vector>
+
+#include "common/depth.h"
 
 namespace fw {
 
@@ -12,7 +21,87 @@ YAML::Node YamlChild(const YAML::Node& map, const std::string& key) {
   return YAML::Node(YAML::NodeType::Undefined);
 }
 
+namespace {
+
+// Walks the parser's events once, counting nodes as a reader would see them
+// (an alias counts the whole anchored node again) and the nesting, and stops
+// at the first bound crossed. Iterative: the parser recurses, not this.
+class BoundsCheck final : public YAML::EventHandler {
+ public:
+  struct Exceeded {
+    YAML::Mark mark;
+    std::string why;
+  };
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t anchor) override { Leaf(m, anchor); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t anchor) override {
+    auto it = sizes_.find(anchor);
+    Add(m, it == sizes_.end() ? 1 : it->second);
+  }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t anchor,
+                const std::string&) override {
+    Leaf(m, anchor);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    Open(m, anchor);
+  }
+  void OnSequenceEnd() override { Close(); }
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    Open(m, anchor);
+  }
+  void OnMapEnd() override { Close(); }
+
+ private:
+  void Add(const YAML::Mark& m, uint64_t n) {
+    nodes_ = std::min(nodes_ + n, kMaxYamlNodes + 1);
+    if (nodes_ > kMaxYamlNodes) {
+      throw Exceeded{m, "document expands to more than " + std::to_string(kMaxYamlNodes) +
+                            " nodes through aliases; write it out without aliases"};
+    }
+  }
+  void Leaf(const YAML::Mark& m, YAML::anchor_t anchor) {
+    Add(m, 1);
+    if (anchor) sizes_[anchor] = 1;
+  }
+  void Open(const YAML::Mark& m, YAML::anchor_t anchor) {
+    if (static_cast<int>(open_.size()) >= kMaxYamlDepth) {
+      throw Exceeded{m, NestedTooDeep("document", kMaxYamlDepth)};
+    }
+    open_.push_back({anchor, nodes_});
+    Add(m, 1);
+  }
+  void Close() {
+    if (open_.empty()) return;
+    const auto [anchor, start] = open_.back();
+    open_.pop_back();
+    if (anchor) sizes_[anchor] = nodes_ - start;
+  }
+
+  uint64_t nodes_ = 0;
+  std::vector<std::pair<YAML::anchor_t, uint64_t>> open_;
+  std::map<YAML::anchor_t, uint64_t> sizes_;
+};
+
+}  // namespace
+
 Result<YAML::Node> LoadYaml(const std::string& text, const std::string& source_name) {
+  try {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    BoundsCheck check;
+    while (parser.HandleNextDocument(check)) {
+    }
+  } catch (const BoundsCheck::Exceeded& e) {
+    return Fail(ErrorCode::kInvalidArgument, "YAML " + e.why,
+                {source_name, e.mark.line + 1, e.mark.column + 1});
+  } catch (const YAML::Exception& e) {
+    return Fail(ErrorCode::kInvalidArgument, "malformed YAML: " + e.msg,
+                {source_name, e.mark.line + 1, e.mark.column + 1});
+  }
   try {
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {

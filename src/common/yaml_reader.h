@@ -22,8 +22,16 @@ namespace fw {
 // a missing key yields a node that throws on use). Undefined when absent.
 YAML::Node YamlChild(const YAML::Node& map, const std::string& key);
 
+// Bounds on a YAML document before it is loaded: nesting, and nodes counted
+// with every alias expanded (an alias bomb of a few hundred bytes expands to
+// billions of nodes for whoever walks or prints it).
+inline constexpr int kMaxYamlDepth = 128;
+inline constexpr uint64_t kMaxYamlNodes = 1'000'000;
+
 // Parses `text` into a document; an empty document is a null node. Syntax
-// errors carry the source position.
+// errors carry the source position, and so do documents over the bounds
+// above ("nested deeper than 128 levels", "expands to more than 1000000
+// nodes through aliases").
 Result<YAML::Node> LoadYaml(const std::string& text, const std::string& source_name);
 
 class YamlReader {

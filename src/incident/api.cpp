@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_body.h"
+
 namespace fw::incident {
 namespace {
 
@@ -78,7 +80,7 @@ Who Caller(const Request& req) { return {req.principal.empty() ? "api" : req.pri
 
 // A string field of the JSON body, or an error naming it.
 Result<std::string> Field(const Request& req, const char* name) {
-  json body = json::parse(req.body, nullptr, false);
+  json body = ParseJsonBody(req.body);
   if (!body.is_object() || !body.contains(name) || !body[name].is_string() ||
       body[name].get<std::string>().empty()) {
     return Fail(ErrorCode::kInvalidArgument,
@@ -107,7 +109,7 @@ Response List(IncidentService& svc, const Request& req) {
 Response Declare(IncidentService& svc, const Request& req) {
   auto title = Field(req, "title");
   if (!title) return Response::FromError(title.error());
-  json body = json::parse(req.body, nullptr, false);
+  json body = ParseJsonBody(req.body);
   NewIncident n;
   n.title = *title;
   if (body.contains("services") && body["services"].is_array()) {
@@ -182,7 +184,7 @@ Result<ActionItem> ItemFrom(const json& j) {
 }
 
 Response AddItems(IncidentService& svc, const Request& req) {
-  json body = json::parse(req.body, nullptr, false);
+  json body = ParseJsonBody(req.body);
   std::vector<ActionItem> items;
   if (body.is_object() && body.contains("items")) {
     if (!body["items"].is_array()) {
@@ -204,7 +206,7 @@ Response AddItems(IncidentService& svc, const Request& req) {
 Response SetItemDone(IncidentService& svc, const Request& req) {
   bool done = true;
   if (!req.body.empty()) {
-    json body = json::parse(req.body, nullptr, false);
+    json body = ParseJsonBody(req.body);
     if (!body.is_object() || (body.contains("done") && !body["done"].is_boolean())) {
       return Response::ErrorJson(400, "invalid_argument",
                                  "body must be a JSON object like {\"done\": true}");
@@ -270,7 +272,7 @@ void RegisterIncidentApi(server::HttpServer& http, IncidentService& svc, Clock& 
       if (!role) return Response::FromError(role.error());
       auto parsed = ParseRole(*role);
       if (!parsed) return Response::FromError(parsed.error());
-      json body = json::parse(req.body, nullptr, false);
+      json body = ParseJsonBody(req.body);
       const std::string person = body.is_object() ? body.value("person", "") : "";
       return Answer(svc.AssignRole(id, *parsed, person, who));
     }

@@ -15,7 +15,8 @@ constexpr Timestamp kWeek = 7LL * 24 * 3'600'000;
 constexpr Timestamp kMaxWindow = 92LL * 24 * 3'600'000;
 
 Response Ok(const json& data) {
-  return Response::Json(200, json{{"status", "success"}, {"data", data}}.dump());
+  return Response::Json(200, json{{"status", "success"}, {"data", data}}.dump(
+                                 -1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 json Time(std::optional<Timestamp> t) { return t ? json(FormatRfc3339Millis(*t)) : json(nullptr); }

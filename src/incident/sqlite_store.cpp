@@ -47,18 +47,20 @@ constexpr const char* kFindResolved =
     " FROM incidents WHERE group_key = ?1 AND state IN ('resolved', 'closed') "
     "AND resolved_at >= ?2 ORDER BY resolved_at DESC, num DESC LIMIT 1";
 
-std::string ServicesJson(const Incident& i) { return json(i.services).dump(); }
+std::string ServicesJson(const Incident& i) {
+  return json(i.services).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 std::string RolesJson(const Incident& i) {
   json j = json::object();
   for (const auto& [role, person] : i.roles) j[std::string(RoleName(role))] = person;
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string LabelsJson(const LabelSet& labels) {
   json j = json::object();
   for (const Label& l : labels.labels()) j[l.name] = l.value;
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // Stored JSON was written by this file; a parse failure means corruption or

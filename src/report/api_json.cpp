@@ -92,7 +92,9 @@ Result<incident::TimelineEntry> ReadEntry(const json& e, const std::string& inci
   if (!kind) return Fail(kind.error());
   t.kind = *kind;
   t.text = Str(e, "text", false).value_or("");
-  t.details = e.contains("details") && e["details"].is_object() ? e["details"].dump() : "{}";
+  t.details = e.contains("details") && e["details"].is_object()
+                  ? e["details"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                  : "{}";
   return t;
 }
 

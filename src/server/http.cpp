@@ -45,6 +45,7 @@ int HttpStatusFor(fw::ErrorCode code) {
     case fw::ErrorCode::kInternal:
       return 500;
     case fw::ErrorCode::kIo:
+    case fw::ErrorCode::kTimeout:
       return 503;
   }
   return 500;
@@ -64,6 +65,8 @@ std::string_view ErrorCodeName(fw::ErrorCode code) {
       return "forbidden";
     case fw::ErrorCode::kTooLarge:
       return "too_large";
+    case fw::ErrorCode::kTimeout:
+      return "timeout";
     case fw::ErrorCode::kInternal:
       return "internal";
   }

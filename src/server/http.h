@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -51,6 +52,9 @@ struct Request {
   std::string body;
   std::optional<Role> role;  // authenticated role; empty for anonymous reads
   std::string principal;     // TokenSpec::name of the caller; empty when anonymous
+  // Requested when the client goes away or the server stops before the
+  // answer: long handlers (queries) check it and give up.
+  std::stop_token cancel;
 
   // Value of the first query parameter `name`, or `fallback` when absent.
   std::string Param(std::string_view name, std::string_view fallback = "") const;
@@ -73,10 +77,11 @@ struct Response {
 };
 
 // kInvalidArgument 400, kUnauthorized 401, kForbidden 403, kNotFound 404,
-// kTooLarge 413, kInternal 500, kIo 503 (a dependency failed; retry later).
+// kTooLarge 413, kInternal 500, kIo 503 (a dependency failed; retry later),
+// kTimeout 503 (a time limit ran out).
 int HttpStatusFor(fw::ErrorCode code);
 // "invalid_argument", "not_found", "io", "unauthorized", "forbidden",
-// "too_large", "internal".
+// "too_large", "timeout", "internal".
 std::string_view ErrorCodeName(fw::ErrorCode code);
 
 // May run on any server thread, concurrently with itself. An exception

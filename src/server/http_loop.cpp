@@ -85,6 +85,8 @@ struct Connection {
   bool keep_alive = false;       // of the request in flight
   bool http10 = false;           // of the request in flight
   bool request_started = false;  // bytes of the next request have arrived
+  bool admitted = false;         // the head of the request being read passed options.admit
+  std::stop_source cancel;       // of the request in flight: the client left, or Stop()
   bool close_after_write = false;
   bool linger = false;    // after the close: drain what the client still sends
   bool draining = false;  // write side shut, reading and dropping until EOF
@@ -387,7 +389,9 @@ void HttpLoop::Impl::OnReadable(Connection& c, TimePoint now) {
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     if (n < 0) return Close(c);
     // EOF: a client may half-close after its request; answer it, then close.
+    // Work for it is canceled, as Go's server cancels a request's context.
     c.peer_closed = true;
+    if (c.in_flight) c.cancel.request_stop();
     if (!c.in_flight && !c.writing()) return Close(c);
     c.close_after_write = true;
     break;
@@ -412,6 +416,21 @@ void HttpLoop::Impl::ProcessInput(Connection& c, TimePoint now) {
   c.in.erase(0, used);
   switch (c.parser.status()) {
     case RequestParser::Status::kNeedMore:
+      if (c.parser.head_done() && !c.admitted && options.admit) {
+        c.admitted = true;
+        std::optional<Response> refused;
+        try {
+          refused = options.admit(c.parser.request(), c.remote);
+        } catch (...) {  // the I/O thread must survive; the worker checks again
+          refused.reset();
+        }
+        if (refused) {
+          c.close_after_write = true;
+          c.linger = !c.peer_closed;
+          Queue(c, SerializeResponse(*refused, false, true, false), now);
+          return;
+        }
+      }
       if (c.parser.awaiting_continue()) {
         c.parser.ContinueSent();
         Queue(c, "HTTP/1.1 100 Continue\r\n\r\n", now);
@@ -428,6 +447,8 @@ void HttpLoop::Impl::ProcessInput(Connection& c, TimePoint now) {
       break;
   }
   ParsedRequest& r = c.parser.request();
+  c.cancel = std::stop_source();
+  r.cancel = c.cancel.get_token();
   c.in_flight = true;
   c.head_request = r.method == "HEAD";
   c.keep_alive = r.keep_alive;
@@ -440,6 +461,7 @@ void HttpLoop::Impl::ProcessInput(Connection& c, TimePoint now) {
   }
   jobs_cv.notify_one();
   c.parser.Reset();
+  c.admitted = false;
 }
 
 void HttpLoop::Impl::Queue(Connection& c, std::string bytes, TimePoint now) {
@@ -512,7 +534,8 @@ void HttpLoop::Impl::UpdateInterest(Connection& c) {
 
 void HttpLoop::Impl::Close(Connection& c) {
   if (c.closed) return;
-  close(c.fd);  // also removes it from the epoll set
+  if (c.in_flight) c.cancel.request_stop();  // nobody will read the answer
+  close(c.fd);                               // also removes it from the epoll set
   c.closed = true;
   closed.push_back(c.id);
 }
@@ -556,6 +579,9 @@ void HttpLoop::Impl::BeginStop() {
     if (c->in_flight || c->writing()) {
       c->close_after_write = true;
       c->linger = false;
+      // Long work (a query) ends now, answered as canceled, so that
+      // stopping takes as long as the slowest check, not the slowest query.
+      if (c->in_flight) c->cancel.request_stop();
     } else {
       Close(*c);
     }

@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/error.h"
@@ -42,6 +43,13 @@ struct LoopOptions {
   std::chrono::milliseconds read_timeout{10000};   // from a request's first byte to its last
   std::chrono::milliseconds write_timeout{10000};  // a response write making no progress
   ParserLimits limits;
+  // Runs on the I/O thread once a request's head is parsed and its body has
+  // not all arrived: a response refuses the request there (sent with
+  // "Connection: close"; the body is drained, never buffered). The server
+  // checks credentials here, so a body is read only for a caller allowed to
+  // send it. Optional.
+  std::function<std::optional<Response>(const ParsedRequest& head, const std::string& remote)>
+      admit;
 };
 
 class HttpLoop {

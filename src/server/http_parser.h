@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,6 +42,9 @@ struct ParsedRequest {
   std::string body;  // decoded
   bool keep_alive = true;
   bool expects_continue = false;  // "Expect: 100-continue" on HTTP/1.1
+  // Set by the server loop, not the parser: requested when the client goes
+  // away (EOF or a reset) or the server stops while the request is handled.
+  std::stop_token cancel;
 };
 
 struct ParseError {

@@ -129,11 +129,17 @@ struct HttpServer::Impl {
         fallback_log(c, std::cerr, fw::LogLevel::kWarn),
         log(l ? *l : fallback_log) {}
 
-  LoopOptions MakeLoopOptions() const;
+  LoopOptions MakeLoopOptions();
   Response Serve(ParsedRequest& raw, const std::string& remote);
   Response Dispatch(const Incoming& in, ParsedRequest& raw, std::string* label,
                     std::string* principal);
   Response Invoke(const Route& route, Request req);
+  // The routing and credential checks of a request, from its head alone:
+  // the refusal (401, 403, 404, 405), or nullopt when it may go on.
+  std::optional<Response> Gate(const Incoming& in, const RouteLookup& found,
+                               const Caller& caller) const;
+  // LoopOptions::admit: 401 and 403 before the body is read.
+  std::optional<Response> Admit(const ParsedRequest& head, const std::string& remote);
   Response Unauthenticated(const Caller& caller, std::string_view what) const;
   Response OnParseError(const RequestParser& parser, const std::string& remote);
   void Record(const Incoming& in, const std::string& label, int status,
@@ -244,7 +250,7 @@ int HttpServer::port() const { return impl_->port; }
 
 SelfMetrics& HttpServer::metrics() { return impl_->metrics; }
 
-LoopOptions HttpServer::Impl::MakeLoopOptions() const {
+LoopOptions HttpServer::Impl::MakeLoopOptions() {
   LoopOptions o;
   o.bind_address = options.bind_address;
   o.port = options.port;
@@ -254,6 +260,9 @@ LoopOptions HttpServer::Impl::MakeLoopOptions() const {
   o.read_timeout = options.read_timeout;
   o.write_timeout = options.write_timeout;
   o.limits.max_body_bytes = options.max_body_bytes;
+  o.admit = [this](const ParsedRequest& head, const std::string& remote) {
+    return Admit(head, remote);
+  };
   return o;
 }
 
@@ -289,6 +298,30 @@ Response HttpServer::Impl::Dispatch(const Incoming& in, ParsedRequest& raw, std:
   }
   const Caller caller = Identify(tokens, authorization);
   if (caller.token) *principal = caller.token->name;
+  if (auto refused = Gate(in, found, caller)) return *refused;
+  const Route& route = *found.route;
+
+  Request req;
+  req.method = in.method;
+  req.path = in.path;
+  ParseQuery(raw.target, &req.query);
+  req.path_params = std::move(found.params);
+  for (auto& [name, value] : raw.headers) {
+    if (name == "authorization") continue;
+    auto [it, inserted] = req.headers.emplace(name, value);
+    if (!inserted) it->second += ", " + value;
+  }
+  req.body = std::move(raw.body);
+  req.cancel = raw.cancel;
+  if (caller.token) {
+    req.role = caller.token->role;
+    req.principal = caller.token->name;
+  }
+  return Invoke(route, std::move(req));
+}
+
+std::optional<Response> HttpServer::Impl::Gate(const Incoming& in, const RouteLookup& found,
+                                               const Caller& caller) const {
   const std::string what = in.method + " " + in.path;
 
   if (!found.route) {
@@ -321,23 +354,28 @@ Response HttpServer::Impl::Dispatch(const Incoming& in, ParsedRequest& raw, std:
     case Verdict::kAllow:
       break;
   }
+  return std::nullopt;
+}
 
-  Request req;
-  req.method = in.method;
-  req.path = in.path;
-  ParseQuery(raw.target, &req.query);
-  req.path_params = std::move(found.params);
-  for (auto& [name, value] : raw.headers) {
-    if (name == "authorization") continue;
-    auto [it, inserted] = req.headers.emplace(name, value);
-    if (!inserted) it->second += ", " + value;
+std::optional<Response> HttpServer::Impl::Admit(const ParsedRequest& head,
+                                                const std::string& remote) {
+  const Incoming in = Describe(head, remote);
+  const RouteLookup found = router.Find(in.method, in.raw_path);
+  std::optional<std::string_view> authorization;
+  for (const auto& [name, value] : head.headers) {
+    if (name == "authorization") {
+      authorization = value;
+      break;
+    }
   }
-  req.body = std::move(raw.body);
-  if (caller.token) {
-    req.role = caller.token->role;
-    req.principal = caller.token->name;
-  }
-  return Invoke(route, std::move(req));
+  const Caller caller = Identify(tokens, authorization);
+  std::optional<Response> refused = Gate(in, found, caller);
+  // Only refusals of the caller are answered before the body: an unknown
+  // route or method is answered after it as before.
+  if (!refused || (refused->status != 401 && refused->status != 403)) return std::nullopt;
+  Record(in, found.route ? found.route->pattern : "none", refused->status, std::nullopt,
+         caller.token ? caller.token->name : "");
+  return refused;
 }
 
 Response HttpServer::Impl::Invoke(const Route& route, Request req) {

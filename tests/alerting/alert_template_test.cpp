@@ -69,3 +69,31 @@ TEST(TemplateFormatTest, MatchesPrometheus) {
 
 }  // namespace
 }  // namespace fw::alerting
+
+namespace fw::alerting {
+namespace {
+
+// Nested {{if}}s recurse in the parser and in Expand: held to kMaxTemplateDepth.
+TEST(AlertTemplateDepthTest, DeeplyNestedIfIsAParseError) {
+  for (int n : {kMaxTemplateDepth + 1, 10'000, 100'000}) {
+    std::string t;
+    for (int i = 0; i < n; ++i) t += "{{if 1}}";
+    t += "x";
+    for (int i = 0; i < n; ++i) t += "{{end}}";
+    auto r = AlertTemplate::Parse(t);
+    ASSERT_FALSE(r) << n;
+    EXPECT_NE(r.error().message().find("{{if}} nested deeper than 64 levels"), std::string::npos)
+        << r.error().ToString();
+    EXPECT_EQ(r.error().where().column, 8 * kMaxTemplateDepth + 3);
+  }
+  std::string ok;
+  for (int i = 0; i < kMaxTemplateDepth; ++i) ok += "{{if 1}}";
+  ok += "x";
+  for (int i = 0; i < kMaxTemplateDepth; ++i) ok += "{{end}}";
+  auto r = AlertTemplate::Parse(ok);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->Expand({}), "x");
+}
+
+}  // namespace
+}  // namespace fw::alerting

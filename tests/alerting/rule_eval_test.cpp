@@ -119,5 +119,23 @@ TEST(GroupEvaluatorTest, LimitAndDuplicateLabelSetsAreRuleErrors) {
             "vector contains metrics with the same labelset after applying rule labels");
 }
 
+// Series stored before intake checked UTF-8 (or labels a query makes, like
+// label_replace with "\xff") must not carry invalid bytes into alerts, the
+// incidents made of them, or recorded series: they become U+FFFD.
+TEST(GroupEvaluatorTest, AlertsAndRecordedSeriesCarryValidUtf8) {
+  MapStorage st;
+  st.series[LabelSet{{"__name__", "x"}, {"bad", "a\xff"}}].push_back({0, 1});
+  GroupEvaluator g(OneRule("groups:\n- name: g\n  rules:\n  - alert: A\n    expr: x > 0\n"
+                           "    annotations: {summary: '{{ $labels.bad }}'}\n"
+                           "  - record: y\n    expr: x\n"),
+                   std::chrono::minutes(1));
+  const GroupResult r = g.Eval(st, 0);
+  ASSERT_EQ(r.changes.size(), 1u);
+  EXPECT_EQ(r.changes[0].alert.labels.Get("bad"), "a\xEF\xBF\xBD");
+  ASSERT_EQ(r.changes[0].alert.annotations.size(), 1u);
+  EXPECT_EQ(r.changes[0].alert.annotations[0].second, "a\xEF\xBF\xBD");
+  EXPECT_TRUE(st.series.contains(LabelSet{{"__name__", "y"}, {"bad", "a\xEF\xBF\xBD"}}));
+}
+
 }  // namespace
 }  // namespace fw::alerting

@@ -10,8 +10,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <future>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
@@ -903,6 +906,65 @@ TEST_F(HttpServerTest, BadOptionsAreRejectedBeforeBinding) {
   auto r2 = s2.Start();
   ASSERT_FALSE(r2.has_value());
   EXPECT_TRUE(Contains(r2.error().message(), "70000"));
+}
+
+// Request::cancel: a handler's work is canceled when its client goes away
+// and when the server stops, so that a long query neither outlives its
+// caller nor holds up shutdown.
+class HttpCancelTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<HttpServer>(ServerOptions{}, clock_);
+    server_->Handle("GET", "/wait", Role::kViewer, [this](const Request& r) {
+      started_.set_value();
+      std::mutex m;
+      std::condition_variable cv;
+      bool stop = false;
+      std::stop_callback on_cancel(r.cancel, [&] {
+        std::lock_guard lock(m);
+        stop = true;
+        cv.notify_all();
+      });
+      std::unique_lock lock(m);
+      canceled_.set_value(cv.wait_for(lock, std::chrono::seconds(20), [&] { return stop; }));
+      return Response::Json(200, "{}");
+    });
+    auto port = server_->Start();
+    ASSERT_TRUE(port);
+    port_ = *port;
+  }
+
+  ManualClock clock_;
+  std::unique_ptr<HttpServer> server_;
+  int port_ = 0;
+  std::promise<void> started_;
+  std::promise<bool> canceled_;
+};
+
+TEST_F(HttpCancelTest, ClientGoingAwayCancelsTheRequest) {
+  auto began = started_.get_future();
+  auto canceled = canceled_.get_future();
+  {
+    RawConnection c(port_);
+    ASSERT_TRUE(c.connected());
+    c.Send("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n");
+    ASSERT_EQ(began.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  }  // the client closes its socket
+  ASSERT_EQ(canceled.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  EXPECT_TRUE(canceled.get()) << "the handler was not told its client left";
+}
+
+TEST_F(HttpCancelTest, StoppingCancelsRequestsInFlight) {
+  auto began = started_.get_future();
+  auto canceled = canceled_.get_future();
+  RawConnection c(port_);
+  ASSERT_TRUE(c.connected());
+  c.Send("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(began.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  server_->Stop();  // returns once the handler has: promptly, when canceled
+  ASSERT_EQ(canceled.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+  EXPECT_TRUE(canceled.get()) << "stopping waited for the handler's own time limit";
+  EXPECT_EQ(c.Read().status, 200) << "a request in flight is still answered";
 }
 
 }  // namespace

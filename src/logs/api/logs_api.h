@@ -13,8 +13,11 @@
 //        "Running"|"Complete"|"Failed", "results":[[{"field","value"}...]],
 //        "statistics":{"recordsMatched","recordsScanned","bytesScanned"}}.
 //
-// Queries run on their own threads, at most max_running at once; the newest
-// max_kept finished results are kept for polling.
+// Queries run on their own threads, at most max_running at once, each for at
+// most query_timeout_ms. Finished results are kept for polling, newest first,
+// up to max_kept of them, max_kept_bytes in all and max_kept_age_ms each; a
+// result larger than max_result_bytes fails the query (kTooLarge) instead.
+// A push whose body or group/stream is not valid UTF-8 is refused whole (400).
 
 #include <memory>
 
@@ -28,12 +31,15 @@ struct LogsApiOptions {
   size_t max_line_bytes = 256 << 10;
   int max_running = 4;
   size_t max_kept = 100;
+  size_t max_kept_bytes = 256 << 20;      // all finished results together
+  int64_t max_kept_age_ms = 10 * 60'000;  // a finished result, after it finished
+  size_t max_result_bytes = 64 << 20;     // one result, as JSON
   int64_t query_timeout_ms = 60'000;
 };
 
 class LogsApi {
  public:
-  virtual ~LogsApi() = default;  // waits for running queries
+  virtual ~LogsApi() = default;  // cancels running queries and waits for them
 };
 
 // REQUIRES: store and clock outlive the returned object, which must outlive

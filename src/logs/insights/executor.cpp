@@ -344,6 +344,11 @@ class Executor {
   // Runs the streaming commands [0, b) on one event; nullopt when it is
   // filtered out or the time limit is hit (lane.failure set).
   std::optional<Row> Stream(Lane& lane, size_t b, Timestamp start, const LogEvent& e) const {
+    if ((lane.scanned & 1023) == 0 && limits_.stop.stop_requested()) {
+      lane.failure = Error(ErrorCode::kTimeout, "query was canceled after reading " +
+                                                    std::to_string(lane.scanned) + " events");
+      return std::nullopt;
+    }
     if ((lane.scanned++ & 1023) == 0 && clock_.Now() - start > limits_.timeout_ms) {
       lane.failure =
           Error(ErrorCode::kTooLarge, "query exceeded its time limit of " +

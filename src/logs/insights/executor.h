@@ -23,6 +23,7 @@
 // limit and how to narrow the query.
 
 #include <cstdint>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,9 @@ struct QueryLimits {
   // Threads for a stats query over a source that splits (files): each scans
   // a part into its own groups, merged at the end.
   int threads = 1;
+  // Cancellation, checked with the time limit: a stop request ends the
+  // query with kTimeout ("query was canceled").
+  std::stop_token stop;
 };
 
 struct QueryResult {

@@ -26,6 +26,12 @@
 
 namespace fw::logs::insights {
 
+// Expressions nest at most this deep (parentheses, operators, not, calls);
+// deeper ones fail with "expression nested deeper than N levels" at the
+// token where the limit was crossed. The executor's recursion follows the
+// tree, so this bounds its stack too.
+inline constexpr int kMaxExprDepth = 128;
+
 Result<Query> ParseQuery(std::string_view text);
 
 // Compiles a user regex with RE2, accepting (?<name>..) groups as well as

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "common/depth.h"
 #include "logs/insights/functions.h"
 #include "logs/insights/parser.h"
 #include "logs/insights/parser_internal.h"
@@ -45,17 +46,27 @@ std::optional<Op> ComparisonOp(TokenKind k) {
 
 }  // namespace
 
-Result<ExprPtr> Parser::ParseExpr(AggContext agg) { return ParseOr(agg); }
+std::unexpected<Error> Parser::TooDeep(int pos) const {
+  return ErrorAt(pos, NestedTooDeep("expression", kMaxExprDepth) + "; simplify the query");
+}
+
+Result<ExprPtr> Parser::ParseExpr(AggContext agg) {
+  DepthScope scope(depth_);
+  if (!scope.Deeper(kMaxExprDepth)) return TooDeep(Peek(LexMode::kOperand).pos);
+  return ParseOr(agg);
+}
 
 // `operand (keyword operand)*`, left-associative: the shape of or and and.
 Result<ExprPtr> Parser::ParseLogical(std::string_view keyword, Op op,
                                      Result<ExprPtr> (Parser::*operand)(AggContext),
                                      AggContext agg) {
   const int start = Peek(LexMode::kOperand).pos;
+  DepthScope scope(depth_);
   auto left = (this->*operand)(agg);
   if (!left) return left;
   while (PeekKeyword(keyword)) {
     const int pos = Take().pos;
+    if (!scope.Deeper(kMaxExprDepth)) return TooDeep(pos);
     auto right = (this->*operand)(agg);
     if (!right) return right;
     left = MakeBinary(op, std::move(*left), std::move(*right), pos);
@@ -75,6 +86,8 @@ Result<ExprPtr> Parser::ParseAnd(AggContext agg) {
 Result<ExprPtr> Parser::ParseNot(AggContext agg) {
   const Token& t = Peek(LexMode::kOperand);
   if (IsKeyword(t, "not") || t.kind == TokenKind::kBang) {
+    DepthScope scope(depth_);
+    if (!scope.Deeper(kMaxExprDepth)) return TooDeep(t.pos);
     const int pos = Take(LexMode::kOperand).pos;
     auto inner = ParseNot(agg);
     if (!inner) return inner;
@@ -181,10 +194,12 @@ Result<ExprPtr> Parser::ParseList(AggContext agg) {
 
 Result<ExprPtr> Parser::ParseAdditive(AggContext agg) {
   const int start = Peek(LexMode::kOperand).pos;
+  DepthScope scope(depth_);
   auto left = ParseMultiplicative(agg);
   if (!left) return left;
   while (Peek().kind == TokenKind::kPlus || Peek().kind == TokenKind::kMinus) {
     const Token op = Take();
+    if (!scope.Deeper(kMaxExprDepth)) return TooDeep(op.pos);
     auto right = ParseMultiplicative(agg);
     if (!right) return right;
     left = MakeBinary(op.kind == TokenKind::kPlus ? Op::kAdd : Op::kSub, std::move(*left),
@@ -196,6 +211,7 @@ Result<ExprPtr> Parser::ParseAdditive(AggContext agg) {
 
 Result<ExprPtr> Parser::ParseMultiplicative(AggContext agg) {
   const int start = Peek(LexMode::kOperand).pos;
+  DepthScope scope(depth_);
   auto left = ParseUnary(agg);
   if (!left) return left;
   while (true) {
@@ -211,6 +227,7 @@ Result<ExprPtr> Parser::ParseMultiplicative(AggContext agg) {
       break;
     }
     const int pos = Take().pos;
+    if (!scope.Deeper(kMaxExprDepth)) return TooDeep(pos);
     auto right = ParseUnary(agg);
     if (!right) return right;
     left = MakeBinary(op, std::move(*left), std::move(*right), pos);
@@ -222,7 +239,9 @@ Result<ExprPtr> Parser::ParseMultiplicative(AggContext agg) {
 // Unary minus binds looser than ^ (-2^2 is -4) and tighter than * and /.
 Result<ExprPtr> Parser::ParseUnary(AggContext agg) {
   const Token& t = Peek(LexMode::kOperand);
+  DepthScope scope(depth_);
   if (t.kind == TokenKind::kMinus || t.kind == TokenKind::kPlus) {
+    if (!scope.Deeper(kMaxExprDepth)) return TooDeep(t.pos);
     const Token sign = Take(LexMode::kOperand);
     auto inner = ParseUnary(agg);
     if (!inner || sign.kind == TokenKind::kPlus) return inner;
@@ -239,6 +258,7 @@ Result<ExprPtr> Parser::ParseUnary(AggContext agg) {
   if (!base) return base;
   if (Peek().kind == TokenKind::kCaret) {
     const int pos = Take().pos;
+    if (!scope.Deeper(kMaxExprDepth)) return TooDeep(pos);
     auto exponent = ParseUnary(agg);  // right-associative
     if (!exponent) return exponent;
     auto e = MakeBinary(Op::kPow, std::move(*base), std::move(*exponent), pos);

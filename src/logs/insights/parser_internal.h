@@ -58,6 +58,9 @@ class Parser {
   std::unexpected<Error> Unexpected(const Token& t, const std::string& expected);
   std::unexpected<Error> ErrorAt(int pos, const std::string& message) const;
   std::string TextFrom(int start) const;
+  // Nesting (common/depth.h): "expression nested deeper than N levels" at pos.
+  std::unexpected<Error> TooDeep(int pos) const;
+  int depth_ = 0;
   int last_end() const { return last_end_; }
 
   // Aggregates collected while parsing one stats command, by slot.

@@ -21,9 +21,20 @@ using nlohmann::json;
 using server::Request;
 using server::Response;
 
+// Stored label names and values may predate UTF-8 checks at intake: print
+// bad bytes as U+FFFD rather than throw from dump().
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 Response Error(int status, const char* type, const std::string& message) {
-  return Response::Json(
-      status, json({{"status", "error"}, {"errorType", type}, {"error", message}}).dump());
+  return Response::Json(status,
+                        Dump(json({{"status", "error"}, {"errorType", type}, {"error", message}})));
+}
+
+// A failed evaluation as Prometheus answers it: 503 "timeout" for the time
+// limit and cancellation, 422 "execution" for everything else.
+Response ExecError(const fw::Error& e) {
+  if (e.code() == ErrorCode::kTimeout) return Error(503, "timeout", e.message());
+  return Error(422, "execution", e.message());
 }
 
 Response BadData(const std::string& message) { return Error(400, "bad_data", message); }
@@ -104,7 +115,7 @@ class Api {
 
   Response Query(const Request& req) {
     const auto p = Params(req);
-    auto expr = promql::ParseExpr(Get(p, "query"));
+    auto expr = promql::ParseExpr(Get(p, "query"), ParseOptions());
     if (!expr) return BadData(expr.error().ToString());
     Timestamp t = clock_.Now();
     if (const std::string ts = Get(p, "time"); !ts.empty()) {
@@ -113,14 +124,15 @@ class Api {
       t = *parsed;
     }
     promql::DbView q(db_);
-    auto r = promql::InstantQuery(q, **expr, t);
-    if (!r) return Error(422, "execution", r.error().message());
+    auto r = promql::InstantQuery(q, **expr, t,
+                                  promql::OptionsWithin(options_.query_limits, clock_, req.cancel));
+    if (!r) return ExecError(r.error());
     return Response::Json(200, QueryResultJson(*r, t));
   }
 
   Response QueryRange(const Request& req) {
     const auto p = Params(req);
-    auto expr = promql::ParseExpr(Get(p, "query"));
+    auto expr = promql::ParseExpr(Get(p, "query"), ParseOptions());
     if (!expr) return BadData(expr.error().ToString());
     auto start = ParseTime(Get(p, "start"), "start");
     auto end = ParseTime(Get(p, "end"), "end");
@@ -139,8 +151,9 @@ class Api {
           "decreasing the query resolution (?step=XX)");
     }
     promql::DbView q(db_);
-    auto r = promql::RangeQuery(q, **expr, *start, *end, *step);
-    if (!r) return Error(422, "execution", r.error().message());
+    auto r = promql::RangeQuery(q, **expr, *start, *end, *step,
+                                promql::OptionsWithin(options_.query_limits, clock_, req.cancel));
+    if (!r) return ExecError(r.error());
     return Response::Json(200, QueryResultJson(*r, *end));
   }
 
@@ -158,7 +171,7 @@ class Api {
     }
     json data = json::array();
     for (const LabelSet& l : found) data.push_back(Metric(l));
-    return Response::Json(200, json({{"status", "success"}, {"data", data}}).dump());
+    return Response::Json(200, Dump(json({{"status", "success"}, {"data", data}})));
   }
 
   Response Labels(const Request& req, const std::string& name) {
@@ -184,7 +197,7 @@ class Api {
         for (const Label& l : s.labels()) out.insert(l.name);
       }
     }
-    return Response::Json(200, json({{"status", "success"}, {"data", out}}).dump());
+    return Response::Json(200, Dump(json({{"status", "success"}, {"data", out}})));
   }
 
   Response Write(const Request& req) {
@@ -196,6 +209,7 @@ class Api {
     } collect;
     ingest::RemoteWriteLimits limits;
     limits.max_decompressed_bytes = options_.max_write_bytes;
+    limits.labels = options_.write_label_limits;
     auto decoded = ingest::DecodeRemoteWrite(req.body, collect, limits);
     if (!decoded) {
       const int status = decoded.error().code() == ErrorCode::kTooLarge ? 413 : 400;
@@ -214,6 +228,11 @@ class Api {
   }
 
  private:
+  promql::ParseOptions ParseOptions() const {
+    promql::ParseOptions o;
+    o.max_depth = options_.query_limits.max_depth;
+    return o;
+  }
   static std::pair<Timestamp, Timestamp> Range(const std::multimap<std::string, std::string>& p) {
     Timestamp mint = INT64_MIN / 2, maxt = INT64_MAX / 2;
     if (auto s = ParseTime(Get(p, "start"), "start")) mint = *s;

@@ -17,6 +17,8 @@
 #include <functional>
 
 #include "common/clock.h"
+#include "common/label_limits.h"
+#include "metrics/promql/limits.h"
 #include "metrics/tsdb/db.h"
 #include "server/http.h"
 
@@ -25,6 +27,13 @@ namespace fw::metrics::api {
 struct ApiOptions {
   size_t max_points_per_series = 11'000;  // as Prometheus: refuse finer range queries
   size_t max_write_bytes = 32 << 20;      // decompressed remote-write request
+  // Labels of each remote-written series (UTF-8 always checked): a request
+  // with a series over them is refused whole with 400.
+  LabelLimits write_label_limits = kIntakeLabelLimits;
+  // Depth, --query.timeout and --query.max-samples for /query and
+  // /query_range: a query over its time answers 503 errorType "timeout",
+  // one over its samples 422 "execution", one nested too deep 400 "bad_data".
+  promql::QueryLimits query_limits;
   // Called after a remote-write batch is stored (rules evaluate early on it).
   std::function<void(const std::vector<tsdb::LabeledSample>&)> on_append;
 };

@@ -11,7 +11,8 @@ using nlohmann::json;
 
 server::Response Bad(const std::string& why) {
   return server::Response::Json(
-      400, json({{"status", "error"}, {"errorType", "bad_data"}, {"error", why}}).dump());
+      400, json({{"status", "error"}, {"errorType", "bad_data"}, {"error", why}})
+               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace
@@ -76,7 +77,8 @@ void RegisterStatsApi(server::HttpServer& s, tsdb::Db& db, Clock& clock) {
                dps.push_back(std::move(p));
              }
              return server::Response::Json(
-                 200, json({{"status", "success"}, {"data", {{"datapoints", dps}}}}).dump());
+                 200, json({{"status", "success"}, {"data", {{"datapoints", dps}}}})
+                          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
            });
 }
 

@@ -123,7 +123,8 @@ struct DecodedSeries {
 };
 
 Result<void> ReadSeries(std::string_view msg, size_t base, std::vector<Label>& pairs,
-                        std::vector<Sample>& samples, DecodedSeries& out, RemoteWriteStats& stats) {
+                        std::vector<Sample>& samples, DecodedSeries& out, RemoteWriteStats& stats,
+                        const LabelLimits& limits) {
   Reader r(msg, base);
   pairs.clear();
   out.first = samples.size();
@@ -155,6 +156,14 @@ Result<void> ReadSeries(std::string_view msg, size_t base, std::vector<Label>& p
     if (pairs[i].name == pairs[i - 1].name) {
       return Fail(Malformed(base, "duplicate label name \"" + pairs[i].name + "\""));
     }
+  }
+  std::string_view metric;
+  for (const Label& l : pairs) {
+    if (l.name == kMetricNameLabel) metric = l.value;
+  }
+  if (auto ok = CheckLabels(pairs, limits, metric); !ok) {
+    return Fail(ErrorCode::kInvalidArgument, "remote-write series at byte " + std::to_string(base) +
+                                                 ": " + ok.error().message());
   }
   out.labels = LabelSet(std::move(pairs));
   pairs = {};  // moved from: make it valid to reuse
@@ -211,8 +220,13 @@ Result<RemoteWriteStats> DecodeRemoteWrite(std::string_view body, RemoteWriteHan
       size_t base;
       if (!r.Bytes(msg, base)) return Fail(Malformed(r.offset(), "truncated TimeSeries"));
       series.emplace_back();
-      if (auto ok = ReadSeries(msg, base, pairs, samples, series.back(), stats); !ok) {
+      if (auto ok = ReadSeries(msg, base, pairs, samples, series.back(), stats, limits.labels);
+          !ok) {
         return Fail(ok.error());
+      }
+      if (limits.sample_limit > 0 && samples.size() > limits.sample_limit) {
+        return Fail(ErrorCode::kTooLarge, "sample_limit exceeded: the request holds more than " +
+                                              std::to_string(limits.sample_limit) + " samples");
       }
     } else if (!r.Skip(wire)) {
       return Fail(Malformed(r.offset(), "bad field in WriteRequest"));

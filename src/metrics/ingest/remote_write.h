@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/label_limits.h"
 #include "common/labels.h"
 #include "metrics/model.h"
 
@@ -38,12 +39,18 @@ struct RemoteWriteStats {
 
 struct RemoteWriteLimits {
   size_t max_decompressed_bytes = 64 << 20;
+  // Every label name and value must be UTF-8 and within these; a series that
+  // is not fails the whole request (400), so nothing of it is stored.
+  LabelLimits labels = kIntakeLabelLimits;
+  size_t sample_limit = 0;  // samples in one request; 0: none
 };
 
 // Decompresses and decodes one request body. Errors: kTooLarge past the
 // limit, kInvalidArgument for bad snappy data or malformed protobuf (with the
 // byte offset), a series without __name__ or with duplicate or empty label
-// names. Nothing is delivered to `out` for a request that fails to decode.
+// names, label names or values that are not UTF-8 or break limits.labels,
+// more samples than limits.sample_limit. Nothing is delivered to `out` for a request that fails to
+// decode.
 Result<RemoteWriteStats> DecodeRemoteWrite(std::string_view body, RemoteWriteHandler& out,
                                            const RemoteWriteLimits& limits = {});
 

@@ -153,6 +153,9 @@ void ReadHttpSd(YamlReader& r, const YAML::Node& job, const std::string& path, S
 
 void ReadLimits(YamlReader& r, const YAML::Node& job, const std::string& path, ScrapeConfig& c) {
   r.Uint(job, path, "sample_limit", c.sample_limit);
+  r.Uint(job, path, "label_limit", c.label_limit);
+  r.Uint(job, path, "label_name_length_limit", c.label_name_length_limit);
+  r.Uint(job, path, "label_value_length_limit", c.label_value_length_limit);
   const YAML::Node body = YamlChild(job, "body_size_limit");
   if (body.IsDefined() && !body.IsNull()) {
     auto size = body.IsScalar() ? ParseByteSize(body.Scalar()) : std::nullopt;
@@ -202,6 +205,7 @@ void ReadJob(YamlReader& r, const YAML::Node& job, const std::string& path,
   if (!r.Keys(job, path,
               {"job_name", "scrape_interval", "scrape_timeout", "metrics_path", "scheme",
                "honor_labels", "honor_timestamps", "params", "sample_limit", "body_size_limit",
+               "label_limit", "label_name_length_limit", "label_value_length_limit",
                "authorization", "basic_auth", "static_configs", "http_sd_configs"})) {
     return;
   }

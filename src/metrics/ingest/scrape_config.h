@@ -4,7 +4,8 @@
 //   global:         {scrape_interval: 1m, scrape_timeout: 10s}
 //   scrape_configs: [{job_name, scrape_interval, scrape_timeout, metrics_path,
 //                     scheme, honor_labels, honor_timestamps, params,
-//                     sample_limit, body_size_limit, authorization,
+//                     sample_limit, body_size_limit, label_limit,
+//                     label_name_length_limit, label_value_length_limit, authorization,
 //                     basic_auth, static_configs, http_sd_configs}]
 //
 // Defaults follow Prometheus: interval 1m, timeout 10s (never above the
@@ -51,8 +52,13 @@ struct ScrapeConfig {
   bool honor_timestamps = true;
   std::vector<std::pair<std::string, std::string>> params;  // repeats allowed
   uint64_t sample_limit = 0;                                // 0: no limit
-  uint64_t body_size_limit = 0;                             // bytes; 0: kMaxScrapeBodyBytes
-  std::string bearer_token;  // authorization: {type: Bearer, credentials}
+  // Prometheus's per-job label limits (0: none); a series over one, or with
+  // a name or value that is not UTF-8, fails the whole scrape (up = 0).
+  uint64_t label_limit = 0;
+  uint64_t label_name_length_limit = 0;
+  uint64_t label_value_length_limit = 0;
+  uint64_t body_size_limit = 0;  // bytes; 0: kMaxScrapeBodyBytes
+  std::string bearer_token;      // authorization: {type: Bearer, credentials}
   std::optional<BasicAuth> basic_auth;
   std::vector<TargetGroup> static_configs;
   std::vector<HttpSdConfig> http_sd_configs;

@@ -1,7 +1,9 @@
 #include "metrics/ingest/scrape_loop.h"
 
 #include <algorithm>
+#include <exception>
 
+#include "common/label_limits.h"
 #include "metrics/model.h"
 
 namespace fw::metrics::ingest {
@@ -35,9 +37,18 @@ class ScrapeLoop::Handler final : public SampleHandler {
     ++scraped;
     const uint64_t limit = loop_.cfg_.sample_limit;
     if (limit != 0 && scraped > limit) return;  // the scrape fails; keep counting
+    if (!label_error.empty()) return;           // the scrape fails
     auto it = loop_.cache_.find(s.series);
     if (it == loop_.cache_.end()) {
-      it = loop_.cache_.emplace(std::string(s.series), Entry{loop_.TargetLabelsOnto(s)}).first;
+      LabelSet labels = loop_.TargetLabelsOnto(s);
+      const ScrapeConfig& c = loop_.cfg_;
+      const LabelLimits limits{c.label_limit, c.label_name_length_limit,
+                               c.label_value_length_limit};
+      if (auto ok = CheckLabels(labels.labels(), limits, s.name); !ok) {
+        label_error = ok.error().message();
+        return;
+      }
+      it = loop_.cache_.emplace(std::string(s.series), Entry{std::move(labels)}).first;
       ++added;
     }
     Entry& e = it->second;
@@ -52,6 +63,7 @@ class ScrapeLoop::Handler final : public SampleHandler {
   }
 
   size_t scraped = 0, added = 0, duplicates = 0;
+  std::string label_error;  // the first series over a label limit fails the scrape
 
  private:
   ScrapeLoop& loop_;
@@ -166,6 +178,9 @@ ScrapeResult ScrapeLoop::ScrapeOnce() {
     if (!parsed) {
       r.up = false;
       r.error = parsed.error().ToString();
+    } else if (!h.label_error.empty()) {
+      r.up = false;
+      r.error = h.label_error;
     } else if (cfg_.sample_limit != 0 && h.scraped > cfg_.sample_limit) {
       r.up = false;
       r.error = "sample_limit exceeded: " + std::to_string(h.scraped) + " samples, limit " +
@@ -195,7 +210,15 @@ void ScrapeLoop::Run(std::stop_token stop) {
   const int64_t interval = cfg_.scrape_interval.count();
   Timestamp next = NextScrapeTime(clock_.Now());
   while (clock_.SleepUntil(next, stop)) {
-    ScrapeOnce();
+    // A background loop: nothing a target sends, and nothing an observer
+    // does, may end the process. The next scrape runs as planned.
+    try {
+      ScrapeOnce();
+    } catch (const std::exception& e) {
+      if (log_) log_->Error("scrape failed", {{"target", target_.url}, {"error", e.what()}});
+    } catch (...) {
+      if (log_) log_->Error("scrape failed", {{"target", target_.url}, {"error", "unknown"}});
+    }
     const Timestamp now = clock_.Now();
     next += interval;
     if (next < now) next = NextScrapeTime(now);  // a slow scrape: skip the missed slots

@@ -92,6 +92,28 @@ void Evaluator::CountSamples(size_t n) {
   }
 }
 
+void Evaluator::CheckDeadline() {
+  if (options_.stop.stop_requested()) {
+    Throw(ErrorCode::kTimeout, "query was canceled in expression evaluation");
+  }
+  if (options_.clock == nullptr || options_.deadline == 0) return;
+  if (deadline_calls_++ % 16 != 0) return;
+  if (options_.clock->Now() >= options_.deadline) {
+    Throw(ErrorCode::kTimeout, "query timed out in expression evaluation");
+  }
+}
+
+EngineOptions OptionsWithin(const QueryLimits& limits, const Clock& clock, std::stop_token stop) {
+  EngineOptions o;
+  o.max_samples = limits.max_samples;
+  o.stop = std::move(stop);
+  if (limits.timeout.count() > 0) {
+    o.clock = &clock;
+    o.deadline = clock.Now() + limits.timeout.count();
+  }
+  return o;
+}
+
 const std::vector<StoredSeries>& Evaluator::Fetch(const VectorSelector& vs) {
   auto it = cache_.find(&vs);
   if (it != cache_.end()) return it->second;
@@ -173,8 +195,12 @@ Matrix Evaluator::EvalSubquery(const SubqueryExpr& s, Timestamp t) {
     ~DepthGuard() { --depth; }
   } guard(subquery_depth_);
   std::map<LabelSet, MatrixSeries> series;
+  size_t held = 0;  // samples this subquery holds, counted with the loaded ones
   for (Timestamp ts = AlignedSubqueryStart(ref - s.range_ms, step); ts <= ref; ts += step) {
+    CheckDeadline();
     Value v = Eval(*s.expr, ts);
+    held += v.type == ValueType::kScalar ? 1 : v.vector.size();
+    if (samples_loaded_ + held > options_.max_samples) CountSamples(held);
     if (v.type == ValueType::kScalar) {
       auto& ms = series[LabelSet{}];
       ms.samples.push_back({ts, v.scalar});
@@ -223,6 +249,7 @@ Vector Evaluator::EvalFloatVector(const Expr& e, Timestamp t) {
 }
 
 Value Evaluator::Eval(const Expr& e, Timestamp t) {
+  CheckDeadline();
   Value out;
   switch (e.kind) {
     case NodeKind::kNumber:
@@ -352,6 +379,7 @@ Result<QueryResult> RangeQuery(const Queryable& storage, Expr& expr, Timestamp s
     Value out;
     out.type = ValueType::kMatrix;
     for (Timestamp t = start; t <= end; t += step_ms) {
+      ev.CheckDeadline();
       Value v = ev.Eval(expr, t);
       if (v.type == ValueType::kScalar) {
         v.type = ValueType::kVector;

@@ -19,11 +19,14 @@
 // kTooLarge; the query's text positions are not attached at run time.
 
 #include <cstdint>
+#include <stop_token>
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "metrics/promql/ast.h"
+#include "metrics/promql/limits.h"
 #include "metrics/promql/storage.h"
 #include "metrics/promql/value.h"
 
@@ -34,9 +37,23 @@ struct EngineOptions {
   // Step of subqueries written without one (`x[10m:]`), like Prometheus's
   // global evaluation interval.
   int64_t default_subquery_step_ms = 60 * 1000;
-  // Samples held at once before the query is refused (kTooLarge).
-  size_t max_samples = 50'000'000;
+  // Samples held at once before the query is refused (kTooLarge); the
+  // default is limits.h's, --query.max-samples.
+  size_t max_samples = kDefaultMaxSamples;
+  // Time limit and cancellation, checked between steps, at every subquery
+  // step and every few hundred nodes evaluated: with a clock, the query fails
+  // with kTimeout ("query timed out in expression evaluation") once
+  // clock->Now() >= deadline; a stop request fails it with kTimeout ("query
+  // was canceled ..."). REQUIRES: clock outlives the query.
+  const Clock* clock = nullptr;
+  Timestamp deadline = 0;
+  std::stop_token stop;
 };
+
+// Options for one query under `limits`: max_samples, and a deadline of
+// clock.Now() + limits.timeout (none when the timeout is 0).
+EngineOptions OptionsWithin(const QueryLimits& limits, const Clock& clock,
+                            std::stop_token stop = {});
 
 struct QueryResult {
   Value value;  // a range query gives a kMatrix

@@ -129,6 +129,14 @@ class Evaluator {
   Timestamp RefTime(const AtModifier& at, int64_t offset, Timestamp t) const;
   Vector SelectInstant(const VectorSelector& vs, Timestamp t);
   void CountSamples(size_t n);
+
+ public:
+  // Throws kTimeout when the deadline passed or a stop was requested; cheap
+  // enough for every step (reads the clock only every few calls).
+  void CheckDeadline();
+
+ private:
+  size_t deadline_calls_ = 0;
   // engine_range_steps.cpp: results by query step; a step's entry is
   // emptied once handed out.
   using StepResults = std::vector<std::optional<Vector>>;

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cmath>
 
+#include "common/depth.h"
 #include "common/duration.h"
 #include "metrics/promql/parser_internal.h"
 
@@ -137,6 +138,10 @@ std::unexpected<Error> Parser::Unexpected(std::string_view context) const {
   return ErrAt(Peek().pos, msg);
 }
 
+std::unexpected<Error> Parser::TooDeep(int pos) const {
+  return ErrAt(pos, NestedTooDeep("expression", options_.max_depth) + "; simplify the query");
+}
+
 Result<ExprPtr> Parser::ParseAll() {
   if (Peek().kind == TokenKind::kEof) return ErrAt(0, "no expression found in input");
   auto e = ParseBinary(1);
@@ -160,12 +165,18 @@ Result<std::unique_ptr<VectorSelector>> Parser::ParseSelectorOnly() {
 }
 
 Result<ExprPtr> Parser::ParseBinary(int min_prec) {
+  // Every recursion of the expression grammar passes here: parentheses,
+  // unary signs, call arguments, aggregations, subqueries.
+  DepthScope scope(depth_);
+  if (!scope.Deeper(options_.max_depth)) return TooDeep(Peek().pos);
   auto lhs = ParseUnary();
   if (!lhs) return lhs;
   while (true) {
     auto op = BinaryOpOf(Peek());
     if (!op || Precedence(*op) < min_prec) break;
     const int op_pos = Peek().pos;
+    // a + b + c ... nests the left side once more per operator.
+    if (!scope.Deeper(options_.max_depth)) return TooDeep(op_pos);
     Advance();
     bool return_bool = false;
     auto matching = ParseMatchingModifiers(return_bool);
@@ -282,7 +293,9 @@ Result<ExprPtr> Parser::ParseIdentifierExpr() {
 }
 
 Result<ExprPtr> Parser::ParsePostfix(ExprPtr e) {
+  DepthScope scope(depth_);
   while (true) {
+    const int pos = Peek().pos;
     Result<ExprPtr> r;
     if (Peek().kind == TokenKind::kLeftBracket) {
       r = ParseRangeOrSubquery(std::move(e));
@@ -297,6 +310,8 @@ Result<ExprPtr> Parser::ParsePostfix(ExprPtr e) {
       return e;
     }
     if (!r) return r;
+    // x[1m:][1m:]... nests once more per modifier.
+    if (!scope.Deeper(options_.max_depth)) return TooDeep(pos);
     e = std::move(*r);
   }
 }

@@ -23,6 +23,7 @@
 
 #include "common/error.h"
 #include "metrics/promql/ast.h"
+#include "metrics/promql/limits.h"
 
 namespace fw::metrics::promql {
 
@@ -30,6 +31,9 @@ struct ParseOptions {
   // Prometheus gates these behind --enable-feature=promql-experimental-functions;
   // the conformance suite turns it on, so do we by default.
   bool allow_experimental_functions = true;
+  // Deepest nesting accepted (limits.h); deeper queries fail with
+  // "expression nested deeper than N levels" at the offending token.
+  int max_depth = kDefaultMaxDepth;
 };
 
 Result<ExprPtr> ParseExpr(std::string_view query, const ParseOptions& options = {});

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cmath>
 
+#include "common/depth.h"
 #include "metrics/promql/parser_internal.h"
 
 namespace fw::metrics::promql {
@@ -118,12 +119,15 @@ Result<Parser::Duration> Parser::ParseDurationAtom(std::string_view what) {
 }
 
 Result<ExprPtr> Parser::ParseDurBinary(int min_prec) {
+  DepthScope scope(depth_);
+  if (!scope.Deeper(options_.max_depth)) return TooDeep(Peek().pos);
   auto lhs = ParseDurUnary();
   if (!lhs) return lhs;
   while (auto op = ArithmeticOp(Peek().kind)) {
     const int prec = DurPrecedence(*op);
     if (prec < min_prec) break;
     const int op_pos = Peek().pos;
+    if (!scope.Deeper(options_.max_depth)) return TooDeep(op_pos);
     Advance();
     auto rhs = ParseDurBinary(*op == BinaryOp::kPow ? prec : prec + 1);
     if (!rhs) return rhs;

@@ -74,11 +74,13 @@ class Parser {
   Result<Token> Expect(TokenKind k, std::string_view context);
   std::unexpected<Error> ErrAt(int pos, std::string msg) const;
   std::unexpected<Error> Unexpected(std::string_view context) const;
+  std::unexpected<Error> TooDeep(int pos) const;
 
   std::string_view query_;
   std::vector<Token> toks_;
   ParseOptions options_;
   size_t i_ = 0;
+  int depth_ = 0;  // nesting of the expression being parsed (common/depth.h)
   // info()'s second argument selects labels, not series, so Prometheus lets
   // it match the empty string ({data=~".*"}). Byte offset of that selector.
   int lenient_selector_pos_ = -1;

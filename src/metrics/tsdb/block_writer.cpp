@@ -179,14 +179,17 @@ std::string BlockMetaJson(const BlockMeta& m) {
       {"compaction", {{"level", m.level}, {"sources", m.sources}, {"parents", m.parents}}},
   };
   if (m.head_floor != INT64_MIN) j["headFloor"] = m.head_floor;
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 Result<BlockMeta> ParseBlockMeta(std::string_view text, const std::string& path) {
   try {
     const nlohmann::json j = nlohmann::json::parse(text);
     if (j.at("version").get<int>() != 1) {
-      return Fail(ErrorCode::kIo, path + ": unsupported block version " + j.at("version").dump());
+      return Fail(
+          ErrorCode::kIo,
+          path + ": unsupported block version " +
+              j.at("version").dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     }
     BlockMeta m;
     m.id = j.at("id").get<std::string>();

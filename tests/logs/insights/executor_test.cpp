@@ -57,6 +57,21 @@ TEST(ExecutorTest, TimeLimitIsAClearError) {
       << r.error().message();
 }
 
+TEST(ExecutorTest, AStopRequestCancelsTheQuery) {
+  ManualClock clock;
+  CountingSource src(100'000);
+  std::stop_source stop;
+  stop.request_stop();
+  QueryLimits limits;
+  limits.stop = stop.get_token();
+  auto r = RunQuery("stats count(*)", src, clock, limits);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::kTimeout);
+  EXPECT_NE(r.error().message().find("query was canceled"), std::string::npos)
+      << r.error().message();
+  EXPECT_TRUE(RunQuery("stats count(*)", src, clock)) << "without a stop it runs";
+}
+
 TEST(ExecutorTest, MostRecentRowsNeedOnlyLimitRowsOfMemory) {
   ManualClock clock;
   CountingSource src(50'000);

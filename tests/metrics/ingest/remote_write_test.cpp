@@ -119,3 +119,58 @@ std::string Snappy(std::string_view raw) {
 
 }  // namespace
 }  // namespace fw::metrics::ingest
+
+namespace fw::metrics::ingest {
+namespace {
+
+// One UTF-8 policy and Prometheus's label limits: a request with one bad
+// series is refused whole, so nothing of it reaches the store.
+TEST(RemoteWriteLimitsTest, InvalidUtf8AndOversizedLabelsRefuseTheWholeRequest) {
+  const SeriesSamples good{LabelSet{{"__name__", "ok"}}, {{1000, 1}}};
+  LabelSet many{{"__name__", "m"}};
+  for (int i = 0; i < 200; ++i) many.Set("l" + std::to_string(i), "v");
+  const std::vector<std::pair<LabelSet, std::string>> bad = {
+      {LabelSet{{"__name__", "m"}, {"v", "\xff"}},
+       "label value of \"v\" of metric m is not valid UTF-8"},
+      {LabelSet{{"__name__", "m"}, {"n\xc0\x80", "v"}}, "is not valid UTF-8"},
+      {LabelSet{{"__name__", "m\xed\xa0\x80"}}, "is not valid UTF-8"},
+      {LabelSet{{"__name__", "m"}, {"v", std::string(70'000, 'x')}},
+       "label_value_length_limit exceeded (metric: m, label name: v"},
+      {LabelSet{{"__name__", "m"}, {std::string(2000, 'n'), "v"}},
+       "label_name_length_limit exceeded"},
+      {many, "label_limit exceeded (metric: m, number of labels: 201, limit: 128)"},
+  };
+  for (const auto& [labels, why] : bad) {
+    const std::vector<SeriesSamples> in = {good, {labels, {{1000, 1}}}};
+    Collect out;
+    auto r = DecodeRemoteWrite(EncodeRemoteWrite(in), out);
+    ASSERT_FALSE(r) << why;
+    EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(r.error().message().find(why), std::string::npos) << r.error().message();
+    EXPECT_TRUE(out.got.empty()) << "nothing is delivered from a refused request";
+  }
+  // Limits of 0 are no limits, as in Prometheus; UTF-8 is checked whatever.
+  RemoteWriteLimits none;
+  none.labels = {};
+  Collect out;
+  EXPECT_TRUE(DecodeRemoteWrite(EncodeRemoteWrite(std::vector<SeriesSamples>{{many, {{1, 1}}}}),
+                                out, none));
+  auto r = DecodeRemoteWrite(
+      EncodeRemoteWrite(std::vector<SeriesSamples>{{bad[0].first, {{1, 1}}}}), out, none);
+  EXPECT_FALSE(r);
+}
+
+TEST(RemoteWriteLimitsTest, SampleLimitRefusesTheRequest) {
+  std::vector<SeriesSamples> in = {{LabelSet{{"__name__", "m"}}, {}}};
+  for (int i = 0; i < 100; ++i) in[0].samples.push_back({i, 1.0});
+  RemoteWriteLimits limits;
+  limits.sample_limit = 50;
+  Collect out;
+  auto r = DecodeRemoteWrite(EncodeRemoteWrite(in), out, limits);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::kTooLarge);
+  EXPECT_NE(r.error().message().find("sample_limit exceeded"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fw::metrics::ingest

@@ -46,6 +46,9 @@ std::map<std::string, std::string> Facts(const ScrapeSettings& s) {
   f["honor_labels"] = c.honor_labels ? "true" : "false";
   f["honor_timestamps"] = c.honor_timestamps ? "true" : "false";
   f["sample_limit"] = std::to_string(c.sample_limit);
+  f["label_limit"] = std::to_string(c.label_limit);
+  f["label_name_length_limit"] = std::to_string(c.label_name_length_limit);
+  f["label_value_length_limit"] = std::to_string(c.label_value_length_limit);
   f["body_size_limit"] = std::to_string(c.body_size_limit);
   f["sd"] = std::to_string(c.http_sd_configs.size());
   if (!c.http_sd_configs.empty()) {

@@ -158,6 +158,37 @@ TEST_F(ScrapeLoopTest, SampleLimitFailsTheScrape) {
   EXPECT_EQ(counters_.failed, 1u);
 }
 
+// Prometheus's label_limit, label_name_length_limit and
+// label_value_length_limit: a series over one fails the whole scrape.
+TEST_F(ScrapeLoopTest, LabelLimitsFailTheScrape) {
+  struct Case {
+    const char* key;
+    std::string body, why;
+  };
+  const std::vector<Case> cases = {
+      {"label_limit", "a{x=\"1\",y=\"2\",z=\"3\"} 1\n",
+       "label_limit exceeded (metric: a, number of labels: 6, limit: 5)"},
+      {"label_name_length_limit", "a{" + std::string(40, 'n') + "=\"1\"} 1\n",
+       "label_name_length_limit exceeded (metric: a, label name: nnn"},
+      {"label_value_length_limit", "a{x=\"" + std::string(40, 'v') + "\"} 1\n",
+       "label_value_length_limit exceeded (metric: a, label name: x"},
+  };
+  for (const Case& c : cases) {
+    cfg_.label_limit = cfg_.label_name_length_limit = cfg_.label_value_length_limit = 0;
+    if (std::string(c.key) == "label_limit")
+      cfg_.label_limit = 5;  // __name__, instance, job, x, y, z
+    if (std::string(c.key) == "label_name_length_limit") cfg_.label_name_length_limit = 30;
+    if (std::string(c.key) == "label_value_length_limit") cfg_.label_value_length_limit = 30;
+    exporter_.Set("ok 1\n" + c.body);
+    auto loop = Loop(clock_);
+    const ScrapeResult r = loop->ScrapeOnce();
+    EXPECT_FALSE(r.up) << c.key;
+    EXPECT_NE(r.error.find(c.why), std::string::npos) << c.key << ": " << r.error;
+    clock_.Advance(Millis(15'000));
+  }
+  EXPECT_TRUE(rec_.at(Key("ok")).empty()) << "nothing of a failed scrape is kept";
+}
+
 TEST_F(ScrapeLoopTest, UpIsZeroOnHttpErrorsAndParseErrors) {
   exporter_.Set("/metrics", {"oops", "text/plain", 500, 0});
   auto loop = Loop(clock_);

@@ -13,6 +13,7 @@
 #include "cli/config_file.h"
 #include "cli/server_common.h"
 #include "cli/storage_flags.h"
+#include "common/duration.h"
 #include "common/log.h"
 #include "metrics/api/prom_api.h"
 #include "metrics/api/stats_api.h"
@@ -29,7 +30,11 @@ struct ServeFlags {
   std::string data = "data";
   std::string bind = "127.0.0.1";
   int port = 9400;
-  size_t max_body_bytes = 32 << 20;
+  size_t max_body_bytes = 1 << 20;
+  std::string query_timeout = "2m";       // Prometheus's --query.timeout
+  size_t query_max_samples = 50'000'000;  // Prometheus's --query.max-samples
+  int query_max_depth = 128;
+  std::string logs_query_timeout = "60s";
   std::string config;    // firewatch.yml; empty: no scraping
   StorageFlags storage;  // block range, retention
   LogRetentionFlags log_retention;
@@ -120,6 +125,17 @@ void Serve(const ServeFlags& f, ExitStatus& status) {
     return ReportError(ok.error(), status);
   }
   po.scrape = config.scrape;
+  auto query_timeout = ParseDuration(f.query_timeout);
+  if (!query_timeout)
+    return ReportError(query_timeout.error().WithContext("--query.timeout"), status);
+  auto logs_timeout = ParseDuration(f.logs_query_timeout);
+  if (!logs_timeout) {
+    return ReportError(logs_timeout.error().WithContext("--logs.query-timeout"), status);
+  }
+  po.query_limits.timeout = *query_timeout;
+  po.query_limits.max_samples = f.query_max_samples;
+  po.query_limits.max_depth = f.query_max_depth;
+  po.logs_api.query_timeout_ms = logs_timeout->count();
   bool generated = false;
   std::string admin;
   auto tokens = Tokens(config.server, generated, admin);
@@ -253,6 +269,23 @@ void RegisterServe(CLI::App& app, ExitStatus& status) {
   serve->add_option("--port", f.port, "Port, 0 = any free port (overrides server.listen)")
       ->capture_default_str();
   serve->add_option("--max-body-bytes", f.max_body_bytes, "Largest request body accepted")
+      ->capture_default_str();
+  serve
+      ->add_option("--query.timeout", f.query_timeout,
+                   "Longest a PromQL query may run (503 timeout past it); 0s: no limit")
+      ->capture_default_str();
+  serve
+      ->add_option("--query.max-samples", f.query_max_samples,
+                   "Most samples a PromQL query may hold in memory (422 past it)")
+      ->capture_default_str();
+  serve
+      ->add_option("--query.max-depth", f.query_max_depth,
+                   "Deepest nesting a PromQL expression may have (400 past it)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 128));
+  serve
+      ->add_option("--logs.query-timeout", f.logs_query_timeout,
+                   "Longest a Logs Insights query may run")
       ->capture_default_str();
   AddStorageFlags(serve, f.storage);
   AddLogRetentionFlags(serve, f.log_retention);

@@ -76,12 +76,13 @@ Pipeline::~Pipeline() { Stop(); }
 void Pipeline::RegisterApis(server::HttpServer& http) {
   Impl& m = *impl_;
   metrics::api::ApiOptions api_options;
+  api_options.query_limits = m.options.query_limits;
   api_options.on_append = [this](const std::vector<metrics::tsdb::LabeledSample>& b) {
     Appended(b);
   };
   metrics::api::RegisterPrometheusApi(http, *m.db, m.clock, api_options);
   metrics::api::RegisterStatsApi(http, *m.db, m.clock);
-  m.logs_api = logs::api::RegisterLogsApi(http, *m.log_store, m.clock);
+  m.logs_api = logs::api::RegisterLogsApi(http, *m.log_store, m.clock, m.options.logs_api);
   alerting::RegisterAlertingApi(http, *m.alerting, m.rules.get(), m.clock,
                                 {&m.changes, m.journal.get(), m.replayed});
   incident::RegisterIncidentApi(http, *m.incidents, m.clock);

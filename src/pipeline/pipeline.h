@@ -24,8 +24,10 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "incident/service.h"
+#include "logs/api/logs_api.h"
 #include "logs/store/log_store.h"
 #include "metrics/ingest/scrape_config.h"
+#include "metrics/promql/limits.h"
 #include "metrics/tsdb/db.h"
 #include "pipeline/settings.h"
 #include "response/responder.h"
@@ -45,8 +47,10 @@ struct Options {
   std::string data_dir;  // metrics at its root, logs/, incidents.db, outbox/, changes.ndjson
   metrics::tsdb::DbOptions db;
   logs::store::StoreOptions logs;
-  metrics::ingest::ScrapeSettings scrape;  // Start() scrapes these targets
-  bool threads = true;                     // false: only Step() drives the stages
+  metrics::ingest::ScrapeSettings scrape;     // Start() scrapes these targets
+  metrics::promql::QueryLimits query_limits;  // the PromQL API's (--query.*)
+  logs::api::LogsApiOptions logs_api;         // the Logs Insights API's limits
+  bool threads = true;                        // false: only Step() drives the stages
 };
 
 // What a notification, an alert change or an incident change looked like,

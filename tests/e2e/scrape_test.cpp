@@ -35,9 +35,9 @@ TEST(ScrapeE2eTest, CheckConfigAcceptsTheShippedConfig) {
   const std::string file = std::string(FW_SOURCE_DIR) + "/config/firewatch.yml";
   RunResult r = e2e::Run({FIREWATCH_BIN, "check", "config", file});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(
-      r.out,
-      file + ": ok (2 scrape configs, 1 static targets, 1 rule files with 9 rules, 1 receivers)\n");
+  EXPECT_EQ(r.out, file +
+                       ": ok (2 scrape configs, 1 static targets, 1 rule files with 9 rules, 1 "
+                       "receivers, 9 runbooks, 9 actions)\n");
 }
 
 TEST(ScrapeE2eTest, CheckConfigListsErrorsWithPositions) {

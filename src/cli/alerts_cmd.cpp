@@ -5,13 +5,12 @@
 // (--server, default http://127.0.0.1:9400) with the token in
 // FIREWATCH_TOKEN for writes.
 
-#include <httplib.h>
-
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/api_client.h"
 #include "cli/commands.h"
 #include "common/clock.h"
 #include "common/duration.h"
@@ -33,38 +32,9 @@ struct AlertsFlags {
   std::string comment;
 };
 
-httplib::Client Client(const std::string& server) {
-  httplib::Client c(server);
-  c.set_connection_timeout(5, 0);
-  c.set_read_timeout(10, 0);
-  if (const char* token = std::getenv("FIREWATCH_TOKEN"); token && *token) {
-    c.set_bearer_token_auth(token);
-  }
-  return c;
-}
-
-// The body of a 2xx answer, or an error naming the server's complaint.
-Result<json> Call(const std::string& server, const httplib::Result& res) {
-  if (!res) {
-    return Fail(ErrorCode::kIo, "cannot reach " + server + ": " + httplib::to_string(res.error()));
-  }
-  json body = json::parse(res->body, nullptr, false);
-  if (res->status / 100 != 2) {
-    std::string why = res->body;
-    if (body.is_object() && body.contains("error")) {
-      why = body["error"].is_object()
-                ? body["error"].value("message", why)
-                : body["error"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    }
-    return Fail(res->status == 404 ? ErrorCode::kNotFound : ErrorCode::kInvalidArgument,
-                "server answered " + std::to_string(res->status) + ": " + why);
-  }
-  return body;
-}
-
 void List(const AlertsFlags& f, ExitStatus& status) {
-  auto c = Client(f.server);
-  auto body = Call(f.server, c.Get("/api/v2/alerts"));
+  ApiClient c(f.server, "");
+  auto body = c.Get("/api/v2/alerts");
   if (!body) return ReportError(body.error(), status);
   if (body->empty()) {
     std::cout << "no alerts\n";
@@ -83,11 +53,10 @@ void List(const AlertsFlags& f, ExitStatus& status) {
 }
 
 void Explain(const AlertsFlags& f, ExitStatus& status) {
-  auto c = Client(f.server);
-  const std::string path = f.id.starts_with("{") ? "/api/v1/alerts/explain?alert=" +
-                                                       httplib::detail::encode_query_param(f.id)
+  ApiClient c(f.server, "");
+  const std::string path = f.id.starts_with("{") ? "/api/v1/alerts/explain?alert=" + UrlEncode(f.id)
                                                  : "/api/v1/alerts/explain?fingerprint=" + f.id;
-  auto body = Call(f.server, c.Get(path));
+  auto body = c.Get(path);
   if (!body) return ReportError(body.error(), status);
   std::cout << (*body)["data"]["text"].get<std::string>();
 }
@@ -116,20 +85,16 @@ void Silence(const AlertsFlags& f, ExitStatus& status) {
                     {"startsAt", FormatRfc3339Millis(clock.Now())},
                     {"endsAt", FormatRfc3339Millis(clock.Now() + d->count())},
                     {"comment", f.comment}};
-  auto c = Client(f.server);
-  auto body =
-      Call(f.server, c.Post("/api/v2/silences",
-                            req.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                            "application/json"));
+  ApiClient c(f.server, "");
+  auto body = c.Post("/api/v2/silences", req);
   if (!body) return ReportError(body.error(), status);
   std::cout << (*body)["silenceID"].get<std::string>() << "\n";
 }
 
 void Expire(const AlertsFlags& f, ExitStatus& status) {
-  auto c = Client(f.server);
+  ApiClient c(f.server, "");
   for (const std::string& id : f.ids) {
-    auto body =
-        Call(f.server, c.Delete("/api/v2/silence/" + httplib::detail::encode_query_param(id)));
+    auto body = c.Delete("/api/v2/silence/" + UrlEncode(id));
     if (!body) {
       ReportError(body.error().WithContext(id), status);
       continue;
@@ -149,8 +114,8 @@ std::string MatchersText(const json& matchers) {
 }
 
 void ListSilences(const AlertsFlags& f, ExitStatus& status) {
-  auto c = Client(f.server);
-  auto body = Call(f.server, c.Get("/api/v2/silences"));
+  ApiClient c(f.server, "");
+  auto body = c.Get("/api/v2/silences");
   if (!body) return ReportError(body.error(), status);
   if (!body->is_array()) {
     return ReportError(Error(ErrorCode::kInvalidArgument, "server answered with no silence list"),

@@ -206,11 +206,14 @@ Result<inc::Incident> IncidentOf(const Result<nlohmann::json>& answer) {
 Result<void> RemoteList(const IncidentFlags& f, ApiClient& api) {
   auto filter = FilterOf(f);  // validates --state and --severity
   if (!filter) return Fail(filter.error());
-  httplib::Params q;
-  if (!f.state.empty()) q.emplace("state", f.state);
-  if (!f.service.empty()) q.emplace("service", f.service);
-  if (f.open_only) q.emplace("open", "true");
-  auto answer = api.Get(httplib::append_query_params("/api/v1/incidents", q));
+  std::string path = "/api/v1/incidents";
+  auto param = [&path](const std::string& name, const std::string& value) {
+    path += (path.find('?') == std::string::npos ? "?" : "&") + name + "=" + UrlEncode(value);
+  };
+  if (!f.state.empty()) param("state", f.state);
+  if (!f.service.empty()) param("service", f.service);
+  if (f.open_only) param("open", "true");
+  auto answer = api.Get(path);
   if (!answer) return Fail(answer.error());
   std::vector<inc::Incident> incidents;
   for (const nlohmann::json& j : (*answer)["incidents"]) {

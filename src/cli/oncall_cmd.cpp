@@ -61,7 +61,7 @@ Result<json> Fetch(const OnCallFlags& f, const std::string& what) {
   auto param = [&path](const char* name, const std::string& value) {
     if (value.empty()) return;
     path += (path.find('?') == std::string::npos ? "?" : "&") + std::string(name) + "=" +
-            httplib::detail::encode_query_param(value);
+            UrlEncode(value);
   };
   if (what == "who") {
     path = "/api/v1/oncall";

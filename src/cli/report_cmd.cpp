@@ -29,20 +29,6 @@ struct ReportFlags {
   bool save_action_items = false;
 };
 
-std::string Escaped(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
-
 // The server assembles the report (response/report_assembly.h), as it does
 // for its API and the demo: one assembly, one answer. POST also stores the
 // proposed action items.
@@ -52,15 +38,15 @@ Result<void> Run(const ReportFlags& f) {
   if (f.impact.average_order_value < 0) {
     return Fail(ErrorCode::kInvalidArgument, "--average-order-value must not be negative");
   }
-  std::string path = "/api/v1/incidents/" + Escaped(f.incident) +
-                     "/report?format=" + Escaped(f.format) +
-                     "&currency=" + Escaped(f.impact.currency) +
-                     "&checkout_route=" + Escaped(f.impact.checkout_route);
+  std::string path = "/api/v1/incidents/" + UrlEncode(f.incident) +
+                     "/report?format=" + UrlEncode(f.format) +
+                     "&currency=" + UrlEncode(f.impact.currency) +
+                     "&checkout_route=" + UrlEncode(f.impact.checkout_route);
   char numbers[96];
   std::snprintf(numbers, sizeof numbers, "&average_order_value=%.17g&access_sample=%.17g",
                 f.impact.average_order_value, f.impact.access_sample);
   path += numbers;
-  for (const std::string& g : f.log_groups) path += "&log_group=" + Escaped(g);
+  for (const std::string& g : f.log_groups) path += "&log_group=" + UrlEncode(g);
   if (f.no_impact) path += "&impact=false";
   ApiClient server(f.server, f.token);
   auto text = server.Text(f.save_action_items ? "POST" : "GET", path);

@@ -165,8 +165,8 @@ Result<ActionOutcome> SiteActionAdapter::RunHttp(const HttpAction& a, const Vars
     out.output = "HTTP " + std::to_string(res->status) + ": " + out.output;
     return out;
   }
+  // When the effect is complete (a rollout) the answer does not say: unknown.
   out.ok = true;
-  out.effective_at = clock_.Now();
   return out;
 }
 

@@ -119,6 +119,11 @@ void YamlReader::Fail(const YAML::Node& at, const std::string& path, const std::
   errors_.emplace_back(ErrorCode::kInvalidArgument, (path.empty() ? "" : path + ": ") + why, loc);
 }
 
+void YamlReader::FailAt(int line, int column, const std::string& path, const std::string& why) {
+  errors_.emplace_back(ErrorCode::kInvalidArgument, (path.empty() ? "" : path + ": ") + why,
+                       SourceLocation{source_, line, column});
+}
+
 bool YamlReader::Keys(const YAML::Node& map, const std::string& path,
                       const std::set<std::string>& allowed) {
   if (!map.IsDefined() || map.IsNull()) return true;

@@ -46,6 +46,9 @@ class YamlReader {
   // Records an error at `at` (or at the start of the file when `at` has no
   // position): "path: why".
   void Fail(const YAML::Node& at, const std::string& path, const std::string& why);
+  // The same at an explicit 1-based line and column (a position inside a
+  // scalar, found by the caller).
+  void FailAt(int line, int column, const std::string& path, const std::string& why);
 
   // Rejects keys outside `allowed`: a typo must not be silently ignored.
   // Returns false (after recording) when `map` is not a mapping.

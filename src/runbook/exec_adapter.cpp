@@ -70,9 +70,13 @@ Result<std::vector<std::string>> ExecAdapter::Render(const ActionCall& call) con
   for (const auto& [k, v] : call.args) vars[k] = v;
   vars["action"] = call.action;
   std::vector<std::string> argv;
-  for (const Template& t : it->second.argv) {
-    auto s = t.Render(vars);
-    if (!s) return Fail(s.error().WithContext(actions_.file + ": actions." + call.action));
+  const std::vector<Template>& templates = it->second.argv;
+  for (size_t i = 0; i < templates.size(); ++i) {
+    auto s = templates[i].RenderArg(vars);
+    if (!s) {
+      return Fail(s.error().WithContext(actions_.file + ": actions." + call.action + ".argv[" +
+                                        std::to_string(i) + "] \"" + templates[i].text() + "\""));
+    }
     argv.push_back(std::move(*s));
   }
   return argv;

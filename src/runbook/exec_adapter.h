@@ -11,9 +11,12 @@
 // Templates see the call's arguments (and `defaults`, and `action`). Each
 // argv element renders to exactly one argument, and the command runs through
 // posix_spawnp, NEVER a shell: a value like "x; rm -rf /" reaches the program
-// as that literal string. The child inherits the environment (kubectl and aws
-// find their credentials as usual), runs in its own process group, is killed
-// at its timeout, and its stdout and stderr are captured (up to 64 KiB).
+// as that literal string. An element whose first character comes from a
+// value and is "-" is refused (the value would become an option, `--all`),
+// unless the template marks it `{{ .x | arg }}` (template.h). The child
+// inherits the environment (kubectl and aws find their credentials as
+// usual), runs in its own process group, is killed at its timeout, and its
+// stdout and stderr are captured (up to 64 KiB).
 
 #include <map>
 #include <string>

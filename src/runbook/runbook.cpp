@@ -9,6 +9,7 @@
 #include "alerting/matchers.h"
 #include "common/yaml_reader.h"
 #include "metrics/promql/parser.h"
+#include "runbook/quoting.h"
 
 namespace fw::runbook {
 namespace {
@@ -28,6 +29,7 @@ struct Loader {
   YamlReader& r;
   Runbook& rb;
   std::set<std::string> captured;
+  const std::string& source;  // the file's text, for positions inside values
 
   bool Known(const std::string& name) const {
     return IsContextVariable(name) || rb.vars.count(name) || captured.count(name);
@@ -62,6 +64,27 @@ struct Loader {
       }
     }
     out = std::move(*t);
+  }
+
+  // Where the `k`th "{{" of the scalar `n` stands in the file: every "{{"
+  // in a template's text opens a reference, and YAML escapes never make one.
+  SourceLocation RefLocation(const YAML::Node& n, size_t k) const {
+    SourceLocation loc{r.source(), n.Mark().line + 1, n.Mark().column + 1};
+    size_t pos = n.Mark().pos >= 0 ? static_cast<size_t>(n.Mark().pos) : source.size();
+    for (size_t found = 0; (pos = source.find("{{", pos)) != std::string::npos; pos += 2) {
+      if (found++ == k) break;
+    }
+    if (pos == std::string::npos) return loc;
+    loc.line = 1;
+    size_t line_start = 0;
+    for (size_t i = 0; i < pos; ++i) {
+      if (source[i] == '\n') {
+        ++loc.line;
+        line_start = i + 1;
+      }
+    }
+    loc.column = static_cast<int>(pos - line_start) + 1;
+    return loc;
   }
 
   void VarName(const YAML::Node& n, const std::string& path, const std::string& name) {
@@ -103,7 +126,15 @@ void Loader::ParseWhen(const YAML::Node& n, const std::string& path, Condition& 
 
 void Loader::ParsePromql(const YAML::Node& n, const std::string& path, Template& out) {
   Tmpl(n, path, out);
-  if (out.text().empty() || !out.literal()) return;  // templated: checked when rendered
+  if (!out.literal()) {
+    // Values are quoted for where they stand; the query is parsed when rendered.
+    for (const SpliceProblem& p : CheckPromqlSplices(out)) {
+      const SourceLocation at = RefLocation(n, p.ref);
+      r.FailAt(at.line, at.column, path, p.why);
+    }
+    return;
+  }
+  if (out.text().empty()) return;
   auto e = metrics::promql::ParseExpr(out.text());
   if (!e) r.Fail(n, path, "invalid PromQL: " + e.error().ToString());
 }
@@ -296,7 +327,7 @@ Result<Runbook> ParseRunbook(const std::string& yaml_text, const std::string& so
   rb.file = source_name;
   if (r.Keys(*doc, "", {"name", "description", "applies_to", "approval", "vars", "steps"})) {
     ParseHeader(r, *doc, rb);
-    Loader loader{r, rb, {}};
+    Loader loader{r, rb, {}, yaml_text};
     const YAML::Node steps = YamlChild(*doc, "steps");
     if (!steps.IsDefined() || !steps.IsSequence() || steps.size() == 0) {
       r.Fail(steps.IsDefined() ? steps : *doc, "steps", "required: a list of at least one step");

@@ -88,7 +88,8 @@ TEST(ExecAdapterTest, MissingArgumentNamesTheActionFile) {
   auto out = exec.Run({"restart_instance", {}}, true);
   ASSERT_FALSE(out);
   EXPECT_TRUE(out.error().message().starts_with(
-      "echo.yml: actions.restart_instance: variable .instance has no value"))
+      "echo.yml: actions.restart_instance.argv[1] \"{{ .instance }}\": variable .instance has "
+      "no value"))
       << out.error().message();
 }
 

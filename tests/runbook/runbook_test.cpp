@@ -52,7 +52,7 @@ TEST(TemplateTest, SyntaxErrorsCarryTheColumn) {
   } cases[] = {
       {"a {{ .x ", 3, "unterminated"},
       {"{{ }}", 4, "expected a variable name"},
-      {"{{ .x | upper }}", 9, "only filter is default"},
+      {"{{ .x | upper }}", 9, "unknown filter \"upper\""},
       {"{{ .x | default prod }}", 17, "quoted value"},
       {"{{ .a..b }}", 5, "variable name"},
   };

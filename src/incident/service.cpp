@@ -61,7 +61,9 @@ Result<Incident> IncidentService::Transition(const std::string& id, State to, co
       text += ": " + reason;
     }
     ApplyTransition(i, to, clock_.Now());
-    entries.push_back(Entry(who, EntryKind::kStateChange, text, details.dump()));
+    entries.push_back(
+        Entry(who, EntryKind::kStateChange, text,
+              details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
     return {};
   });
   if (result) LogEvent("incident state changed", *result);
@@ -82,8 +84,10 @@ Result<Incident> IncidentService::Declare(const NewIncident& n, const Who& who) 
   // by accident.
   if (i.group_key.empty()) i.group_key = "declared:" + std::to_string(i.created_at) + ":" + n.title;
   std::lock_guard lock(mu_);
-  auto stored = store_.Create(i, {Entry(who, EntryKind::kStateChange, "declared: " + n.title,
-                                        json{{"from", nullptr}, {"to", "triggered"}}.dump())});
+  auto stored =
+      store_.Create(i, {Entry(who, EntryKind::kStateChange, "declared: " + n.title,
+                              json{{"from", nullptr}, {"to", "triggered"}}.dump(
+                                  -1, ' ', false, nlohmann::json::error_handler_t::replace))});
   if (stored) LogEvent("incident declared", *stored);
   return stored;
 }
@@ -137,9 +141,9 @@ Result<Incident> IncidentService::AssignRole(const std::string& id, Role role,
       i.roles[role] = person;
     }
     json details = {{"role", name}, {"from", before}, {"to", person}};
-    entries.push_back(Entry(who, EntryKind::kRoleChange,
-                            person.empty() ? name + " unassigned" : name + ": " + person,
-                            details.dump()));
+    entries.push_back(Entry(
+        who, EntryKind::kRoleChange, person.empty() ? name + " unassigned" : name + ": " + person,
+        details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
     return {};
   });
 }
@@ -158,7 +162,9 @@ Result<Incident> IncidentService::PostStatusUpdate(const std::string& id, const 
   if (auto ok = RequireText(text, "a status update"); !ok) return Fail(ok.error());
   return Mutate(id, [&](Incident& i, std::vector<TimelineEntry>& entries) -> Result<void> {
     json details = {{"state", StateName(i.state)}, {"severity", SeverityName(i.severity)}};
-    entries.push_back(Entry(who, EntryKind::kStatusUpdate, text, details.dump()));
+    entries.push_back(
+        Entry(who, EntryKind::kStatusUpdate, text,
+              details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
     return {};
   });
 }
@@ -172,7 +178,9 @@ Result<Incident> IncidentService::RecordNotification(const std::string& id,
                                          EntryKind::kNotificationFailed};
   return Mutate(id, [&](Incident&, std::vector<TimelineEntry>& entries) -> Result<void> {
     entries.push_back(Entry({std::string(kSystemActor), "notify"}, kKinds[static_cast<int>(status)],
-                            text, json{{"receiver", receiver}}.dump()));
+                            text,
+                            json{{"receiver", receiver}}.dump(
+                                -1, ' ', false, nlohmann::json::error_handler_t::replace)));
     return {};
   });
 }
@@ -185,7 +193,8 @@ Result<Incident> IncidentService::RecordAction(const std::string& id, const std:
     return Fail(ErrorCode::kInvalidArgument, "action details must be a JSON object");
   }
   return Mutate(id, [&](Incident&, std::vector<TimelineEntry>& entries) -> Result<void> {
-    entries.push_back(Entry(who, EntryKind::kAction, text, d.dump()));
+    entries.push_back(Entry(who, EntryKind::kAction, text,
+                            d.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
     return {};
   });
 }
@@ -212,7 +221,8 @@ Result<std::vector<ActionItem>> IncidentService::AddActionItems(
   std::lock_guard lock(mu_);
   return store_.AddActionItems(id, fresh, [&](const ActionItem& a) {
     return Entry(who, EntryKind::kNote, "action item " + a.id + " added: " + a.text,
-                 json{{"action_item", ActionItemJson(a)}}.dump());
+                 json{{"action_item", ActionItemJson(a)}}.dump(
+                     -1, ' ', false, nlohmann::json::error_handler_t::replace));
   });
 }
 
@@ -223,7 +233,8 @@ Result<ActionItem> IncidentService::SetActionItemDone(const std::string& id,
   return store_.SetActionItemDone(id, item_id, done, clock_.Now(), [&](const ActionItem& a) {
     return Entry(who, EntryKind::kNote,
                  "action item " + a.id + (done ? " done: " : " reopened: ") + a.text,
-                 json{{"action_item", ActionItemJson(a)}}.dump());
+                 json{{"action_item", ActionItemJson(a)}}.dump(
+                     -1, ' ', false, nlohmann::json::error_handler_t::replace));
   });
 }
 

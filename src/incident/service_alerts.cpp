@@ -91,9 +91,9 @@ Result<Incident> IncidentService::UpdateOpen(Incident incident, const AlertEvent
   if (!Link(incident, alert, fp, clock_.Now())) return incident;  // a repeat: nothing new
   AddService(incident, alert);
   const Who system{std::string(kSystemActor), alert.source};
-  std::vector<TimelineEntry> entries = {Entry(system, EntryKind::kAlertFiring,
-                                              AlertName(alert) + " firing",
-                                              AlertDetails(alert, fp).dump())};
+  std::vector<TimelineEntry> entries = {Entry(
+      system, EntryKind::kAlertFiring, AlertName(alert) + " firing",
+      AlertDetails(alert, fp).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))};
   // A worse alert, or more services hit, raises the incident's severity;
   // lowering stays a human call.
   const Severity wanted = policy_.severity.For(alert.labels);
@@ -115,7 +115,7 @@ void IncidentService::ChangeSeverity(Incident& incident, Severity to, const std:
   entries.push_back(Entry(who, EntryKind::kSeverityChange,
                           std::string(SeverityName(incident.severity)) + " -> " +
                               std::string(SeverityName(to)) + ": " + reason,
-                          details.dump()));
+                          details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
   incident.severity = to;
 }
 
@@ -131,9 +131,11 @@ Result<Incident> IncidentService::ReopenFromAlert(Incident incident, const Alert
   json details = {{"from", StateName(incident.state)}, {"to", "triggered"}, {"reason", reason}};
   std::vector<TimelineEntry> entries = {
       Entry(system, EntryKind::kStateChange,
-            std::string(StateName(incident.state)) + " -> triggered: " + reason, details.dump()),
-      Entry(system, EntryKind::kAlertFiring, AlertName(alert) + " firing",
-            AlertDetails(alert, fp).dump())};
+            std::string(StateName(incident.state)) + " -> triggered: " + reason,
+            details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)),
+      Entry(
+          system, EntryKind::kAlertFiring, AlertName(alert) + " firing",
+          AlertDetails(alert, fp).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))};
   ApplyTransition(incident, State::kTriggered, clock_.Now());
   Link(incident, alert, fp, clock_.Now());
   AddService(incident, alert);
@@ -161,9 +163,11 @@ Result<Incident> IncidentService::CreateFromAlert(const AlertEvent& alert, const
   const Who system{std::string(kSystemActor), alert.source};
   std::vector<TimelineEntry> entries = {
       Entry(system, EntryKind::kStateChange, "opened by " + AlertName(alert),
-            json{{"from", nullptr}, {"to", "triggered"}, {"group_key", key}}.dump()),
-      Entry(system, EntryKind::kAlertFiring, AlertName(alert) + " firing",
-            AlertDetails(alert, fp).dump())};
+            json{{"from", nullptr}, {"to", "triggered"}, {"group_key", key}}.dump(
+                -1, ' ', false, nlohmann::json::error_handler_t::replace)),
+      Entry(
+          system, EntryKind::kAlertFiring, AlertName(alert) + " firing",
+          AlertDetails(alert, fp).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))};
   auto stored = store_.Create(incident, entries);
   if (stored) LogEvent("incident opened", *stored);
   return stored;
@@ -225,9 +229,10 @@ Result<Incident> IncidentService::ResolveAlert(const AlertEvent& alert, const st
   const std::string fp = FingerprintOf(alert);
   if (!Link(incident, alert, fp, clock_.Now())) return incident;  // already resolved
   const Who system{std::string(kSystemActor), alert.source};
-  return store_.Update(incident,
-                       {Entry(system, EntryKind::kAlertResolved, AlertName(alert) + " resolved",
-                              AlertDetails(alert, fp).dump())});
+  return store_.Update(
+      incident, {Entry(system, EntryKind::kAlertResolved, AlertName(alert) + " resolved",
+                       AlertDetails(alert, fp).dump(-1, ' ', false,
+                                                    nlohmann::json::error_handler_t::replace))});
 }
 
 }  // namespace fw::incident

@@ -42,8 +42,9 @@ Response Analyze(incident::IncidentService& incidents, const rca::EvidenceSource
                                  {"firewatch", std::string(report::kRcaSource)},
                                  report::AnalysisDetails(*analysis));
   if (!noted) return ErrorOf(noted.error());
-  return Response::Json(
-      200, json({{"status", "success"}, {"data", report::AnalysisToJson(*analysis)}}).dump());
+  return Response::Json(200,
+                        json({{"status", "success"}, {"data", report::AnalysisToJson(*analysis)}})
+                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 // A number from the query string; `fallback` when absent.

@@ -27,7 +27,7 @@ Result<ActionOutcome> HttpAdapter::Run(const ActionCall& call, bool dry_run) {
   nlohmann::json body = {{"action", call.action}, {"args", call.args}};
   if (!options_.incident_id.empty()) body["incident_id"] = options_.incident_id;
   ActionOutcome out;
-  out.command = {"POST", *url, body.dump()};
+  out.command = {"POST", *url, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
   if (dry_run) {
     out.ok = true;
     return out;

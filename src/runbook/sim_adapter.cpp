@@ -106,7 +106,8 @@ Result<ActionOutcome> SimAdapter::Run(const ActionCall& call, bool dry_run) {
   if (!spec->target.empty()) body["target"] = spec->target;
   if (spec->value != 0) body["value"] = spec->value;
   ActionOutcome out;
-  out.command = {"POST", "/sim/actions", body.dump()};
+  out.command = {"POST", "/sim/actions",
+                 body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
   if (call.action == "rollback" && !Arg(call, "version").empty()) {
     // Refuse to roll back a release that is not live: a second rollback would
     // take the service further back than anyone asked.

@@ -339,5 +339,19 @@ TEST_F(ServiceTest, CorrelatedAlertsJoinTheRecentIncident) {
   EXPECT_NE(late->id, first->id) << "past the window: a new incident";
 }
 
+// Stored text that is not UTF-8 (older data, a path that skipped the checks)
+// must not crash the service: the audit's crash loop came from here.
+TEST_F(ServiceTest, InvalidUtf8InAnAlertNeitherThrowsNorIsLost) {
+  AlertEvent a = Alert("Bad\xff", "shop\xc3");
+  a.annotations.Set("summary", "broken \xe2\x82");
+  auto i = service_->OpenOrUpdateFromAlert(a);
+  ASSERT_TRUE(i) << i.error().ToString();
+  auto timeline = service_->Timeline(i->id);
+  ASSERT_TRUE(timeline);
+  EXPECT_FALSE(timeline->empty());
+  a.firing = false;
+  EXPECT_TRUE(service_->OpenOrUpdateFromAlert(a));
+}
+
 }  // namespace
 }  // namespace fw::incident

@@ -31,6 +31,7 @@ const std::set<std::string> kTopLevel = {"server",
                                          "runbooks",
                                          "response",
                                          "actions",
+                                         "databases",
                                          "log_files",
                                          "reports"};
 
@@ -362,6 +363,7 @@ void ReadTopLevel(YamlReader& r, const YAML::Node& root, const std::string& path
   ReadAlerting(r, root, path, out.pipeline.alerting);
   ReadResponse(r, root, out.pipeline.response);
   out.pipeline.actions = runbook::ReadSiteActions(r, root);
+  out.pipeline.databases = db::ReadDatabases(r, root);
   ReadLogFiles(r, root, path, out.pipeline.log_files);
   ReadReports(r, root, out.pipeline.impact);
   const YAML::Node storage = YamlChild(root, "storage");

@@ -88,8 +88,9 @@ void Pipeline::RegisterApis(server::HttpServer& http) {
   incident::RegisterIncidentApi(http, *m.incidents, m.clock);
   incident::RegisterOnCallApi(http, m.settings.alerting.oncall, m.clock);
   response::RegisterResponseApi(
-      http, *m.incidents, {&m.storage->queryable(), m.log_source.get(), &m.changes, m.parts.db},
-      m.clock, {m.settings.impact, m.log_store.get()});
+      http, *m.incidents,
+      {&m.storage->queryable(), m.log_source.get(), &m.changes, m.Diagnostics()}, m.clock,
+      {m.settings.impact, m.log_store.get()});
   RegisterResponderApi(http, m);
   server::SelfMetrics& self = http.metrics();
   self.AddCollector([link = m.metrics_link, &self, &clock = m.clock, log = m.log] {
@@ -164,6 +165,7 @@ Result<void> Pipeline::Reload(const Settings& settings) {
   // escalation settings are read by other threads and need a restart.
   m.settings.runbooks_dir = settings.runbooks_dir;
   m.settings.actions = settings.actions;
+  m.settings.databases = settings.databases;
   m.settings.response = settings.response;
   m.settings.log_files = settings.log_files;
   m.runbooks = std::move(*set);
@@ -171,6 +173,7 @@ Result<void> Pipeline::Reload(const Settings& settings) {
   // policy, actions and runbooks apply from the next decision on, and every
   // incident keeps its place in the response.
   m.site_actions->Replace(m.settings.actions);
+  m.databases->Replace(m.settings.databases);
   m.responder->set_options(m.ResponderOptions());
   return {};
 }

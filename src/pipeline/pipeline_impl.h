@@ -12,6 +12,8 @@
 #include "alerting/intake_journal.h"
 #include "alerting/outbox.h"
 #include "alerting/rule_manager.h"
+#include "db/actions.h"
+#include "db/databases.h"
 #include "incident/oncall.h"
 #include "incident/sqlite_store.h"
 #include "logs/api/logs_api.h"
@@ -81,6 +83,12 @@ struct Pipeline::Impl {
   std::mutex response_mu;
   runbook::RunbookSet runbooks;
   std::unique_ptr<runbook::SiteActionAdapter> site_actions;
+  std::unique_ptr<db::Databases> databases;         // databases: in firewatch.yml
+  std::unique_ptr<db::DbActionAdapter> db_actions;  // database actions, else the site's
+  // Where actions go and where database diagnostics come from: the parts'
+  // (the simulator) when given, else the site's and the declared databases.
+  runbook::ActionAdapter& Actions();
+  rca::DbDiagnostics* Diagnostics();
   std::unique_ptr<response::ApprovalBook> approvals;
   std::unique_ptr<response::Responder> responder;
   std::set<std::string> resolve_proposed;

@@ -9,8 +9,10 @@
 namespace fw::pipeline {
 namespace {
 
-// Every action a runbook names must be one the site can run.
-Result<void> CheckActions(const runbook::RunbookSet& set, const runbook::SiteActions& actions) {
+// Every action a runbook names must be one the site can run: declared under
+// actions:, or a database action with a database declared.
+Result<void> CheckActions(const runbook::RunbookSet& set, const runbook::SiteActions& actions,
+                          const db::DatabaseSettings& databases) {
   for (const runbook::Runbook& rb : set.runbooks) {
     for (const runbook::Step& s : rb.steps) {
       if (s.kind != runbook::StepKind::kAction) continue;
@@ -18,11 +20,16 @@ Result<void> CheckActions(const runbook::RunbookSet& set, const runbook::SiteAct
       if (s.revert) names.push_back(s.revert->action);
       for (const std::string& name : names) {
         if (actions.actions.count(name)) continue;
-        return Fail(ErrorCode::kInvalidArgument,
-                    "runbook " + rb.name + " step \"" + s.name + "\" runs action \"" + name +
-                        "\", which firewatch.yml does not define: declare it under actions: "
-                        "(http or exec), or set response.enabled: false",
-                    {rb.file, s.line, 0});
+        if (!databases.empty() && db::IsDatabaseAction(name)) continue;
+        return Fail(
+            ErrorCode::kInvalidArgument,
+            "runbook " + rb.name + " step \"" + s.name + "\" runs action \"" + name +
+                "\", which firewatch.yml does not define: declare it under actions: "
+                "(http or exec)" +
+                (db::IsDatabaseAction(name) ? std::string(" or declare a database (databases:)")
+                                            : std::string()) +
+                ", or set response.enabled: false",
+            {rb.file, s.line, 0});
       }
     }
   }
@@ -36,7 +43,7 @@ Result<runbook::RunbookSet> LoadSiteRunbooks(const Settings& s, bool check_actio
   runbook::RunbookSet set = runbook::LoadRunbookDir(s.runbooks_dir);
   if (!set.errors.empty()) return Fail(set.errors.front());
   if (check_actions && s.response.enabled) {
-    if (auto ok = CheckActions(set, s.actions); !ok) return Fail(ok.error());
+    if (auto ok = CheckActions(set, s.actions, s.databases); !ok) return Fail(ok.error());
   }
   return set;
 }
@@ -54,13 +61,25 @@ Result<void> Pipeline::Impl::OpenResponse() {
   return {};
 }
 
+runbook::ActionAdapter& Pipeline::Impl::Actions() {
+  return parts.actions ? *parts.actions : *db_actions;
+}
+
+rca::DbDiagnostics* Pipeline::Impl::Diagnostics() {
+  if (parts.db) return parts.db;
+  return databases && !databases->empty() ? databases.get() : nullptr;
+}
+
 void Pipeline::Impl::BuildResponder() {
   site_actions = std::make_unique<runbook::SiteActionAdapter>(settings.actions, clock);
-  runbook::ActionAdapter* adapter = parts.actions ? parts.actions : site_actions.get();
-  rca::EvidenceSources sources{&storage->queryable(), log_source.get(), &changes, parts.db};
+  databases = std::make_unique<db::Databases>(settings.databases);
+  db_actions = std::make_unique<db::DbActionAdapter>(
+      *databases, *site_actions,
+      [this](const std::string& name) { return site_actions->Has(name); });
+  rca::EvidenceSources sources{&storage->queryable(), log_source.get(), &changes, Diagnostics()};
   responder =
       std::make_unique<response::Responder>(*incidents, sources, storage->queryable(), runbooks,
-                                            *adapter, ResponderOptions(), parts.narrator);
+                                            Actions(), ResponderOptions(), parts.narrator);
 }
 
 response::ResponderOptions Pipeline::Impl::ResponderOptions() {

@@ -8,6 +8,7 @@
 // Approvals need a token of response.approval_role (default responder).
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "pipeline/pipeline_impl.h"
 #include "report/records_json.h"
@@ -30,14 +31,33 @@ json CaseJson(const response::ResponseCase& c, const std::vector<response::Waiti
               {"attempts", c.attempts},
               {"runbook", c.runbook}};
   if (c.analysis) {
-    json top = json::array();
+    // The top three, with the evidence each cites (and the statement that
+    // shows it), so a responder sees why before approving.
+    json top = json::array(), evidence = json::array();
+    std::set<std::string> cited;
     for (size_t i = 0; i < c.analysis->hypotheses.size() && i < 3; ++i) {
       const rca::Hypothesis& h = c.analysis->hypotheses[i];
-      json item = {{"category", h.category}, {"confidence", h.confidence}};
+      json item = {{"category", h.category},
+                   {"confidence", h.confidence},
+                   {"explanation", h.explanation},
+                   {"evidence", h.evidence}};
       if (h.suspect_change) item["suspect_version"] = h.suspect_change->version;
+      if (!h.facts.empty()) item["facts"] = h.facts;
+      if (!h.ruled_out_by.empty()) item["ruled_out_by"] = h.ruled_out_by;
       top.push_back(std::move(item));
+      for (const std::string& id : h.evidence) {
+        const rca::Evidence* e = c.analysis->FindEvidence(id);
+        if (!e || !cited.insert(id).second) continue;
+        evidence.push_back({{"id", e->id},
+                            {"title", e->title},
+                            {"detail", e->detail},
+                            {"query", e->query},
+                            {"language", e->language}});
+      }
     }
     out["hypotheses"] = std::move(top);
+    out["evidence"] = std::move(evidence);
+    out["gaps"] = c.analysis->gaps;
   }
   if (c.execution) out["run"] = report::RunRecordToJson(c.execution->record());
   json runs = json::array();
@@ -121,10 +141,7 @@ Response RunRunbook(Pipeline::Impl& p, const Request& req) {
       eo.vars["incident.id"] = inc->id;
       if (!inc->services.empty()) eo.vars["labels.service"] = inc->services[0];
     }
-    runbook::ActionAdapter* adapter =
-        p.parts.actions ? p.parts.actions
-                        : static_cast<runbook::ActionAdapter*>(p.site_actions.get());
-    runbook::Execution run(*rb, incident, *adapter, p.storage->queryable(), nullptr, nullptr,
+    runbook::Execution run(*rb, incident, p.Actions(), p.storage->queryable(), nullptr, nullptr,
                            std::move(eo));
     for (int i = 0; i < 1000 && !run.finished(); ++i) run.Advance(p.clock.Now());
     return Ok(report::RunRecordToJson(run.record()));

@@ -11,6 +11,7 @@
 
 #include "alerting/route.h"
 #include "common/duration.h"
+#include "db/config.h"
 #include "incident/oncall.h"
 #include "incident/severity_policy.h"
 #include "report/report.h"
@@ -77,6 +78,7 @@ struct Settings {
   std::string runbooks_dir;  // resolved; "" = no runbooks
   ResponseSettings response;
   runbook::SiteActions actions;
+  db::DatabaseSettings databases;  // databases: diagnosed by rca, acted on by runbooks
   std::vector<LogFileSettings> log_files;
 };
 

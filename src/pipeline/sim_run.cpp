@@ -18,7 +18,9 @@ struct LateAdapter final : runbook::ActionAdapter {
 
 struct LateDiagnostics final : rca::DbDiagnostics {
   rca::DbDiagnostics* target = nullptr;
-  Result<std::vector<rca::DbProcess>> ProcessList() override { return target->ProcessList(); }
+  Result<std::vector<rca::DbSnapshot>> Diagnose(const std::vector<std::string>& services) override {
+    return target->Diagnose(services);
+  }
 };
 
 }  // namespace

@@ -11,6 +11,8 @@
 //   auto analysis = Analyze(src, {.onset = t0, .now = clock.Now()});
 //   analysis->hypotheses[0].category  // "db_pool_exhaustion"
 
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,19 +40,79 @@ inline constexpr const char* kCategories[] = {
     "lock_contention",    "dependency_failure", "cpu_saturation",
 };
 
-// One row of the database's process list (SHOW PROCESSLIST / pg_stat_activity).
+// One row of the database's process list (SHOW PROCESSLIST / pg_stat_activity),
+// normalised: `command` is "Query" for a running statement and "Sleep" for
+// an idle session (PostgreSQL's `idle` and `idle in transaction` alike);
+// `state` keeps the engine's own word.
 struct DbProcess {
   int64_t id = 0;
   std::string user, host, db, command, state, info;
-  int64_t time_s = 0;  // seconds in the current state
+  int64_t time_s = 0;      // seconds in the current state
+  int64_t trx_age_s = -1;  // seconds since its open transaction began (-1 = none or unknown)
+  std::string wait;        // what it waits for ("" = nothing known)
 };
 
-// Answers to database diagnostic queries, as of now. Implemented by the
-// simulator's adapter and, for real databases, by a client.
+// A statement waiting for a lock, and the session holding it.
+struct DbLockWait {
+  int64_t waiting_id = 0, blocking_id = 0;
+  std::string waiting_query, blocking_user, blocking_host, blocking_state, blocking_query;
+  int64_t wait_s = 0;               // how long the waiter has waited
+  int64_t blocking_trx_age_s = -1;  // age of the blocker's transaction
+  int64_t blocking_idle_s = -1;     // how long the blocker has been idle (-1 = running)
+};
+
+// One normalised statement from the engine's statement statistics (the
+// digest summary of performance_schema, pg_stat_statements or the slow log).
+struct DbDigest {
+  std::string text;  // normalised ("SELECT ... WHERE id = ?")
+  int64_t calls = 0;
+  double mean_ms = 0, total_s = 0;
+  int64_t rows_examined = 0, rows_sent = 0;  // totals; 0 = unknown
+  std::string source;                        // the table or view it came from
+};
+
+// The plan of one statement: enough to tell a missing index from load.
+struct DbPlan {
+  std::string statement;  // what was explained
+  std::string table;      // the scanned table
+  std::string access;     // "ALL", "ref", "Seq Scan", "Index Scan", ...
+  std::string key;        // index used ("" = none)
+  int64_t rows = 0;       // rows the plan expects to read
+  bool full_scan = false;
+  std::string text;  // the plan as the engine printed it
+};
+
+// What one database said when asked at the incident's onset. Every statement
+// that was run is in `statements`, so evidence can cite it.
+struct DbSnapshot {
+  std::string name;               // from firewatch.yml ("orders-db"); "db" for the simulator
+  std::string kind;               // "mysql" or "postgres"
+  std::string service;            // the service it serves ("" = any)
+  std::string error;              // set: the database could not be asked (down, refused, timed out)
+  std::vector<std::string> gaps;  // parts that failed while the rest answered
+  // Every statement run, by purpose: "processlist", "connections",
+  // "lock_waits", "deadlock", "slow", "plan".
+  std::map<std::string, std::string> statements;
+  std::vector<DbProcess> processes;
+  int64_t connections = -1, max_connections = -1;  // -1 = unknown
+  std::vector<DbLockWait> lock_waits;
+  std::string deadlock;        // the latest detected deadlock, as the engine printed it
+  std::vector<DbDigest> slow;  // slowest first (by mean time)
+  std::optional<DbPlan> plan;  // of the slowest statement that could be explained
+  std::string app_user;        // the application's user, if declared ("" = guess)
+  // The pool's settings, if declared: a connection asleep far past both
+  // cannot be idle in a pool that enforces them.
+  int64_t pool_idle_timeout_s = 0, pool_max_lifetime_s = 0;
+};
+
+// Answers to database diagnostic queries, as of now, for the databases that
+// serve `services` (empty = all). Implemented by the simulator's adapter and,
+// for real databases, by db::Databases (src/db). A database that cannot be
+// reached is a snapshot with `error` set, never a hang: clients time out.
 class DbDiagnostics {
  public:
   virtual ~DbDiagnostics() = default;
-  virtual Result<std::vector<DbProcess>> ProcessList() = 0;
+  virtual Result<std::vector<DbSnapshot>> Diagnose(const std::vector<std::string>& services) = 0;
 };
 
 // Where evidence comes from. Any pointer may be null: that collector is
@@ -99,6 +161,9 @@ struct Hypothesis {
   std::vector<std::string> ruled_out_by;  // what argued against it, if anything
   std::optional<SuspectChange> suspect_change;
   std::string runbook;  // the recommended runbook's name ("" = none)
+  // Facts a runbook may act on, as template variables: "db.name",
+  // "db.blocker_id", "db.leaked_ids" ("12,15,19"), "db.app_user".
+  std::map<std::string, std::string> facts;
 };
 
 struct Analysis {

@@ -115,15 +115,27 @@ Draft PoolExhaustion(const Features& f) {
     d.Add(
         0.15, f.db_connections.evidence_id,
         "the database holds " + FormatPercent(f.db_connections.current()) + " of max_connections");
+  } else if (f.db.usage >= 0.9) {
+    d.Add(0.15, f.db.usage_id,
+          "the database holds " + FormatPercent(f.db.usage) + " of max_connections");
   }
   if (!leak_logs.empty() || f.db.app_long_idle >= 3) {
-    d.Add(0.3, f.db.app_long_idle >= 3 ? "db:idle_app_connections" : "",
-          "connections are checked out and never returned (leak)");
+    d.Add(0.3, f.db.leak_id, "connections are checked out and never returned (leak)");
     for (const auto& id : Ids(leak_logs)) d.Add(0, id, "");
   }
+  if (f.db.app_long_idle >= 3) {
+    d.h.facts["db.name"] = f.db.name;
+    d.h.facts["db.app_user"] = f.db.app_user;
+    d.h.facts["db.leaked_ids"] = f.db.leaked_ids;
+  }
   if (pool < 0.5 && pool_logs.empty()) d.RuleOut(0.2, "the pools have headroom");
-  if (Rose(f.lock_current)) d.RuleOut(0.5, "row-lock waits hold connections: lock contention");
+  if (Rose(f.lock_current) || f.db.lock_waits > 0) {
+    d.RuleOut(0.5, "row-lock waits hold connections: lock contention");
+  }
   if (Rose(f.slow_queries)) d.RuleOut(0.6, "queries got slower and hold connections longer");
+  if (f.db.app_long_idle < 3 && (f.db.full_scan || f.db.running_slow >= 3)) {
+    d.RuleOut(0.5, "the connections are busy running slow statements, not leaked");
+  }
   std::vector<const LogTemplate*> ts = pool_logs;
   ts.insert(ts.end(), leak_logs.begin(), leak_logs.end());
   BlameChange(f, d,
@@ -166,10 +178,21 @@ Draft SlowQueries(const Features& f) {
     d.Add(0.2, f.route_p99.evidence_id, "latency rose on " + slow_routes.front());
   }
   if (Rose(f.db_running)) d.Add(0.15, f.db_running.evidence_id, "database threads pile up");
-  if (!Rose(f.slow_queries) && slow_logs.empty()) {
+  if (f.db.running_slow >= 3) {
+    d.Add(0.2, f.db.running_id,
+          std::to_string(f.db.running_slow) + " application statements run for seconds");
+  }
+  if (f.db.full_scan) {
+    d.Add(0.35, f.db.plan_id, "the slowest statement's plan scans a whole table (missing index)");
+    d.Add(0, f.db.slow_id, "");
+  }
+  if (f.db.long_queries > 0) d.Add(0.1, "", "");
+  if (!Rose(f.slow_queries) && slow_logs.empty() && !f.db.full_scan && f.db.running_slow < 3) {
     d.RuleOut(0.15, "the slow-query count is flat");
   }
-  if (Rose(f.lock_current)) d.RuleOut(0.5, "queries wait for row locks rather than run slowly");
+  if (Rose(f.lock_current) || f.db.lock_waits > 0) {
+    d.RuleOut(0.5, "queries wait for row locks rather than run slowly");
+  }
   BlameChange(f, d, Earliest({f.slow_queries.FirstMoved(kZ, 1), FirstSeen(slow_logs)}),
               f.route_p99.by, slow_logs);
   return d;
@@ -258,12 +281,19 @@ Draft LockContention(const Features& f) {
           FormatNumberShort(f.lock_current.current()) + " transactions wait for row locks");
   }
   if (Rose(f.lock_waits)) d.Add(0.15, f.lock_waits.evidence_id, "");
+  if (f.db.lock_waits > 0) {
+    d.Add(Rose(f.lock_current) ? 0.1 : 0.4, f.db.lock_id,
+          std::to_string(f.db.lock_waits) + " statements wait for row locks in the database");
+  }
   if (!lock_logs.empty())
     d.Add(0.3, lock_logs.front()->evidence_id, "lock wait timeouts fail requests");
-  if (!f.db.blocker.empty() && (Rose(f.lock_current) || !lock_logs.empty())) {
-    d.Add(0.15, "db:idle_transaction", f.db.blocker + " probably holds the locks");
+  const bool waits = Rose(f.lock_current) || !lock_logs.empty() || f.db.lock_waits > 0;
+  if (!f.db.blocker.empty() && waits) {
+    d.Add(0.15, f.db.blocker_evidence_id, f.db.blocker + " holds the locks");
+    d.h.facts["db.name"] = f.db.name;
+    d.h.facts["db.blocker_id"] = f.db.blocker_id;
   }
-  if (!Rose(f.lock_current) && lock_logs.empty()) d.RuleOut(0.1, "no transaction waits for locks");
+  if (!waits) d.RuleOut(0.1, "no transaction waits for locks");
   return d;
 }
 
@@ -282,7 +312,9 @@ Draft DependencyFailure(const Features& f) {
     d.Add(0.2, err_routes.empty() ? f.route_p99.evidence_id : f.route_errors.evidence_id,
           "only " + (err_routes.empty() ? slow_routes : err_routes).front() + " is affected");
   }
-  const bool db_calm = !Rose(f.slow_queries) && !Rose(f.lock_current) && !Rose(f.db_connections);
+  const bool db_calm = !Rose(f.slow_queries) && !Rose(f.lock_current) && !Rose(f.db_connections) &&
+                       f.db.lock_waits == 0 && !f.db.full_scan && f.db.app_long_idle < 3 &&
+                       f.db.running_slow < 3;
   if (db_calm && (!err_routes.empty() || !slow_routes.empty())) {
     d.Add(0.15, "", "the database is calm");
   }

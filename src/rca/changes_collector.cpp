@@ -49,7 +49,10 @@ void CollectChanges(const changes::ChangeLog& log, const metrics::promql::Querya
     // or a rollback that names a version is read as a deployment.
     const bool deploy = e.type == "deployment" || ((e.type == "change" || e.type == "rollback") &&
                                                    !e.Field("version").empty());
-    if (!deploy && e.type != "feature_flag" && e.type != "config" && e.type != "change") continue;
+    if (!deploy && e.type != "feature_flag" && e.type != "config" && e.type != "change" &&
+        e.type != "migration") {
+      continue;
+    }
     if (!f.InScope(e.service)) continue;
     const std::string version =
         deploy ? e.Field("version")

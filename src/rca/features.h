@@ -65,11 +65,18 @@ struct Deploy {
   std::string evidence_id;
 };
 
+// What the databases said, folded over every database in scope (the worst
+// of each). Evidence ids are "" when the database did not show it.
 struct DbState {
   bool present = false;
-  int connections = 0, app_long_idle = 0, long_queries = 0;
-  int64_t max_idle_s = 0;
-  std::string blocker;  // "id user@host idle Ns" of a non-app connection idle long
+  int connections = 0, long_queries = 0, lock_waits = 0;
+  double usage = -1;       // connections / max_connections (-1 = unknown)
+  int app_long_idle = 0;   // application sessions judged leaked
+  int64_t max_idle_s = 0;  // the oldest of them
+  int running_slow = 0;    // application statements running for over a second
+  bool full_scan = false;  // the slowest statement's plan scans a whole table
+  std::string name, app_user, blocker, blocker_id, leaked_ids;
+  std::string leak_id, blocker_evidence_id, lock_id, slow_id, plan_id, running_id, usage_id;
   std::vector<std::string> evidence_ids;
 };
 

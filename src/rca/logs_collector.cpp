@@ -28,16 +28,30 @@ std::string StringField(const logs::LogEvent& e, std::string_view name) {
   return v ? v->ToString() : "";
 }
 
+// The first of several names a field goes by in structured logs (ECS and
+// logstash "message", slog/zap/pino "msg", ...).
+std::string AnyField(const logs::LogEvent& e, std::initializer_list<std::string_view> names) {
+  for (std::string_view n : names) {
+    if (std::string v = StringField(e, n); !v.empty()) return v;
+  }
+  return "";
+}
+
 unsigned Classify(const std::string& m) {
   auto has = [&](const char* s) { return m.find(s) != std::string::npos; };
   unsigned c = 0;
   if (has("Connection is not available") || has("Cannot get a connection") ||
-      has("pool exhausted") || (has("HikariPool") && has("timed out"))) {
+      has("pool exhausted") || (has("HikariPool") && has("timed out")) ||
+      has("QueuePool limit") ||                                          // SQLAlchemy
+      has("Too many connections") || has("too many clients already")) {  // the server's limit
     c |= kLogPool;
   }
   if (has("leak detection") || has("Connection leak")) c |= kLogLeak;
   if (has("OutOfMemoryError")) c |= kLogOom;
-  if (has("Lock wait timeout") || has("Deadlock found") || has("deadlock")) c |= kLogLock;
+  if (has("Lock wait timeout") || has("due to lock timeout") || has("Deadlock found") ||
+      has("deadlock")) {
+    c |= kLogLock;
+  }
   if (has("Slow query") || has("slow query")) c |= kLogSlowQuery;
   if (has("did not answer") || has("Gateway") || has("upstream") || has("Read timed out") ||
       has("connect timed out")) {
@@ -100,15 +114,16 @@ void CollectLogs(logs::EventSource& src, Features& f, Analysis& a) {
   auto scanned = src.Scan({f.from, f.now + 1}, [&](const logs::LogEvent& e) {
     if (!data_start || e.timestamp < data_start) data_start = e.timestamp;
     if (!f.InScope(StringField(e, "service"))) return true;
-    const std::string instance = StringField(e, "instance");
-    const std::string version = StringField(e, "version");
+    const std::string instance = AnyField(e, {"instance", "host", "hostname", "pod"});
+    const std::string version = AnyField(e, {"version", "service.version", "app_version"});
     const int64_t minute = e.timestamp / kMinute;
     if (!instance.empty() && !version.empty()) {
       f.versions_by_minute[minute * kMinute][instance] = version;
     }
-    const std::string level = logs::NormalizeLevel(StringField(e, "level"));
+    const std::string level =
+        logs::NormalizeLevel(AnyField(e, {"level", "severity", "lvl", "log.level"}));
     if (!logs::IsProblemLevel(level)) return true;
-    const std::string message = StringField(e, "message");
+    const std::string message = AnyField(e, {"message", "msg", "log", "text"});
     const std::string& text = message.empty() ? e.message : message;
     std::string pattern = logs::insights::PatternOf(text);
     Acc& x = acc[pattern];

@@ -87,13 +87,20 @@ const SignalDef kSignals[] = {
     {&Features::memory, "memory", "host memory used",
      "1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes", "instance", Unit::kShare,
      0.02, 0.03},
-    {&Features::pool_usage, "pool_usage", "HikariCP pool busy",
-     "max by (instance) (hikaricp_connections_active / hikaricp_connections_max)", "instance",
-     Unit::kShare, 0.05, 0.05},
-    {&Features::pool_pending, "pool_pending", "HikariCP pending connections",
-     "sum(hikaricp_connections_pending)", "", Unit::kCount, 1, 0.1},
-    {&Features::pool_timeouts, "pool_timeouts", "HikariCP acquire timeouts",
-     "sum(rate(hikaricp_connections_timeout_total[1m]))", "", Unit::kPerSecond, 0.05, 0.1},
+    // Pools as HikariCP (Micrometer) or OpenTelemetry's db.client.connections.*
+    // semantic conventions name them.
+    {&Features::pool_usage, "pool_usage", "connection pool busy",
+     "max by (instance) (hikaricp_connections_active / hikaricp_connections_max) or "
+     "max by (instance) (db_client_connections_usage{state=\"used\"} / ignoring (state) "
+     "db_client_connections_max)",
+     "instance", Unit::kShare, 0.05, 0.05},
+    {&Features::pool_pending, "pool_pending", "requests waiting for a pooled connection",
+     "sum(hikaricp_connections_pending) or sum(db_client_connections_pending_requests)", "",
+     Unit::kCount, 1, 0.1},
+    {&Features::pool_timeouts, "pool_timeouts", "pool acquire timeouts",
+     "sum(rate(hikaricp_connections_timeout_total[1m])) or "
+     "sum(rate(db_client_connections_timeouts_total[1m]))",
+     "", Unit::kPerSecond, 0.05, 0.1},
     {&Features::db_connections, "db_connections", "database connections in use",
      "max(mysql_global_status_threads_connected / mysql_global_variables_max_connections)", "",
      Unit::kShare, 0.02, 0.03},

@@ -191,6 +191,7 @@ std::map<std::string, std::string> RunVars(const incident::Incident& inc,
     v["suspect.type"] = s.type;
     v["suspect.time"] = FormatRfc3339Millis(s.time);
   }
+  for (const auto& [name, value] : h.facts) v[name] = value;
   if (!inc.alerts.empty()) {
     for (const Label& l : inc.alerts.front().labels.labels()) v["labels." + l.name] = l.value;
   }

@@ -23,6 +23,19 @@ const std::vector<ActionInfo>& ActionCatalog() {
       {"kill_db_connections",
        {{"id", "idle_seconds"}},
        "kill a database connection by id, or every one idle longer than N seconds"},
+      {"kill_connections",
+       {{"id", "min_age"}},
+       "kill database sessions by id, or every one of user/state older than min_age seconds "
+       "(at most limit; never system or replication threads)"},
+      {"set_global",
+       {{"name"}, {"value"}},
+       "SET GLOBAL name = value for max_connections, long_query_time or slow_query_log"},
+      {"pg_terminate_backend",
+       {{"pid", "min_age"}},
+       "end PostgreSQL backends by pid, or every one of user/state older than min_age seconds"},
+      {"pg_cancel_backend",
+       {{"pid", "min_age"}},
+       "cancel the running statement of PostgreSQL backends by pid, or by user/state/min_age"},
       {"set_pool_size", {{"size"}}, "set the application's connection pool size"},
       {"set_max_connections", {{"value"}}, "set the database's max_connections"},
       {"add_index", {{"route"}}, "recreate the missing index behind a route's slow queries"},
@@ -51,7 +64,9 @@ bool IsContextVariable(const std::string& name) {
   for (const char* f : kFixed) {
     if (name == f) return true;
   }
-  return name.starts_with("labels.") && name.size() > 7;
+  // db.*: what the analysis found in the database (rca::Hypothesis::facts).
+  return (name.starts_with("labels.") && name.size() > 7) ||
+         (name.starts_with("db.") && name.size() > 3);
 }
 
 const char* StepKindName(StepKind k) {

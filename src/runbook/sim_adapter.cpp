@@ -54,13 +54,15 @@ Result<sim::ActionSpec> SimAdapter::ToSpec(const ActionCall& call, std::string& 
     if (*it->second.second) spec.target = Arg(call, it->second.second);
     return spec;
   }
-  if (call.action == "kill_db_connections") {
+  if (call.action == "kill_db_connections" || call.action == "kill_connections") {
     spec.type = sim::ActionType::kKillDbConnections;
     if (call.args.count("id")) {
       spec.target = Arg(call, "id");
       return spec;
     }
-    auto v = Number(call, "idle_seconds");
+    // The simulated database ends sessions by idle time only: user and
+    // state filters do not narrow it.
+    auto v = Number(call, call.action == "kill_connections" ? "min_age" : "idle_seconds");
     if (!v) return Fail(v.error());
     spec.value = *v;
     return spec;

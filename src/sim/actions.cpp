@@ -110,13 +110,12 @@ ActionResult AddIndex(World& w, const ActionSpec& a) {
     if (f.end == 0 || f.end > w.now + kIndexBuildMs) f.end = w.now + kIndexBuildMs;
     ++fixed;
   }
-  EmitChange(w, "database",
-             {{"operation", "add_index"},
-              {"route", a.target.empty() ? "*" : a.target},
-              {"who", a.actor}});
+  EmitChange(
+      w, "database",
+      {{"operation", "add_index"}, {"route", a.target.empty() ? "*" : a.target}, {"who", a.actor}});
   if (fixed == 0) return {true, "index created; no query was missing it, nothing changed", w.now};
-  return {true, "index build started for " + (a.target.empty() ? "every route" : a.target) +
-                    "'s queries",
+  return {true,
+          "index build started for " + (a.target.empty() ? "every route" : a.target) + "'s queries",
           w.now + kIndexBuildMs};
 }
 
@@ -151,19 +150,31 @@ ActionResult ApplyAction(World& w, const ActionSpec& a) {
       r = OnInstance(w, a);
       break;
     case ActionType::kKillDbConnections: {
-      int64_t id = 0;
-      if (!a.target.empty()) {
+      // target: one connection id or a comma-separated list of them.
+      std::vector<int64_t> ids;
+      bool bad = false;
+      for (size_t at = 0; !a.target.empty() && at <= a.target.size();) {
+        size_t comma = a.target.find(',', at);
+        if (comma == std::string::npos) comma = a.target.size();
+        const std::string part = a.target.substr(at, comma - at);
         char* end = nullptr;
-        id = std::strtoll(a.target.c_str(), &end, 10);
-        if (*end != '\0' || id <= 0) {
-          r = Refuse("connection id must be a positive number, got \"" + a.target + "\"");
-          break;
-        }
-      } else if (a.value <= 0) {
+        const int64_t id = std::strtoll(part.c_str(), &end, 10);
+        if (part.empty() || *end != '\0' || id <= 0) bad = true;
+        ids.push_back(id);
+        at = comma + 1;
+      }
+      if (bad) {
+        r = Refuse("connection ids must be positive numbers, got \"" + a.target + "\"");
+        break;
+      }
+      if (ids.empty() && a.value <= 0) {
         r = Refuse("kill_db_connections needs a target (connection id) or a value (idle seconds)");
         break;
       }
-      const int64_t n = KillConnections(w, id, a.value);
+      int64_t n = 0;
+      for (int64_t id : ids) n += KillConnections(w, id, 0);
+      if (ids.empty()) n = KillConnections(w, 0, a.value);
+      const int64_t id = ids.empty() ? 0 : ids.front();
       EmitChange(w, "database",
                  {{"operation", "kill_connections"},
                   {"selector", id > 0 ? "id=" + a.target : "idle>" + Num(a.value) + "s"},
@@ -171,6 +182,11 @@ ActionResult ApplyAction(World& w, const ActionSpec& a) {
                   {"who", a.actor}});
       if (id > 0 && n == 0)
         r = Refuse("no connection with id " + a.target);
+      else if (id > 0 && n < static_cast<int64_t>(ids.size()))
+        r = {true,
+             "killed " + std::to_string(n) + " of " + std::to_string(ids.size()) +
+                 " connection(s); the others were gone",
+             w.now};
       else
         r = {true, "killed " + std::to_string(n) + " connection(s)", w.now};
       break;

@@ -227,7 +227,7 @@ TEST_F(ResponderTest, HeadlineOutageIsOneIncidentApprovedRolledBackVerifiedAndRe
   ASSERT_EQ(rep->status, 200) << rep->body;
   const json report = json::parse(rep->body);
   const std::string md = client_->Get("/api/v1/incidents/INC-1/report")->body;
-  for (const char* step : {"roll back the suspect release", "kill database connections",
+  for (const char* step : {"roll back the suspect release", "database sessions",
                            "no request waits for a connection", "error rate below 1%"}) {
     EXPECT_NE(md.find(step), std::string::npos) << step << " missing from the report:\n" << md;
   }

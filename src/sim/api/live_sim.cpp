@@ -217,8 +217,9 @@ struct LiveSimulator::Impl final : public SimSink {
       if (!body["target"].is_string()) return BadRequest("\"target\" must be a string");
       a.target = body["target"].get<std::string>();
     }
-    if (body.contains("value")) {
-      // A number, or a string holding one (site actions send templated strings).
+    if (body.contains("value") && body["value"] != json("")) {
+      // A number, or a string holding one (site actions send templated
+      // strings; an empty one is an argument the step did not give).
       const json& v = body["value"];
       char* end = nullptr;
       const std::string text = v.is_string() ? v.get<std::string>() : "";

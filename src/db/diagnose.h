@@ -30,5 +30,11 @@ rca::DbPlan PlanFromPostgresExplain(const std::vector<std::string>& lines,
 std::string LatestDeadlock(const std::string& innodb_status);
 // True for a statement EXPLAIN may be given: one SELECT (or WITH ... SELECT).
 bool Explainable(const std::string& sql);
+// The rows of a statement-statistics query (columns text, calls, mean_ms,
+// total_s, rows_examined, rows_sent; missing ones read 0) as digests.
+std::vector<rca::DbDigest> DigestsFromRows(const Rows& rows, const std::string& source);
+// The explainable statement most sessions are running now, for a second or
+// more and not waiting for a lock ("" = none); `db` gets its database.
+std::string BusiestStatement(const std::vector<rca::DbProcess>& processes, std::string* db);
 
 }  // namespace fw::db

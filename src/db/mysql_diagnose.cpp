@@ -151,52 +151,37 @@ void Digests(Session& s, rca::DbSnapshot& out, std::string& sample, std::string&
   const bool table_log = on &&
                          Lower(on->Text(0, "log_output")).find("table") != std::string::npos &&
                          on->Int(0, "slow_log", 0) == 1;
-  const char* sql = ps ? kDigests : table_log ? kSlowLog : nullptr;
-  if (!sql) {
+  if (!ps && !table_log) {
     out.gaps.push_back(
         "statement statistics: performance_schema is off and the slow log is not a table "
         "(enable performance_schema, or slow_query_log with log_output=TABLE)");
     return;
   }
-  out.statements["slow"] = sql;
-  auto rows = s.Query(sql);
+  if (ps) {
+    out.statements["slow"] = kDigests;
+    auto rows = s.Query(kDigests);
+    if (rows) {
+      out.slow = DigestsFromRows(*rows, "performance_schema.events_statements_summary_by_digest");
+    } else {
+      out.gaps.push_back("statement digests: " + rows.error().message());
+    }
+  }
+  if (!table_log) return;
+  // The slow log keeps whole statements (with their values): one can be
+  // explained, where a digest's placeholders cannot.
+  if (!ps) out.statements["slow"] = kSlowLog;
+  auto rows = s.Query(kSlowLog);
   if (!rows) {
-    out.gaps.push_back("statement statistics: " + rows.error().message());
+    out.gaps.push_back("slow log: " + rows.error().message());
     return;
   }
-  for (size_t i = 0; i < rows->rows.size(); ++i) {
-    rca::DbDigest d;
-    d.text = rows->Text(i, "text");
-    d.calls = rows->Int(i, "calls", 0);
-    d.mean_ms = static_cast<double>(rows->Int(i, "mean_ms", 0));
-    d.total_s = static_cast<double>(rows->Int(i, "total_s", 0));
-    d.rows_examined = rows->Int(i, "rows_examined", 0);
-    d.rows_sent = rows->Int(i, "rows_sent", 0);
-    d.source = ps ? "performance_schema.events_statements_summary_by_digest" : "mysql.slow_log";
-    if (!ps && sample.empty() && Explainable(d.text)) {
-      sample = d.text;
+  if (!ps) out.slow = DigestsFromRows(*rows, "mysql.slow_log");
+  for (size_t i = 0; i < rows->rows.size() && sample.empty(); ++i) {
+    if (Explainable(rows->Text(i, "text"))) {
+      sample = rows->Text(i, "text");
       sample_db = rows->Text(i, "db");
     }
-    out.slow.push_back(std::move(d));
   }
-}
-
-// The statement most application sessions are running now, for a second or
-// more (a slow statement is the one many sessions are stuck in).
-std::string RunningSample(const rca::DbSnapshot& out, std::string& db) {
-  std::map<std::string, std::pair<int, const rca::DbProcess*>> seen;
-  for (const rca::DbProcess& p : out.processes) {
-    if (p.command != "Query" || p.time_s < 1 || !p.wait.empty() || !Explainable(p.info)) continue;
-    auto& [n, proc] = seen[p.info];
-    ++n;
-    proc = &p;
-  }
-  std::string best;
-  for (const auto& [text, v] : seen) {
-    if (best.empty() || v.first > seen[best].first) best = text;
-  }
-  if (!best.empty()) db = seen[best].second->db;
-  return best;
 }
 
 void Explain(Session& s, const std::string& statement, const std::string& schema,
@@ -221,7 +206,7 @@ void DiagnoseMysql(Session& s, const DatabaseConfig& db, rca::DbSnapshot& out) {
   Connections(s, out);
   LockWaits(s, out);
   Deadlock(s, out);
-  std::string sample_db, sample = RunningSample(out, sample_db);
+  std::string sample_db, sample = BusiestStatement(out.processes, &sample_db);
   std::string log_db, log_sample;
   Digests(s, out, log_sample, log_db);
   if (sample.empty()) {

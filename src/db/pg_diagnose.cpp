@@ -111,30 +111,11 @@ void Statements(Session& s, rca::DbSnapshot& out) {
     out.gaps.push_back("pg_stat_statements: " + rows.error().message());
     return;
   }
-  for (size_t i = 0; i < rows->rows.size(); ++i) {
-    rca::DbDigest d;
-    d.text = rows->Text(i, "text");
-    d.calls = rows->Int(i, "calls", 0);
-    d.mean_ms = static_cast<double>(rows->Int(i, "mean_ms", 0));
-    d.total_s = static_cast<double>(rows->Int(i, "total_s", 0));
-    d.rows_sent = rows->Int(i, "rows_sent", 0);
-    d.source = "pg_stat_statements";
-    out.slow.push_back(std::move(d));
-  }
+  out.slow = DigestsFromRows(*rows, "pg_stat_statements");
 }
 
 void Explain(Session& s, rca::DbSnapshot& out) {
-  std::map<std::string, int> seen;
-  for (const rca::DbProcess& p : out.processes) {
-    if (p.command == "Query" && p.time_s >= 1 && p.wait.rfind("Lock", 0) != 0 &&
-        Explainable(p.info)) {
-      ++seen[p.info];
-    }
-  }
-  std::string best;
-  for (const auto& [text, n] : seen) {
-    if (best.empty() || n > seen[best]) best = text;
-  }
+  const std::string best = BusiestStatement(out.processes, nullptr);
   if (best.empty()) return;
   const std::string sql = "EXPLAIN " + best;
   out.statements["plan"] = sql;

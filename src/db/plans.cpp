@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 
 #include "db/diagnose.h"
 
@@ -24,6 +25,43 @@ bool Explainable(const std::string& sql) {
     body.pop_back();
   }
   return body.find(';') == std::string::npos && body.size() < 64 * 1024;
+}
+
+std::vector<rca::DbDigest> DigestsFromRows(const Rows& rows, const std::string& source) {
+  std::vector<rca::DbDigest> out;
+  for (size_t i = 0; i < rows.rows.size(); ++i) {
+    rca::DbDigest d;
+    d.text = rows.Text(i, "text");
+    d.calls = rows.Int(i, "calls", 0);
+    d.mean_ms = rows.Num(i, "mean_ms");
+    d.total_s = rows.Num(i, "total_s");
+    d.rows_examined = rows.Int(i, "rows_examined", 0);
+    d.rows_sent = rows.Int(i, "rows_sent", 0);
+    d.source = source;
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+std::string BusiestStatement(const std::vector<rca::DbProcess>& processes, std::string* db) {
+  std::map<std::string, std::pair<int, const rca::DbProcess*>> seen;
+  for (const rca::DbProcess& p : processes) {
+    const bool locked = p.wait.find("ock") != std::string::npos;  // Lock:..., "... lock"
+    if (p.command != "Query" || p.time_s < 1 || locked || !Explainable(p.info)) continue;
+    auto& [n, proc] = seen[p.info];
+    ++n;
+    proc = &p;
+  }
+  const std::pair<int, const rca::DbProcess*>* best = nullptr;
+  std::string text;
+  for (const auto& [t, v] : seen) {
+    if (!best || v.first > best->first) {
+      best = &v;
+      text = t;
+    }
+  }
+  if (best && db) *db = best->second->db;
+  return text;
 }
 
 rca::DbPlan PlanFromMysqlExplain(const Rows& rows, const std::string& statement) {

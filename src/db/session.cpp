@@ -27,6 +27,13 @@ int64_t Rows::Int(size_t row, size_t column, int64_t def) const {
   return static_cast<int64_t>(v);
 }
 
+double Rows::Num(size_t row, const std::string& column, double def) const {
+  const std::string t = Text(row, column);
+  char* end = nullptr;
+  const double v = std::strtod(t.c_str(), &end);
+  return t.empty() || end == t.c_str() ? def : v;
+}
+
 std::string Rows::Text(size_t row, const std::string& column) const {
   const int c = Column(column);
   return c < 0 ? "" : Text(row, static_cast<size_t>(c));

@@ -30,6 +30,7 @@ struct Rows {
   int64_t Int(size_t row, const std::string& column, int64_t def = -1) const;
   std::string Text(size_t row, size_t column) const;
   int64_t Int(size_t row, size_t column, int64_t def = -1) const;
+  double Num(size_t row, const std::string& column, double def = 0) const;
 };
 
 class Session {

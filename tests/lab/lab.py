@@ -356,7 +356,7 @@ groups:
         labels: {severity: critical, service: shop}
         annotations: {summary: "shop answers {{ $value | humanizePercentage }} of requests with 5xx"}
       - alert: ShopSlowProducts
-        expr: histogram_quantile(0.9, sum by (le) (rate(http_request_duration_seconds_bucket{route="/products"}[30s]))) > 0.2
+        expr: histogram_quantile(0.9, sum by (le) (rate(http_request_duration_seconds_bucket{route="/products"}[30s]))) > 0.1
         for: 10s
         labels: {severity: critical, service: shop}
         annotations: {summary: "p90 of /products is {{ $value }} s"}
@@ -444,8 +444,8 @@ def pool_leak(lab):
 
 def slow_query(lab):
     """MariaDB; a migration drops the index behind /products."""
-    db = Mariadb(lab, extra=["--slow-query-log=ON", "--log-output=TABLE", "--long-query-time=0.2"])
-    db.setup_shop(300000)
+    db = Mariadb(lab, extra=["--slow-query-log=ON", "--log-output=TABLE", "--long-query-time=0.05"])
+    db.setup_shop(1000000)
     exporter = db.exporter()
     os.makedirs(os.path.join(lab.dir, "logs"))
     lab.start_shop("mysql+pymysql://shop:shop-pw@127.0.0.1:%d/shop" % db.port, leak_share=0,

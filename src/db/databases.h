@@ -26,7 +26,11 @@ class Databases final : public rca::DbDiagnostics {
   DatabaseSettings settings_;
 };
 
-// One database's snapshot (used by Diagnose and by `firewatch db diagnose`).
+// One database's snapshot (used by Diagnose and by `firewatch check databases`).
 rca::DbSnapshot DiagnoseOne(const DatabaseConfig& db);
+
+// A snapshot for people: what was asked (each statement), what it said, and
+// what could not be asked, one fact per line.
+std::string DescribeSnapshot(const rca::DbSnapshot& s);
 
 }  // namespace fw::db

@@ -252,6 +252,11 @@ scrape_configs:
                                  capture_output=True, text=True)
         check(checked.returncode == 0, "firewatch check config accepts the lab's config",
               checked.stdout + checked.stderr)
+        asked = subprocess.run([self.args.firewatch, "check", "databases", cfg],
+                               capture_output=True, text=True)
+        check(asked.returncode == 0 and "answered" in asked.stdout and "could not ask" not in
+              asked.stdout, "firewatch check databases reaches the database with every privilege",
+              asked.stdout + asked.stderr)
         env = dict(os.environ, FIREWATCH_TOKEN=ADMIN)
         self.start("firewatch", [self.args.firewatch, "serve", "--config", cfg], env=env)
         self.wait("firewatch serve", lambda: urllib.request.urlopen(
@@ -318,7 +323,7 @@ class Mariadb:
                  "GRANT SELECT ON performance_schema.* TO firewatch@'%'",
                  "GRANT SELECT ON mysql.slow_log TO firewatch@'%'",
                  "CREATE USER firewatch_ops@'%' IDENTIFIED BY 'fw-ops-pw'",
-                 "GRANT PROCESS, CONNECTION ADMIN, SUPER ON *.* TO firewatch_ops@'%'",
+                 "GRANT PROCESS, CONNECTION ADMIN ON *.* TO firewatch_ops@'%'",
                  "CREATE USER exporter@'%' IDENTIFIED BY 'exp-pw' WITH MAX_USER_CONNECTIONS 3",
                  "GRANT PROCESS, REPLICATION CLIENT, SELECT ON *.* TO exporter@'%'")
 

@@ -37,7 +37,7 @@ TEST(ScrapeE2eTest, CheckConfigAcceptsTheShippedConfig) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, file +
                        ": ok (2 scrape configs, 1 static targets, 1 rule files with 9 rules, 1 "
-                       "receivers, 9 runbooks, 9 actions)\n");
+                       "receivers, 9 runbooks, 9 actions, 0 databases)\n");
 }
 
 TEST(ScrapeE2eTest, CheckConfigListsErrorsWithPositions) {

@@ -369,8 +369,10 @@ groups:
 
 
 def open_incident(lab, timeout=150):
+    broke = time.time()
     inc = lab.wait("an incident", lambda: lab.incidents(), timeout, every=2)[0]
-    print("  incident %s: %s" % (inc["id"], inc.get("title")), flush=True)
+    print("  incident %s %.0f s after the fault: %s" % (inc["id"], time.time() - broke,
+                                                        inc.get("title")), flush=True)
     return inc["id"]
 
 
@@ -395,12 +397,15 @@ def approve_and_finish(lab, inc, runbook, timeout=240):
           json.dumps(resp)[:2000])
     status, body = lab.api("POST", "/api/v1/incidents/%s/approve" % inc, {}, token=RESPONDER)
     check(status == 200, "a responder approves", str(body))
+    approved = time.time()
 
     def done():
         tl = lab.timeline(inc)
         return tl if ("runbook %s succeeded" % runbook) in tl or "failed" in tl.split(
             "runbook " + runbook)[-1] else None
     tl = lab.wait("runbook " + runbook + " to finish", done, timeout, every=3)
+    print("  runbook %s finished %.0f s after the approval" % (runbook, time.time() - approved),
+          flush=True)
     return tl
 
 

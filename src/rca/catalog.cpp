@@ -138,9 +138,11 @@ Draft PoolExhaustion(const Features& f) {
   }
   std::vector<const LogTemplate*> ts = pool_logs;
   ts.insert(ts.end(), leak_logs.begin(), leak_logs.end());
+  // When the pool's trouble began: whichever of its signals moved first.
   BlameChange(f, d,
               Earliest({f.pool_usage.FirstMoved(kZ, 1), f.db_connections.FirstMoved(kZ, 1),
-                        FirstSeen(leak_logs)}),
+                        f.pool_pending.FirstMoved(kZ, 1), f.pool_timeouts.FirstMoved(kZ, 1),
+                        FirstSeen(leak_logs), FirstSeen(pool_logs)}),
               f.pool_usage.by, ts);
   return d;
 }

@@ -17,6 +17,7 @@ finishes in a few minutes; the steps, actions and checks are unchanged.
 """
 
 import argparse
+import glob
 import json
 import os
 import random
@@ -491,7 +492,11 @@ def pg_lock(lab):
     d = os.path.join(lab.dir, "pg")
     os.makedirs(d)
     shutil.chown(d, "postgres", "postgres")
-    bindir = "/usr/lib/postgresql/15/bin"
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                   key=lambda p: float(p.split("/")[4]))  # the newest installed
+    if not found:
+        raise SystemExit("lab: PostgreSQL is not installed (run scripts/setup)")
+    bindir = os.path.dirname(found[-1])
     subprocess.run([os.path.join(bindir, "initdb"), "-D", d + "/data", "-U", "postgres",
                     "--auth=trust", "-E", "UTF8"], check=True, capture_output=True, user="postgres")
     port = free_port()

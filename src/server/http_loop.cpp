@@ -122,6 +122,7 @@ struct HttpLoop::Impl {
   // Closes the connection best sacrificed for a new one (see
   // LoopOptions::max_connections); false when every connection is busy.
   bool EvictOne();
+  Connection* FindVictim();  // null when every connection is busy
   // Answers 429 on a just-accepted socket whose client has too many open.
   void RefuseBusyClient(int fd, const std::string& remote);
   size_t live() const { return connections.size() - closed.size(); }
@@ -327,7 +328,8 @@ void HttpLoop::Impl::Run() {
 void HttpLoop::Impl::Accept(TimePoint now) {
   bool evicted_for_fds = false;
   while (accepting) {
-    if (live() >= options.max_connections && !EvictOne()) {
+    const bool full = live() >= options.max_connections;
+    if (full && !FindVictim()) {
       SetAccepting(false);  // every connection is busy: resumes when one closes
       return;
     }
@@ -351,6 +353,8 @@ void HttpLoop::Impl::Accept(TimePoint now) {
       return;
     }
     evicted_for_fds = false;
+    // Only now that a connection has come is one evicted for it.
+    if (full) EvictOne();
     std::string remote = PeerAddress(addr);
     size_t& mine = per_client[remote];
     if (mine >= options.max_connections_per_client) {
@@ -380,6 +384,13 @@ void HttpLoop::Impl::Accept(TimePoint now) {
 }
 
 bool HttpLoop::Impl::EvictOne() {
+  Connection* victim = FindVictim();
+  if (!victim) return false;
+  Close(*victim);
+  return true;
+}
+
+Connection* HttpLoop::Impl::FindVictim() {
   // Idle keep-alive connections and requests still arriving cost the server
   // nothing to drop (the client retries); answers in progress are never
   // dropped. The busiest client loses first, then the longest waiting.
@@ -395,9 +406,7 @@ bool HttpLoop::Impl::EvictOne() {
       victim_count = count;
     }
   }
-  if (!victim) return false;
-  Close(*victim);
-  return true;
+  return victim;
 }
 
 void HttpLoop::Impl::RefuseBusyClient(int fd, const std::string& remote) {
@@ -676,7 +685,10 @@ void HttpLoop::Impl::Sweep(TimePoint now) {
       Close(c);
     }
   }
-  if (!accepting && !stopping && now >= accept_retry_at && live() < options.max_connections) {
+  // Paused at the limit: resume once a connection closed, or one that was
+  // busy went idle and may be evicted for a newcomer.
+  if (!accepting && !stopping && now >= accept_retry_at &&
+      (live() < options.max_connections || FindVictim())) {
     SetAccepting(true);
   }
 }

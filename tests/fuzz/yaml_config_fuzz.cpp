@@ -4,6 +4,7 @@
 // YamlReader with its depth and alias limits. Any bytes load or fail with
 // file:line:column; nothing crashes or grows without bound.
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -17,12 +18,13 @@
 
 namespace {
 
-// One file per process, rewritten for every input.
+// One file per fuzzing session, rewritten for every input: named by the
+// parent's pid, which under AFL++'s fork server is the same for every run.
 const std::string& ConfigPath() {
   static const std::string path = [] {
-    char dir[] = "/tmp/fw-yaml-fuzz-XXXXXX";
-    const char* made = mkdtemp(dir);
-    return std::string(made ? made : "/tmp") + "/firewatch.yml";
+    const std::string dir = "/tmp/fw-yaml-fuzz-" + std::to_string(getppid());
+    mkdir(dir.c_str(), 0700);
+    return dir + "/firewatch.yml";
   }();
   return path;
 }

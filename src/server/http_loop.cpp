@@ -353,14 +353,14 @@ void HttpLoop::Impl::Accept(TimePoint now) {
       return;
     }
     evicted_for_fds = false;
-    // Only now that a connection has come is one evicted for it.
-    if (full) EvictOne();
     std::string remote = PeerAddress(addr);
-    size_t& mine = per_client[remote];
-    if (mine >= options.max_connections_per_client) {
+    if (per_client[remote] >= options.max_connections_per_client) {
       RefuseBusyClient(fd, remote);
       continue;
     }
+    // Only now that a connection has come, and may stay, is one evicted for it.
+    if (full) EvictOne();
+    size_t& mine = per_client[remote];  // after EvictOne, which may erase entries
     ++mine;
     int yes = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
@@ -375,7 +375,7 @@ void HttpLoop::Impl::Accept(TimePoint now) {
     ev.data.u64 = c->id;
     if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
       close(fd);
-      --mine;
+      if (--mine == 0) per_client.erase(c->remote);
       continue;
     }
     Rearm(*c, now);

@@ -64,6 +64,9 @@ std::string HumanizePercentage(double v) { return G4(v * 100, "%"); }
 std::string HumanizeDuration(double v) {
   if (std::isnan(v) || std::isinf(v)) return G4(v);
   if (v == 0) return G4(v, "s");
+  // Past int64 seconds the days cannot be counted exactly (and converting
+  // would be undefined behaviour; found by fuzzing): plain seconds then.
+  if (std::fabs(v) >= 9e18) return G4(v, "s");
   if (std::fabs(v) >= 1) {
     const std::string sign = v < 0 ? "-" : "";
     v = std::fabs(v);

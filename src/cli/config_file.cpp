@@ -80,7 +80,9 @@ void ReadTokens(YamlReader& r, const YAML::Node& server, const std::string& conf
   std::set<std::string> names, secrets;
   for (size_t i = 0; i < list.size(); ++i) {
     const std::string path = YamlReader::Index("server.tokens", i);
-    if (!r.Keys(list[i], path, {"name", "token", "token_file", "token_env", "role"})) continue;
+    if (!r.Keys(list[i], path, {"name", "token", "token_file", "token_env", "role", "scopes"})) {
+      continue;
+    }
     server::TokenSpec t{"", server::Role::kViewer, ""};
     r.Str(list[i], path, "name", t.name);
     if (t.name.empty()) r.Fail(list[i], path + ".name", "required (it names the caller in logs)");
@@ -89,8 +91,28 @@ void ReadTokens(YamlReader& r, const YAML::Node& server, const std::string& conf
     }
     std::string role;
     r.Str(list[i], path, "role", role);
-    if (role.empty()) {
-      r.Fail(list[i], path + ".role", "required: viewer, responder or admin");
+    std::vector<std::string> scopes;
+    r.StrList(list[i], path, "scopes", scopes);
+    const YAML::Node scope_list = YamlChild(list[i], "scopes");
+    if (scope_list.IsDefined()) {
+      // Read scopes narrow the token's reads to some areas; its role (viewer
+      // when only scopes are given) still governs writes.
+      t.read_scopes = 0;
+      if (scopes.empty()) r.Fail(scope_list, path + ".scopes", "list at least one read scope");
+      for (size_t k = 0; k < scopes.size(); ++k) {
+        auto area = server::ParseReadScope(scopes[k]);
+        if (area) {
+          t.read_scopes |= server::ScopeBit(*area);
+        } else {
+          r.Fail(scope_list.IsSequence() && k < scope_list.size() ? scope_list[k] : scope_list,
+                 YamlReader::Index(path + ".scopes", k), area.error().message());
+        }
+      }
+    }
+    if (role.empty() && scope_list.IsDefined()) {
+      t.role = server::Role::kViewer;
+    } else if (role.empty()) {
+      r.Fail(list[i], path + ".role", "required: viewer, responder or admin (or read scopes)");
     } else if (auto parsed = server::ParseRole(role); parsed) {
       t.role = *parsed;
     } else {
@@ -108,7 +130,15 @@ void ReadServer(YamlReader& r, const YAML::Node& root, const std::string& config
                 ServerSettings& out) {
   const YAML::Node server = YamlChild(root, "server");
   if (!server.IsDefined() || server.IsNull()) return;
-  if (!r.Keys(server, "server", {"listen", "tokens", "threads", "max_connections"})) return;
+  if (!r.Keys(server, "server",
+              {"listen", "tokens", "threads", "max_connections", "require_read_token"})) {
+    return;
+  }
+  if (YamlChild(server, "require_read_token").IsDefined()) {
+    bool required = false;
+    r.Bool(server, "server", "require_read_token", required);
+    out.require_read_token = required;
+  }
   r.Uint(server, "server", "threads", out.threads);
   if (out.threads > 1024) {
     r.Fail(YamlChild(server, "threads"), "server.threads", "expected 1 to 1024 worker threads");

@@ -25,7 +25,8 @@
 
 namespace fw::cli {
 
-// `server:` (listen, tokens, threads, max_connections). A token is written inline (`token`), read
+// `server:` (listen, tokens, threads, max_connections, require_read_token). A
+// token may list read `scopes`. A token is written inline (`token`), read
 // from a file
 // (`token_file`, trailing newline dropped) or from an environment variable
 // (`token_env`), exactly one of the three.
@@ -35,6 +36,8 @@ struct ServerSettings {
   std::vector<server::TokenSpec> tokens;
   uint64_t threads = 0;          // request workers; 0: the server's default
   uint64_t max_connections = 0;  // open connections at once; 0: the server's default
+  // Reads need a token; unset: only when listening beyond loopback.
+  std::optional<bool> require_read_token;
 };
 
 struct ConfigFile {

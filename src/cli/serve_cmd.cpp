@@ -3,6 +3,7 @@
 // write); later stages register their APIs here too.
 
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -35,8 +36,13 @@ struct ServeFlags {
   size_t query_max_samples = 50'000'000;  // Prometheus's --query.max-samples
   int query_max_depth = 128;
   std::string logs_query_timeout = "60s";
-  std::string config;    // firewatch.yml; empty: no scraping
-  StorageFlags storage;  // block range, retention
+  // Slow clients (docs/server.md, "Limits"); 0 connections: the config's or 1024.
+  size_t max_connections = 0, max_connections_per_client = 256;
+  std::string header_timeout = "5s", read_timeout = "10s", idle_timeout = "5s",
+              write_timeout = "10s";
+  std::string require_read_token = "auto";  // auto: only when listening beyond loopback
+  std::string config;                       // firewatch.yml; empty: no scraping
+  StorageFlags storage;                     // block range, retention
   LogRetentionFlags log_retention;
   double clock_speed = 1;   // drills: run the clock this much faster than real time
   std::string clock_start;  // drills: where the clock starts; "" = now
@@ -64,6 +70,62 @@ Result<std::vector<server::TokenSpec>> Tokens(const ServerSettings& s, bool& gen
                                   [&](const server::TokenSpec& t) { return t.token == admin; });
   if (!admin.empty() && !listed) out.push_back({admin, server::Role::kAdmin, "admin"});
   return out;
+}
+
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
+// --web.* flags and server.* keys into the server's options.
+Result<void> ApplyWebFlags(const ServeFlags& f, const ServerSettings& s, server::ServerOptions& o) {
+  if (f.max_connections > 0) {
+    o.max_connections = f.max_connections;
+  } else if (s.max_connections > 0) {
+    o.max_connections = s.max_connections;
+  }
+  o.max_connections_per_client = f.max_connections_per_client;
+  const std::pair<const char*, std::pair<const std::string*, std::chrono::milliseconds*>>
+      timeouts[] = {{"--web.read-header-timeout", {&f.header_timeout, &o.header_timeout}},
+                    {"--web.read-timeout", {&f.read_timeout, &o.read_timeout}},
+                    {"--web.idle-timeout", {&f.idle_timeout, &o.idle_timeout}},
+                    {"--web.write-timeout", {&f.write_timeout, &o.write_timeout}}};
+  for (const auto& [flag, slot] : timeouts) {
+    auto d = ParseDuration(*slot.first);
+    if (!d) return Fail(d.error().WithContext(flag));
+    if (d->count() <= 0)
+      return Fail(ErrorCode::kInvalidArgument, std::string(flag) + " must be positive");
+    *slot.second = std::chrono::milliseconds(d->count());
+  }
+  bool required = !IsLoopback(o.bind_address);
+  if (s.require_read_token) required = *s.require_read_token;
+  if (f.require_read_token == "true") {
+    required = true;
+  } else if (f.require_read_token == "false") {
+    required = false;
+  } else if (f.require_read_token != "auto") {
+    return Fail(ErrorCode::kInvalidArgument,
+                "--web.require-read-token must be true, false or auto, got \"" +
+                    f.require_read_token + "\"");
+  }
+  o.allow_anonymous_read = !required;
+  return {};
+}
+
+// Each connection is a descriptor: as Go's runtime does, take the hard
+// limit so that max_connections, not a soft limit of 1024, is what binds.
+void RaiseFileLimit(size_t max_connections, Logger& log) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+  lim.rlim_cur = lim.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &lim);
+  getrlimit(RLIMIT_NOFILE, &lim);
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < max_connections + 256) {
+    log.Warn(
+        "the open-file limit is below the connection limit plus files; new connections "
+        "evict idle ones sooner",
+        {{"nofile", std::to_string(lim.rlim_cur)},
+         {"max_connections", std::to_string(max_connections)}});
+  }
 }
 
 // The server's clock: real time, or for drills against an accelerated
@@ -143,10 +205,12 @@ void Serve(const ServeFlags& f, ExitStatus& status) {
   server::ServerOptions opts;
   ApplyServerSettings(f, config.server, opts.bind_address, opts.port);
   if (config.server.threads > 0) opts.threads = static_cast<int>(config.server.threads);
-  if (config.server.max_connections > 0) opts.max_connections = config.server.max_connections;
+  if (auto ok = ApplyWebFlags(f, config.server, opts); !ok) return ReportError(ok.error(), status);
+  RaiseFileLimit(opts.max_connections, log);
   opts.max_body_bytes = f.max_body_bytes;
   opts.tokens = std::move(*tokens);
   server::HttpServer http(opts, clock, &log);
+  http.SetReady(false);  // until the pipeline runs
   if (config.pipeline.alerting.external_url.empty()) {
     config.pipeline.alerting.external_url =
         "http://" + DialableAddress(opts.bind_address) + ":" + std::to_string(opts.port);
@@ -179,6 +243,7 @@ void Serve(const ServeFlags& f, ExitStatus& status) {
     std::cerr << "firewatch: no FIREWATCH_TOKEN set; admin token for this run: " << admin << "\n";
   }
   p.Start(&http.metrics());
+  http.SetReady(true);
   std::cout << "listening on http://" << DialableAddress(opts.bind_address) << ":" << *port
             << std::endl;
   for (;;) {
@@ -287,6 +352,38 @@ void RegisterServe(CLI::App& app, ExitStatus& status) {
       ->add_option("--logs.query-timeout", f.logs_query_timeout,
                    "Longest a Logs Insights query may run")
       ->capture_default_str();
+  serve
+      ->add_option("--web.max-connections", f.max_connections,
+                   "Connections open at once (default: server.max_connections, else 1024); "
+                   "past it a new one evicts an idle or slow one")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20));
+  serve
+      ->add_option("--web.max-connections-per-client", f.max_connections_per_client,
+                   "Connections open at once from one IP address (429 past it)")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20));
+  serve
+      ->add_option("--web.read-header-timeout", f.header_timeout,
+                   "Longest a request's headers may take to arrive (408 past it)")
+      ->capture_default_str();
+  serve
+      ->add_option("--web.read-timeout", f.read_timeout,
+                   "Longest a whole request, headers and body, may take to arrive (408)")
+      ->capture_default_str();
+  serve
+      ->add_option("--web.idle-timeout", f.idle_timeout,
+                   "How long a connection with no request in progress stays open")
+      ->capture_default_str();
+  serve
+      ->add_option("--web.write-timeout", f.write_timeout,
+                   "Longest a response write may make no progress before the connection closes")
+      ->capture_default_str();
+  serve
+      ->add_option("--web.require-read-token", f.require_read_token,
+                   "true: every read needs a token (only /healthz, /readyz, /api/v1/status are "
+                   "public); auto: when listening beyond 127.0.0.1/localhost (or "
+                   "server.require_read_token)")
+      ->capture_default_str();
   AddStorageFlags(serve, f.storage);
   AddLogRetentionFlags(serve, f.log_retention);
   serve
@@ -301,8 +398,9 @@ void RegisterServe(CLI::App& app, ExitStatus& status) {
                     "firewatch.yml: server, storage, scrape_configs, rule_files, route, ... "
                     "(check it with `firewatch check config FILE`)");
   serve->footer(
-      "Reads are open to anonymous callers; writes need `Authorization: Bearer TOKEN` with a\n"
-      "token from server.tokens in the config file or FIREWATCH_TOKEN (an admin token).\n"
+      "Writes need `Authorization: Bearer TOKEN` with a token from server.tokens in the config\n"
+      "file or FIREWATCH_TOKEN (an admin token). Reads are open on 127.0.0.1 and need a token\n"
+      "(a viewer, or one with read scopes) when listening beyond it.\n"
       "SIGHUP or POST /-/reload re-reads rules, runbooks, actions and the response policy.\n"
       "See docs/server.md, docs/alerting.md and docs/responder.md.");
   serve->callback([&status, serve] {

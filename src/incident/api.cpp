@@ -105,6 +105,24 @@ Response List(IncidentService& svc, const Request& req) {
   return Response::Json(200, Dump({{"status", "success"}, {"incidents", out}}));
 }
 
+// GET /api/v1/status, the one public view: open incidents' title, severity
+// and state, nothing internal (no ids, labels, people or timeline).
+Response Status(IncidentService& svc) {
+  IncidentFilter f;
+  f.open_only = true;
+  f.limit = 100;
+  auto list = svc.List(f);
+  if (!list) return Response::ErrorJson(503, "io", "status is unavailable; retry later");
+  json out = json::array();
+  for (const Incident& i : *list) {
+    out.push_back({{"title", i.title},
+                   {"severity", SeverityName(i.severity)},
+                   {"state", StateName(i.state)}});
+  }
+  return Response::Json(200, Dump({{"status", "success"},
+                                   {"data", {{"operational", out.empty()}, {"incidents", out}}}}));
+}
+
 // A declared incident: {"title", "services": [...], "severity": "P2"}.
 Response Declare(IncidentService& svc, const Request& req) {
   auto title = Field(req, "title");
@@ -225,6 +243,7 @@ void RegisterIncidentApi(server::HttpServer& http, IncidentService& svc, Clock& 
   using server::Role;
   http.Handle("GET", "/api/v1/incidents", Role::kViewer,
               [&svc](const Request& req) { return List(svc, req); });
+  http.HandlePublic("GET", "/api/v1/status", [&svc](const Request&) { return Status(svc); });
   http.Handle("POST", "/api/v1/incidents", Role::kResponder,
               [&svc](const Request& req) { return Declare(svc, req); });
   http.Handle("GET", "/api/v1/incidents/metrics", Role::kViewer,

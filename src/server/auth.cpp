@@ -62,8 +62,13 @@ Caller Identify(const TokenTable& tokens, std::optional<std::string_view> author
   return c;
 }
 
+bool MayRead(unsigned scopes, Area area) {
+  if (area == Area::kOther) return (scopes & kAllReadScopes) == kAllReadScopes;
+  return (scopes & ScopeBit(area)) != 0;
+}
+
 Verdict Authorize(const Caller& caller, std::string_view method, Role required, bool is_public,
-                  bool allow_anonymous_read) {
+                  bool allow_anonymous_read, Area area) {
   if (is_public) return Verdict::kAllow;
   if (caller.sent_credentials && !caller.token) return Verdict::kUnauthenticated;
   if (!caller.token) {
@@ -71,7 +76,11 @@ Verdict Authorize(const Caller& caller, std::string_view method, Role required, 
     return read && required == Role::kViewer && allow_anonymous_read ? Verdict::kAllow
                                                                      : Verdict::kUnauthenticated;
   }
-  return caller.token->role >= required ? Verdict::kAllow : Verdict::kForbidden;
+  if (caller.token->role < required) return Verdict::kForbidden;
+  if (required == Role::kViewer && !MayRead(caller.token->read_scopes, area)) {
+    return Verdict::kOutOfScope;
+  }
+  return Verdict::kAllow;
 }
 
 }  // namespace fw::server

@@ -7,7 +7,9 @@
 //    public ones (/healthz), even where anonymous reads are allowed;
 //  - without credentials, only GET/HEAD on routes needing kViewer are served,
 //    and only when allow_anonymous_read is set; anything else is 401;
-//  - a valid token whose role is below the route's is 403.
+//  - a valid token whose role is below the route's is 403;
+//  - a valid token reading (a route needing only kViewer) outside its read
+//    scopes is 403 (writes are governed by the role alone).
 
 #include <optional>
 #include <string>
@@ -45,9 +47,13 @@ struct Caller {
 // "Bearer" is case-insensitive (RFC 7235).
 Caller Identify(const TokenTable& tokens, std::optional<std::string_view> authorization);
 
-enum class Verdict { kAllow, kUnauthenticated, kForbidden };
+enum class Verdict { kAllow, kUnauthenticated, kForbidden, kOutOfScope };
 
+// area: what the route reads (Area::kOther needs every read scope).
 Verdict Authorize(const Caller& caller, std::string_view method, Role required, bool is_public,
-                  bool allow_anonymous_read);
+                  bool allow_anonymous_read, Area area = Area::kOther);
+
+// True when `scopes` (ScopeBit()s) allow reading `area`.
+bool MayRead(unsigned scopes, Area area);
 
 }  // namespace fw::server

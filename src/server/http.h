@@ -8,7 +8,8 @@
 //   server.Handle("GET", "/api/v1/instances/:id", Role::kViewer, handler);
 //   fw::Result<int> port = server.Start();
 //
-// Built-in routes: GET /healthz (always public) and GET /metrics (SelfMetrics).
+// Built-in routes: GET /healthz and GET /readyz (always public) and GET
+// /metrics (SelfMetrics).
 // Every error response, including the parser's own 400/413/414/431, has the body
 // {"status":"error","error":{"code":"not_found","message":"..."}}.
 // See docs/server.md for the user-facing description.
@@ -41,6 +42,27 @@ enum class Role { kViewer = 0, kResponder = 1, kAdmin = 2 };
 // "viewer", "responder", "admin" (exactly; as written in config files).
 fw::Result<Role> ParseRole(std::string_view s);
 std::string_view RoleName(Role r);
+
+// What a read is about. A token may be limited to the reads of some areas
+// (scopes "read:metrics", ...); a route's area follows from its path
+// (AreaOfPattern). Writes are governed by the role alone.
+enum class Area : unsigned {
+  kMetrics = 0,    // Prometheus API, /metrics, stats, remote write
+  kAlerts = 1,     // rules, alerts, silences, time intervals, on-call, escalation
+  kLogs = 2,       // Logs Insights queries, log push
+  kIncidents = 3,  // incidents, timelines, changes, runbooks, the responder
+  kReports = 4,    // post-incident reports
+  kOther = 5,      // anything else: only a token with every read scope
+};
+constexpr unsigned kAllReadScopes = (1u << 5) - 1;  // a bit per area but kOther
+constexpr unsigned ScopeBit(Area a) {
+  return a == Area::kOther ? 0 : 1u << static_cast<unsigned>(a);
+}
+// "read:metrics", "read:alerts", "read:logs", "read:incidents", "read:reports".
+fw::Result<Area> ParseReadScope(std::string_view s);
+std::string_view ReadScopeName(Area a);
+// The area of a route pattern: "/api/v1/logs/queries" -> kLogs.
+Area AreaOfPattern(std::string_view pattern);
 
 struct Request {
   std::string method, path;                        // path: decoded, without query string
@@ -92,6 +114,9 @@ struct TokenSpec {
   std::string token;  // the bearer secret; must be non-empty and unique
   Role role;
   std::string name;  // who holds it; appears in logs, never the token itself
+  // The areas whose reads (routes needing kViewer) it may make: ScopeBit()s.
+  // Every area by default; routes of Area::kOther need all of them.
+  unsigned read_scopes = kAllReadScopes;
 };
 
 struct ServerOptions {
@@ -99,18 +124,27 @@ struct ServerOptions {
   int port = 0;                            // 0 = pick a free port (tests)
   size_t max_body_bytes = 1 << 20;         // after chunked/gzip decoding; over it: 413
   std::vector<TokenSpec> tokens;
-  bool allow_anonymous_read = true;  // GET/HEAD routes needing only kViewer work without a token
+  // GET/HEAD routes needing only kViewer work without a token. Off: every
+  // route but the public ones (/healthz, /readyz, HandlePublic) needs one.
+  bool allow_anonymous_read = true;
   // Handlers running at once. Connections do not hold threads (one I/O
   // thread serves them all), but a handler waiting on disk holds one: durable
   // intake waits for a shared fdatasync, so more threads make larger group
   // commits (32: 16,800 events/s at 32 connections where 16 gave 11,900).
   int threads = 32;
-  size_t max_connections = 1024;  // open at once; at the limit, new ones wait in the backlog
+  // Open at once. At the limit a new connection evicts an idle or
+  // still-arriving one (of the client with the most); when all are busy, new
+  // ones wait in the backlog.
+  size_t max_connections = 1024;
+  // Open at once from one peer IP address, loopback included; past it, 429.
+  size_t max_connections_per_client = 256;
   // Keep-alive: a connection with no request in progress is closed after
-  // idle_timeout. read_timeout bounds a request from its first byte to its
-  // last (slow senders get 408); write_timeout, a response write that makes
-  // no progress. All are socket timeouts on the steady clock, not fw::Clock.
+  // idle_timeout. header_timeout bounds a request from its first byte to the
+  // end of its headers, read_timeout to its last byte (slow senders get
+  // 408); write_timeout, a response write that makes no progress. All are
+  // socket timeouts on the steady clock, not fw::Clock.
   std::chrono::milliseconds idle_timeout{5000};
+  std::chrono::milliseconds header_timeout{5000};
   std::chrono::milliseconds read_timeout{10000}, write_timeout{10000};
 };
 
@@ -137,6 +171,13 @@ class HttpServer {
   // A route that only reads, whatever its method (Prometheus clients POST
   // queries as forms): anonymous callers may use it like a GET route.
   void HandleReadOnly(std::string method, std::string pattern, Handler handler);
+  // A route anyone may use, with or without a token, even when anonymous
+  // reads are off (the status page). It must reveal nothing internal.
+  // REQUIRES: Start() not called yet (else throws std::logic_error).
+  void HandlePublic(std::string method, std::string pattern, Handler handler);
+  // GET /readyz answers 200 when ready, else 503 (public, like /healthz).
+  // Ready from construction; a caller with a start-up phase clears it first.
+  void SetReady(bool ready);
   // Successful requests to this route (same method and pattern as
   // registered) are logged at debug, not info: high-rate machine traffic
   // such as alert intake, remote write and log push, which would flood the

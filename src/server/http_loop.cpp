@@ -94,7 +94,8 @@ struct Connection {
   bool closed = false;
   size_t drained = 0;
 
-  TimePoint idle_deadline, request_deadline, write_deadline, drain_deadline;
+  TimePoint idle_deadline, request_deadline, header_deadline, write_deadline, drain_deadline;
+  TimePoint waiting_since;  // when it went idle or its request started: eviction order
 
   bool writing() const { return out_sent < out.size(); }
 };
@@ -118,6 +119,13 @@ struct HttpLoop::Impl {
   void Worker();
 
   void Accept(TimePoint now);
+  // Closes the connection best sacrificed for a new one (see
+  // LoopOptions::max_connections); false when every connection is busy.
+  bool EvictOne();
+  Connection* FindVictim();  // null when every connection is busy
+  // Answers 429 on a just-accepted socket whose client has too many open.
+  void RefuseBusyClient(int fd, const std::string& remote);
+  size_t live() const { return connections.size() - closed.size(); }
   void SetAccepting(bool on);
   void OnEvent(Connection& c, uint32_t events, TimePoint now);
   void OnReadable(Connection& c, TimePoint now);
@@ -146,6 +154,7 @@ struct HttpLoop::Impl {
 
   // I/O thread only.
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> connections;
+  std::unordered_map<std::string, size_t> per_client;  // open connections by peer address
   std::vector<uint64_t> closed;
   uint64_t next_id = kFirstConnectionKey;
   size_t outstanding = 0;  // jobs handed to workers, responses not yet back
@@ -317,9 +326,11 @@ void HttpLoop::Impl::Run() {
 }
 
 void HttpLoop::Impl::Accept(TimePoint now) {
+  bool evicted_for_fds = false;
   while (accepting) {
-    if (connections.size() - closed.size() >= options.max_connections) {
-      SetAccepting(false);  // resumes when a connection closes
+    const bool full = live() >= options.max_connections;
+    if (full && !FindVictim()) {
+      SetAccepting(false);  // every connection is busy: resumes when one closes
       return;
     }
     sockaddr_storage addr{};
@@ -328,6 +339,12 @@ void HttpLoop::Impl::Accept(TimePoint now) {
         accept4(listen_fd, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
+      if ((errno == EMFILE || errno == ENFILE) && !evicted_for_fds && EvictOne()) {
+        // Out of descriptors: one idle or slow connection makes room. Its
+        // descriptor is closed at once; only its bookkeeping waits.
+        evicted_for_fds = true;
+        continue;
+      }
       if (errno != EAGAIN && errno != EWOULDBLOCK) {
         // Out of descriptors or memory: level-triggered epoll would spin.
         SetAccepting(false);
@@ -335,12 +352,22 @@ void HttpLoop::Impl::Accept(TimePoint now) {
       }
       return;
     }
+    evicted_for_fds = false;
+    std::string remote = PeerAddress(addr);
+    if (per_client[remote] >= options.max_connections_per_client) {
+      RefuseBusyClient(fd, remote);
+      continue;
+    }
+    // Only now that a connection has come, and may stay, is one evicted for it.
+    if (full) EvictOne();
+    size_t& mine = per_client[remote];  // after EvictOne, which may erase entries
+    ++mine;
     int yes = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
     auto c = std::make_unique<Connection>();
     c->id = next_id++;
     c->fd = fd;
-    c->remote = PeerAddress(addr);
+    c->remote = std::move(remote);
     c->parser = RequestParser(options.limits);
     c->events = EPOLLIN;
     epoll_event ev{};
@@ -348,11 +375,49 @@ void HttpLoop::Impl::Accept(TimePoint now) {
     ev.data.u64 = c->id;
     if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
       close(fd);
+      if (--mine == 0) per_client.erase(c->remote);
       continue;
     }
     Rearm(*c, now);
     connections.emplace(c->id, std::move(c));
   }
+}
+
+bool HttpLoop::Impl::EvictOne() {
+  Connection* victim = FindVictim();
+  if (!victim) return false;
+  Close(*victim);
+  return true;
+}
+
+Connection* HttpLoop::Impl::FindVictim() {
+  // Idle keep-alive connections and requests still arriving cost the server
+  // nothing to drop (the client retries); answers in progress are never
+  // dropped. The busiest client loses first, then the longest waiting.
+  Connection* victim = nullptr;
+  size_t victim_count = 0;
+  for (auto& [id, p] : connections) {
+    Connection& c = *p;
+    if (c.closed || c.in_flight || c.writing() || c.draining || c.close_after_write) continue;
+    const size_t count = per_client[c.remote];
+    if (!victim || count > victim_count ||
+        (count == victim_count && c.waiting_since < victim->waiting_since)) {
+      victim = &c;
+      victim_count = count;
+    }
+  }
+  return victim;
+}
+
+void HttpLoop::Impl::RefuseBusyClient(int fd, const std::string& remote) {
+  Response r = Response::ErrorJson(429, "too_many_connections",
+                                   "too many open connections from " + remote + " (limit " +
+                                       std::to_string(options.max_connections_per_client) +
+                                       "); reuse connections or close idle ones");
+  const std::string bytes = SerializeResponse(r, false, true, false);
+  // Best effort on a fresh socket whose buffer is empty; never blocks.
+  [[maybe_unused]] ssize_t n = send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  close(fd);
 }
 
 void HttpLoop::Impl::SetAccepting(bool on) {
@@ -510,11 +575,16 @@ void HttpLoop::Impl::OnResponseWritten(Connection& c, TimePoint now) {
 void HttpLoop::Impl::Rearm(Connection& c, TimePoint now) {
   if (c.in_flight || c.writing() || c.draining) return;
   if (!c.in.empty() || !c.parser.idle()) {
-    if (!c.request_started) c.request_deadline = now + options.read_timeout;
+    if (!c.request_started) {
+      c.request_deadline = now + options.read_timeout;
+      c.header_deadline = now + options.header_timeout;
+      c.waiting_since = now;
+    }
     c.request_started = true;
   } else {
     c.request_started = false;
     c.idle_deadline = now + options.idle_timeout;
+    c.waiting_since = now;
   }
 }
 
@@ -538,12 +608,15 @@ void HttpLoop::Impl::Close(Connection& c) {
   close(c.fd);                               // also removes it from the epoll set
   c.closed = true;
   closed.push_back(c.id);
+  if (auto it = per_client.find(c.remote); it != per_client.end() && --it->second == 0) {
+    per_client.erase(it);
+  }
 }
 
 void HttpLoop::Impl::EraseClosed() {
   for (uint64_t id : closed) connections.erase(id);
   closed.clear();
-  if (!accepting && !stopping && connections.size() < options.max_connections &&
+  if (!accepting && !stopping && live() < options.max_connections &&
       SteadyClock::now() >= accept_retry_at) {
     SetAccepting(true);
   }
@@ -597,18 +670,25 @@ void HttpLoop::Impl::Sweep(TimePoint now) {
     } else if (c.draining) {
       if (now > c.drain_deadline) Close(c);
     } else if (c.request_started) {
-      if (now < c.request_deadline) continue;
+      const bool head_late = !c.parser.head_done() && now >= c.header_deadline;
+      if (now < c.request_deadline && !head_late) continue;
       // Slow or stalled client (slowloris): answer 408 and close.
-      c.parser.Fail(408, "the request did not arrive within the server's read timeout of " +
-                             std::to_string(options.read_timeout.count()) + " ms");
+      c.parser.Fail(408, head_late ? "the request's headers did not arrive within the server's "
+                                     "header timeout of " +
+                                         std::to_string(options.header_timeout.count()) + " ms"
+                                   : "the request did not arrive within the server's read "
+                                     "timeout of " +
+                                         std::to_string(options.read_timeout.count()) + " ms");
       c.close_after_write = true;
       Queue(c, SerializeResponse(on_error(c.parser, c.remote), false, true, false), now);
     } else if (now > c.idle_deadline) {
       Close(c);
     }
   }
+  // Paused at the limit: resume once a connection closed, or one that was
+  // busy went idle and may be evicted for a newcomer.
   if (!accepting && !stopping && now >= accept_retry_at &&
-      connections.size() - closed.size() < options.max_connections) {
+      (live() < options.max_connections || FindVictim())) {
     SetAccepting(true);
   }
 }

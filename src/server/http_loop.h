@@ -38,8 +38,16 @@ struct LoopOptions {
   std::string bind_address = "127.0.0.1";
   int port = 0;  // 0: any free port
   int threads = 32;
-  size_t max_connections = 1024;  // at the limit the loop stops accepting until one closes
+  // At the limit (or out of file descriptors) a new connection evicts the
+  // oldest one that has no request in flight (idle, or still sending its
+  // request), taken from the client with the most connections; only when
+  // every connection is busy does the loop stop accepting until one closes.
+  size_t max_connections = 1024;
+  // Open connections from one peer IP address (loopback included); past it a
+  // new connection gets 429 and is closed at once.
+  size_t max_connections_per_client = 256;
   std::chrono::milliseconds idle_timeout{5000};    // keep-alive connection with no request
+  std::chrono::milliseconds header_timeout{5000};  // from a request's first byte to its head's end
   std::chrono::milliseconds read_timeout{10000};   // from a request's first byte to its last
   std::chrono::milliseconds write_timeout{10000};  // a response write making no progress
   ParserLimits limits;

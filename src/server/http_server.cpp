@@ -3,6 +3,7 @@
 // framing). Complete requests arrive here on worker threads; requests the
 // parser rejected arrive on the I/O thread and get the same JSON errors.
 #include <algorithm>
+#include <atomic>
 #include <iostream>
 #include <set>
 #include <shared_mutex>
@@ -32,10 +33,14 @@ fw::Result<void> ValidateOptions(const ServerOptions& o) {
     return bad("server threads " + std::to_string(o.threads) + " is outside 1..1024");
   }
   if (o.max_body_bytes == 0) return bad("server max body bytes must be at least 1");
-  if (o.read_timeout.count() <= 0 || o.write_timeout.count() <= 0 || o.idle_timeout.count() <= 0) {
-    return bad("server read, write and idle timeouts must be positive");
+  if (o.read_timeout.count() <= 0 || o.write_timeout.count() <= 0 || o.idle_timeout.count() <= 0 ||
+      o.header_timeout.count() <= 0) {
+    return bad("server header, read, write and idle timeouts must be positive");
   }
   if (o.max_connections < 1) return bad("server max connections must be at least 1");
+  if (o.max_connections_per_client < 1) {
+    return bad("server max connections per client must be at least 1");
+  }
   return {};
 }
 
@@ -167,6 +172,7 @@ struct HttpServer::Impl {
                      std::unordered_map<std::string, RequestMetrics, StringHash, std::equal_to<>>>
       request_metrics;
   TokenTable tokens;
+  std::atomic<bool> ready{true};  // GET /readyz
   std::unique_ptr<HttpLoop> loop;
   bool started = false;
   int port = 0;
@@ -180,6 +186,16 @@ HttpServer::HttpServer(ServerOptions options, fw::Clock& clock, fw::Logger* logg
                           Role::kViewer,
                           /*is_public=*/true,
                           [](const Request&) { return Response::Json(200, R"({"status":"ok"})"); },
+                          {}});
+  impl_->router.Add(Route{"GET",
+                          "/readyz",
+                          Role::kViewer,
+                          /*is_public=*/true,
+                          [ready = &impl_->ready](const Request&) {
+                            return ready->load() ? Response::Json(200, R"({"status":"ready"})")
+                                                 : Response::ErrorJson(503, "not_ready",
+                                                                       "starting up; not ready");
+                          },
                           {}});
   SelfMetrics* m = &impl_->metrics;
   Handle("GET", "/metrics", Role::kViewer,
@@ -210,6 +226,21 @@ void HttpServer::HandleReadOnly(std::string method, std::string pattern, Handler
   r.read_only = true;
   impl_->router.Add(std::move(r));
 }
+
+void HttpServer::HandlePublic(std::string method, std::string pattern, Handler handler) {
+  if (impl_->started) {
+    throw std::logic_error("HttpServer::HandlePublic(" + method + " " + pattern +
+                           ") called after Start()");
+  }
+  impl_->router.Add(Route{std::move(method),
+                          std::move(pattern),
+                          Role::kViewer,
+                          /*is_public=*/true,
+                          std::move(handler),
+                          {}});
+}
+
+void HttpServer::SetReady(bool ready) { impl_->ready = ready; }
 
 void HttpServer::LogQuietly(std::string method, std::string pattern) {
   if (impl_->started) {
@@ -256,7 +287,9 @@ LoopOptions HttpServer::Impl::MakeLoopOptions() {
   o.port = options.port;
   o.threads = options.threads;
   o.max_connections = options.max_connections;
+  o.max_connections_per_client = options.max_connections_per_client;
   o.idle_timeout = options.idle_timeout;
+  o.header_timeout = options.header_timeout;
   o.read_timeout = options.read_timeout;
   o.write_timeout = options.write_timeout;
   o.limits.max_body_bytes = options.max_body_bytes;
@@ -326,8 +359,8 @@ std::optional<Response> HttpServer::Impl::Gate(const Incoming& in, const RouteLo
 
   if (!found.route) {
     // Callers who could read nothing at all do not get to map the routes.
-    if (Authorize(caller, "GET", Role::kViewer, false, options.allow_anonymous_read) !=
-        Verdict::kAllow) {
+    if (Authorize(caller, "GET", Role::kViewer, false, options.allow_anonymous_read) ==
+        Verdict::kUnauthenticated) {
       return Unauthenticated(caller, what);
     }
     if (found.allowed_methods.empty()) {
@@ -343,7 +376,7 @@ std::optional<Response> HttpServer::Impl::Gate(const Incoming& in, const RouteLo
 
   const Route& route = *found.route;
   switch (Authorize(caller, route.read_only ? "GET" : in.method, route.required, route.is_public,
-                    options.allow_anonymous_read)) {
+                    options.allow_anonymous_read, route.area)) {
     case Verdict::kUnauthenticated:
       return Unauthenticated(caller, what);
     case Verdict::kForbidden:
@@ -351,6 +384,10 @@ std::optional<Response> HttpServer::Impl::Gate(const Incoming& in, const RouteLo
                                  "token \"" + caller.token->name + "\" has role " +
                                      std::string(RoleName(caller.token->role)) + "; " + what +
                                      " needs " + std::string(RoleName(route.required)));
+    case Verdict::kOutOfScope:
+      return Response::ErrorJson(403, "forbidden",
+                                 "token \"" + caller.token->name + "\" has no read scope for " +
+                                     what + "; it needs " + std::string(ReadScopeName(route.area)));
     case Verdict::kAllow:
       break;
   }

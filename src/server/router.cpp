@@ -91,6 +91,7 @@ std::string PercentDecode(std::string_view s) {
 }
 
 void Router::Add(Route route) {
+  route.area = AreaOfPattern(route.pattern);
   if (route.method.empty()) throw std::invalid_argument("route method is empty");
   for (char& c : route.method) {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');

@@ -25,6 +25,7 @@ struct Route {
   Handler handler;
   std::vector<std::string> segments;  // filled by Router::Add
   bool read_only = false;             // reads whatever the method: anonymous access as for GET
+  Area area = Area::kOther;           // filled by Router::Add from the pattern
 };
 
 struct RouteLookup {

@@ -58,6 +58,9 @@ TEST(TemplateFormatTest, MatchesPrometheus) {
   EXPECT_EQ(HumanizeDuration(59.5), "59.5s");
   EXPECT_EQ(HumanizeDuration(3600), "1h 0m 0s");
   EXPECT_EQ(HumanizeDuration(-90), "-1m 30s");
+  // Beyond int64 seconds: no undefined conversion, plain seconds (UBSan, fuzzing).
+  EXPECT_NE(HumanizeDuration(2.38339e180).find("e+180s"), std::string::npos);
+  EXPECT_NE(HumanizeDuration(-1e19).find("e+19s"), std::string::npos);
   EXPECT_EQ(HumanizeDuration(0.25), "250ms");
   EXPECT_EQ(StripPort("[::1]:9100"), "::1");
   EXPECT_EQ(StripPort("::1"), "::1");

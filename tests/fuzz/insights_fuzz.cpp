@@ -6,7 +6,7 @@
 //
 //   make fuzz   # configures build-fuzz with FW_FUZZ=ON
 //   cmake --build build-fuzz --target insights_fuzz
-//   afl-fuzz -i tests/fuzz/insights_seeds -o build-fuzz/insights-findings
+//   afl-fuzz -i tests/fuzz/corpus/insights -o build-fuzz/insights-findings
 //            -- build-fuzz/tests/fuzz/insights_fuzz @@
 
 #include <cstddef>
@@ -14,17 +14,18 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_target.h"
 #include "logs/event_source.h"
 #include "logs/insights/executor.h"
 #include "logs/insights/parser.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+FW_FUZZ_TARGET(insights) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   const size_t nl = text.find('\n');
   const std::string_view query = text.substr(0, nl);
   auto q = fw::logs::insights::ParseQuery(query);
   if (!q) {
-    if (q.error().where().line < 1 || q.error().message().empty()) __builtin_trap();
+    if (q.error().where().line < 1 || q.error().message().empty()) FW_FUZZ_CHECK(false);
     return 0;
   }
   std::vector<fw::logs::LogEvent> events;

@@ -10,15 +10,16 @@
 #include <cstdint>
 #include <string>
 
+#include "fuzz_target.h"
 #include "sim/scenario.h"
 #include "sim/simulator.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+FW_FUZZ_TARGET(scenario) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   auto sc = fw::sim::ParseScenario(text, "fuzz.yml");
   if (!sc) {
     // Errors must say something.
-    if (sc.error().message().empty()) __builtin_trap();
+    if (sc.error().message().empty()) FW_FUZZ_CHECK(false);
     return 0;
   }
   fw::sim::Simulator sim(std::move(*sc));

@@ -87,6 +87,66 @@ TEST(AuthTest, AuthorizeAppliesPolicy) {
   EXPECT_EQ(Authorize(bad, "GET", Role::kViewer, true, false), Verdict::kAllow);
 }
 
+TEST(AuthTest, ReadScopesLimitReadsToTheirAreas) {
+  auto table = TokenTable::Create(
+      {{"metrics-secret", Role::kViewer, "grafana", ScopeBit(Area::kMetrics)},
+       {"pager-secret", Role::kResponder, "pager", ScopeBit(Area::kIncidents)},
+       {"both-secret", Role::kViewer, "both", ScopeBit(Area::kLogs) | ScopeBit(Area::kReports)},
+       {"all-secret", Role::kViewer, "all"}});
+  ASSERT_TRUE(table.has_value());
+  const Caller metrics = Identify(*table, "Bearer metrics-secret");
+  const Caller pager = Identify(*table, "Bearer pager-secret");
+  const Caller both = Identify(*table, "Bearer both-secret");
+  const Caller all = Identify(*table, "Bearer all-secret");
+  for (bool anonymous_reads : {true, false}) {
+    EXPECT_EQ(Authorize(metrics, "GET", Role::kViewer, false, anonymous_reads, Area::kMetrics),
+              Verdict::kAllow);
+    EXPECT_EQ(Authorize(metrics, "GET", Role::kViewer, false, anonymous_reads, Area::kLogs),
+              Verdict::kOutOfScope);
+    EXPECT_EQ(Authorize(metrics, "GET", Role::kViewer, false, anonymous_reads, Area::kOther),
+              Verdict::kOutOfScope);
+    EXPECT_EQ(Authorize(both, "GET", Role::kViewer, false, anonymous_reads, Area::kReports),
+              Verdict::kAllow);
+    EXPECT_EQ(Authorize(both, "GET", Role::kViewer, false, anonymous_reads, Area::kIncidents),
+              Verdict::kOutOfScope);
+    EXPECT_EQ(Authorize(all, "GET", Role::kViewer, false, anonymous_reads, Area::kOther),
+              Verdict::kAllow);
+  }
+  // Scopes narrow reads; writes follow the role alone.
+  EXPECT_EQ(Authorize(pager, "POST", Role::kResponder, false, true, Area::kMetrics),
+            Verdict::kAllow);
+  EXPECT_EQ(Authorize(pager, "GET", Role::kViewer, false, true, Area::kMetrics),
+            Verdict::kOutOfScope);
+  EXPECT_EQ(Authorize(metrics, "POST", Role::kResponder, false, true, Area::kMetrics),
+            Verdict::kForbidden);
+  // Public routes stay public.
+  EXPECT_EQ(Authorize(metrics, "GET", Role::kViewer, true, false, Area::kLogs), Verdict::kAllow);
+}
+
+TEST(AuthTest, RoutesMapToAreasAndScopesParse) {
+  EXPECT_EQ(AreaOfPattern("/api/v1/query_range"), Area::kMetrics);
+  EXPECT_EQ(AreaOfPattern("/api/v1/label/:name/values"), Area::kMetrics);
+  EXPECT_EQ(AreaOfPattern("/metrics"), Area::kMetrics);
+  EXPECT_EQ(AreaOfPattern("/api/v2/silences"), Area::kAlerts);
+  EXPECT_EQ(AreaOfPattern("/api/v1/alerts/explain"), Area::kAlerts);
+  EXPECT_EQ(AreaOfPattern("/api/v1/oncall/shifts"), Area::kAlerts);
+  EXPECT_EQ(AreaOfPattern("/api/v1/logs/queries/:id"), Area::kLogs);
+  EXPECT_EQ(AreaOfPattern("/api/v1/incidents/:id"), Area::kIncidents);
+  EXPECT_EQ(AreaOfPattern("/api/v1/incidents/:id/response"), Area::kIncidents);
+  EXPECT_EQ(AreaOfPattern("/api/v1/incidents/:id/report"), Area::kReports);
+  EXPECT_EQ(AreaOfPattern("/api/v1/changes"), Area::kIncidents);
+  EXPECT_EQ(AreaOfPattern("/api/v1/querying"), Area::kOther);  // a prefix, not a segment
+  EXPECT_EQ(AreaOfPattern("/sim/targets"), Area::kOther);
+  for (Area a : {Area::kMetrics, Area::kAlerts, Area::kLogs, Area::kIncidents, Area::kReports}) {
+    auto parsed = ParseReadScope(ReadScopeName(a));
+    ASSERT_TRUE(parsed.has_value());
+    EXPECT_EQ(*parsed, a);
+  }
+  auto bad = ParseReadScope("read:everything");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message().find("read:metrics"), std::string::npos);
+}
+
 TEST(HttpTypesTest, ParseRoleRoundTripsAndExplainsErrors) {
   for (Role r : {Role::kViewer, Role::kResponder, Role::kAdmin}) {
     auto parsed = ParseRole(RoleName(r));

@@ -422,21 +422,115 @@ TEST_F(HttpServerTest, MoreIdleConnectionsThanThreadsAreServedPromptly) {
   EXPECT_LT(SecondsSince(t0), 1.0) << "idle connections must not hold threads";
 }
 
-TEST_F(HttpServerTest, AtTheConnectionLimitNewConnectionsWait) {
+TEST_F(HttpServerTest, AtTheConnectionLimitAnIdleConnectionMakesWay) {
   ServerOptions o;
   o.max_connections = 2;
   Serve(o);
-  auto a = std::make_unique<RawConnection>(server_->port());
-  RawConnection b(server_->port());
-  ASSERT_EQ(a->Exchange(Get("/healthz")).status, 200);
+  RawConnection a(server_->port()), b(server_->port());
+  ASSERT_EQ(a.Exchange(Get("/healthz")).status, 200);
   ASSERT_EQ(b.Exchange(Get("/healthz")).status, 200);
-  RawConnection third(server_->port(), 300);  // the kernel's backlog takes it
+  // Both idle now: the longest idle one is closed for the newcomer.
+  RawConnection third(server_->port());
+  EXPECT_EQ(third.Exchange(Get("/healthz")).status, 200);
+  EXPECT_TRUE(a.ClosedByServer());
+}
+
+TEST_F(HttpServerTest, AtTheConnectionLimitBusyConnectionsAreKeptAndNewOnesWait) {
+  ServerOptions o;
+  o.max_connections = 2;
+  HttpServer& s = Make(o);
+  std::atomic<bool> release{false};
+  std::atomic<int> entered{0};
+  s.Handle("GET", "/hold", Role::kViewer, [&](const Request&) {
+    ++entered;
+    while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return Response::Json(200, "{}");
+  });
+  ASSERT_TRUE(s.Start().has_value());
+  RawConnection a(s.port()), b(s.port());
+  a.Send(Get("/hold"));
+  b.Send(Get("/hold"));
+  const auto t0 = std::chrono::steady_clock::now();
+  while (entered < 2 && SecondsSince(t0) < 5)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(entered, 2);
+  RawConnection third(s.port(), 300);  // the kernel's backlog takes it
   ASSERT_TRUE(third.connected());
   third.Send(Get("/healthz"));
-  EXPECT_EQ(third.Read().status, 0) << "served beyond max_connections";
-  a.reset();  // frees a slot
+  EXPECT_EQ(third.Read().status, 0) << "a request in flight was evicted";
+  release = true;
+  EXPECT_EQ(a.Read().status, 200);
+  EXPECT_EQ(b.Read().status, 200);
   third.SetTimeout(3000);
   EXPECT_EQ(third.Read().status, 200);
+}
+
+TEST_F(HttpServerTest, ConnectionsPerClientAreLimitedWith429) {
+  ServerOptions o;
+  o.max_connections_per_client = 3;
+  Serve(o);
+  std::vector<std::unique_ptr<RawConnection>> kept;
+  for (int i = 0; i < 3; ++i) {
+    kept.push_back(std::make_unique<RawConnection>(server_->port()));
+    ASSERT_EQ(kept.back()->Exchange(Get("/healthz")).status, 200);
+  }
+  RawConnection fourth(server_->port());
+  const auto r = fourth.Read();
+  EXPECT_EQ(r.status, 429) << r.head;
+  EXPECT_TRUE(Contains(r.body, "too many open connections from 127.0.0.1 (limit 3)")) << r.body;
+  EXPECT_TRUE(fourth.ClosedByServer());
+  kept.pop_back();  // one closes: room again
+  bool served = false;
+  for (int attempt = 0; attempt < 100 && !served; ++attempt) {
+    RawConnection again(server_->port());
+    served = again.Exchange(Get("/healthz")).status == 200;
+  }
+  EXPECT_TRUE(served);
+}
+
+TEST_F(HttpServerTest, HeadersArrivingTooSlowlyGet408AtTheHeaderTimeout) {
+  ServerOptions o;
+  o.header_timeout = std::chrono::milliseconds(300);
+  o.read_timeout = std::chrono::milliseconds(30'000);
+  Serve(o);
+  RawConnection conn(server_->port());
+  const auto t0 = std::chrono::steady_clock::now();
+  conn.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n");
+  conn.SetTimeout(100);
+  RawConnection::Reply r;
+  while (r.status == 0 && SecondsSince(t0) < 5) {
+    conn.Send("X");  // a header byte at a time, never the blank line
+    r = conn.Read();
+  }
+  EXPECT_EQ(r.status, 408) << r.head;
+  EXPECT_TRUE(Contains(r.body, "header timeout of 300 ms")) << r.body;
+  EXPECT_LT(SecondsSince(t0), 2.0);
+  // A body may take longer than the header timeout (up to read_timeout).
+  RawConnection slow_body(server_->port());
+  slow_body.Send(
+      "POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer viewer-tok\r\n"
+      "Content-Length: 2\r\n\r\n{");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  slow_body.Send("}");
+  EXPECT_EQ(slow_body.Read().status, 200);
+}
+
+TEST_F(HttpServerTest, ReadyzAndPublicRoutesNeedNoTokenEvenWithAnonymousReadsOff) {
+  ServerOptions o;
+  o.allow_anonymous_read = false;
+  HttpServer& s = Make(o);
+  s.HandlePublic("GET", "/api/v1/status", [](const Request& r) {
+    return Response::Json(200, r.role ? R"({"who":"token"})" : R"({"who":"anyone"})");
+  });
+  s.SetReady(false);
+  ASSERT_TRUE(s.Start().has_value());
+  auto c = Client(s.port());
+  EXPECT_EQ(c->Get("/readyz")->status, 503);
+  s.SetReady(true);
+  EXPECT_EQ(c->Get("/readyz")->status, 200);
+  EXPECT_EQ(c->Get("/api/v1/status")->status, 200);
+  EXPECT_EQ(c->Get("/api/v1/status", Bearer("wrong"))->status, 200);
+  EXPECT_EQ(c->Get("/api/v1/things")->status, 401);
 }
 
 TEST_F(HttpServerTest, StopWithIdleAndBusyConnectionsIsPrompt) {

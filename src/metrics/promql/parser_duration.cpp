@@ -71,10 +71,19 @@ std::optional<double> EvalSeconds(const Expr& e, std::optional<double> step,
   }
 }
 
+// The longest duration the lexer reads (common/duration.cpp: 100 years). A
+// duration given in seconds may not exceed it either, else it would print
+// (Format) as a duration that does not parse back (found by fuzzing).
+constexpr double kMaxDurationSeconds = 100.0 * 365 * 24 * 3600;
+
 Result<int64_t> ToMillis(double seconds, std::string_view what) {
-  if (!std::isfinite(seconds) || std::abs(seconds) > 9.2e15) {
+  if (!std::isfinite(seconds)) {
     return Fail(ErrorCode::kInvalidArgument,
                 std::string(what) + " is not a finite duration: " + FormatFloat(seconds));
+  }
+  if (std::abs(seconds) > kMaxDurationSeconds) {
+    return Fail(ErrorCode::kInvalidArgument, std::string(what) + " of " + FormatFloat(seconds) +
+                                                 "s is out of range (at most 100 years)");
   }
   return std::llround(seconds * 1000);
 }

@@ -4,10 +4,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+
+#include "common/file_io.h"
 
 namespace fw::alerting {
 namespace {
@@ -28,18 +32,17 @@ Result<void> WriteDurably(const std::string& path, const std::string& content) {
   const std::string tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (fd < 0) return Fail(ErrorCode::kIo, "cannot create " + tmp);
-  size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n <= 0) {
-      ::close(fd);
-      return Fail(ErrorCode::kIo, "cannot write " + tmp);
-    }
-    done += static_cast<size_t>(n);
+  // A failed write (a full disk) leaves nothing behind: the delivery was
+  // not queued, and the temporary file's space is given back.
+  Result<void> written = fileio::WriteAll(fd, content, tmp);
+  if (written && fileio::Fsync(fd) != 0) {
+    written = Fail(ErrorCode::kIo, "cannot fsync " + tmp + ": " + std::strerror(errno));
   }
-  const bool synced = ::fsync(fd) == 0;
   ::close(fd);
-  if (!synced) return Fail(ErrorCode::kIo, "cannot fsync " + tmp);
+  if (!written) {
+    ::unlink(tmp.c_str());
+    return written;
+  }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     return Fail(ErrorCode::kIo, "cannot rename " + tmp);
   }

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 
 #include "common/file_io.h"
 
@@ -51,6 +52,25 @@ Result<void> WriteDurably(const std::string& path, const std::string& content) {
 
 }  // namespace
 
+namespace {
+
+// The file written by Enqueue; nullopt for one that cannot be read.
+std::optional<Delivery> ReadDelivery(const fs::path& path, const std::string& id) {
+  std::ifstream in(path, std::ios::binary);
+  std::string receiver, url, created;
+  if (!std::getline(in, receiver) || !std::getline(in, url) || !std::getline(in, created)) {
+    return std::nullopt;  // cannot happen for renamed files; skip rather than guess
+  }
+  std::string body((std::istreambuf_iterator<char>(in)), {});
+  // "created priority"; files from before priorities hold just "created".
+  char* end = nullptr;
+  const Timestamp at = std::strtoll(created.c_str(), &end, 10);
+  const int priority = *end == ' ' ? static_cast<int>(std::strtol(end + 1, nullptr, 10)) : 1;
+  return Delivery{id, receiver, url, std::move(body), at, priority};
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -62,6 +82,7 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& dir) {
       fs::remove(entry.path(), ec);
     } else if (name.starts_with("d-")) {
       box->next_ = std::max<uint64_t>(box->next_, std::strtoull(name.c_str() + 2, nullptr, 10) + 1);
+      if (auto d = ReadDelivery(entry.path(), name)) box->pending_.emplace(name, std::move(*d));
     }
   }
   return box;
@@ -71,38 +92,29 @@ Result<std::string> Outbox::Enqueue(Delivery d) {
   std::lock_guard lock(mu_);
   char name[32];
   std::snprintf(name, sizeof name, "d-%020llu", static_cast<unsigned long long>(next_++));
-  const std::string content =
-      d.receiver + "\n" + d.url + "\n" + std::to_string(d.created) + "\n" + d.body;
+  const std::string content = d.receiver + "\n" + d.url + "\n" + std::to_string(d.created) + " " +
+                              std::to_string(d.priority) + "\n" + d.body;
   if (auto ok = WriteDurably(dir_ + "/" + name, content); !ok) return Fail(ok.error());
+  d.id = name;
+  pending_.emplace(name, std::move(d));
   return std::string(name);
 }
 
 Result<void> Outbox::Done(const std::string& id) {
   std::lock_guard lock(mu_);
+  pending_.erase(id);
   std::error_code ec;
   fs::remove(dir_ + "/" + id, ec);
   if (ec) return Fail(ErrorCode::kIo, "cannot remove delivered " + id + ": " + ec.message());
   return SyncDir(dir_);
 }
 
-std::vector<Delivery> Outbox::Pending() const {
+std::vector<Delivery> Outbox::Pending(int priority) const {
   std::lock_guard lock(mu_);
   std::vector<Delivery> out;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (!name.starts_with("d-") || name.ends_with(".tmp")) continue;
-    std::ifstream in(entry.path(), std::ios::binary);
-    std::string receiver, url, created;
-    if (!std::getline(in, receiver) || !std::getline(in, url) || !std::getline(in, created)) {
-      continue;  // cannot happen for renamed files; skip rather than guess
-    }
-    std::string body((std::istreambuf_iterator<char>(in)), {});
-    out.push_back(
-        {name, receiver, url, std::move(body), std::strtoll(created.c_str(), nullptr, 10)});
+  for (const auto& [id, d] : pending_) {
+    if (priority < 0 || d.priority == priority) out.push_back(d);
   }
-  std::sort(out.begin(), out.end(),
-            [](const Delivery& a, const Delivery& b) { return a.id < b.id; });
   return out;
 }
 

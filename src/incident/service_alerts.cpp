@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <unordered_map>
 
 #include "incident/service.h"
 
@@ -70,8 +72,15 @@ Result<Incident> IncidentService::OpenOrUpdateFromAlert(const AlertEvent& alert)
   if (alert.labels.empty()) {
     return Fail(ErrorCode::kInvalidArgument, "an alert needs at least one label");
   }
-  const std::string key = GroupKeyOf(alert);
   std::lock_guard lock(mu_);
+  return OpenOrUpdateLocked(alert);
+}
+
+Result<Incident> IncidentService::OpenOrUpdateLocked(const AlertEvent& alert) {
+  if (alert.labels.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "an alert needs at least one label");
+  }
+  const std::string key = GroupKeyOf(alert);
   if (!alert.firing) return ResolveAlert(alert, key);
   auto open = store_.FindOpen(key);
   if (!open) return Fail(open.error());
@@ -233,6 +242,125 @@ Result<Incident> IncidentService::ResolveAlert(const AlertEvent& alert, const st
       incident, {Entry(system, EntryKind::kAlertResolved, AlertName(alert) + " resolved",
                        AlertDetails(alert, fp).dump(-1, ' ', false,
                                                     nlohmann::json::error_handler_t::replace))});
+}
+
+// One incident taking a run of alerts in memory, stored once (see
+// OpenOrUpdateFromAlerts): the same links, services, severity raises and
+// timeline entries as UpdateOpen / ResolveAlert alert by alert.
+struct IncidentService::Run {
+  Incident incident;
+  std::unordered_map<std::string, size_t> at;  // fingerprint -> index in incident.alerts
+  std::vector<TimelineEntry> entries;
+  std::vector<size_t> waiting;  // alerts answered when the run is stored
+
+  explicit Run(Incident i) : incident(std::move(i)) {
+    for (size_t k = 0; k < incident.alerts.size(); ++k) at[incident.alerts[k].fingerprint] = k;
+  }
+  bool Links(const std::string& fp) const { return at.contains(fp); }
+};
+
+void IncidentService::ApplyToRun(Run& run, const AlertEvent& alert, const std::string& fp) {
+  const Timestamp now = clock_.Now();
+  Incident& incident = run.incident;
+  bool news = true;
+  if (auto it = run.at.find(fp); it != run.at.end()) {
+    LinkedAlert& linked = incident.alerts[it->second];
+    news = linked.firing != alert.firing;
+    linked.firing = alert.firing;
+    linked.labels = alert.labels;
+    linked.last_seen = now;
+  } else {
+    run.at[fp] = incident.alerts.size();
+    incident.alerts.push_back({fp, alert.labels, alert.firing, now, now});
+  }
+  if (!news) return;  // a repeat: nothing new
+  const Who system{std::string(kSystemActor), alert.source};
+  const std::string details =
+      AlertDetails(alert, fp).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (!alert.firing) {
+    run.entries.push_back(
+        Entry(system, EntryKind::kAlertResolved, AlertName(alert) + " resolved", details));
+    return;
+  }
+  AddService(incident, alert);
+  run.entries.push_back(
+      Entry(system, EntryKind::kAlertFiring, AlertName(alert) + " firing", details));
+  const Severity wanted = policy_.severity.For(alert.labels);
+  Raise(incident, wanted,
+        "alert " + AlertName(alert) + " maps to " + std::string(SeverityName(wanted)), system,
+        run.entries);
+  if (auto spread = policy_.severity.ForServices(incident.services.size())) {
+    Raise(incident, *spread,
+          "the incident spans " + std::to_string(incident.services.size()) + " services", system,
+          run.entries);
+  }
+}
+
+std::vector<Result<std::string>> IncidentService::OpenOrUpdateFromAlerts(
+    const std::vector<AlertEvent>& alerts, std::vector<Incident>* touched) {
+  std::vector<Result<std::string>> out(alerts.size());
+  std::unordered_map<std::string, size_t> touched_at;  // incident id -> index in *touched
+  auto touch = [&](const Incident& inc) {
+    if (!touched) return;
+    auto [it, added] = touched_at.emplace(inc.id, touched->size());
+    if (added) {
+      touched->push_back(inc);
+    } else {
+      (*touched)[it->second] = inc;
+    }
+  };
+  // Chunks: the lock is let go between them, so that another notification
+  // (a page) waits for one chunk of a storm at most, not for all of it.
+  constexpr size_t kChunk = 1000;
+  for (size_t i = 0; i < alerts.size();) {
+    std::lock_guard lock(mu_);
+    std::optional<Run> run;
+    std::string run_key;
+    auto store = [&] {
+      if (!run) return;
+      Result<std::string> r = run->incident.id;
+      if (!run->entries.empty()) {
+        auto stored = store_.Update(run->incident, run->entries);
+        if (stored) {
+          touch(*stored);
+        } else {
+          r = Fail(stored.error());
+        }
+      }
+      for (size_t k : run->waiting) out[k] = r;
+      run.reset();
+    };
+    for (const size_t end = std::min(alerts.size(), i + kChunk); i < end; ++i) {
+      const AlertEvent& a = alerts[i];
+      if (a.labels.empty()) {
+        out[i] = Fail(ErrorCode::kInvalidArgument, "an alert needs at least one label");
+        continue;
+      }
+      const std::string key = GroupKeyOf(a);
+      const std::string fp = FingerprintOf(a);
+      if (run && run_key == key && (a.firing || run->Links(fp))) {
+        ApplyToRun(*run, a, fp);
+        run->waiting.push_back(i);
+        continue;
+      }
+      store();
+      auto r = OpenOrUpdateLocked(a);
+      if (!r) {
+        out[i] = Fail(r.error());
+        continue;
+      }
+      out[i] = r->id;
+      touch(*r);
+      // Later alerts of this key go to the same incident while it is the
+      // open one of the key (FindOpen would return it).
+      if (r->IsOpen() && r->group_key == key) {
+        run.emplace(std::move(*r));
+        run_key = key;
+      }
+    }
+    store();
+  }
+  return out;
 }
 
 }  // namespace fw::incident

@@ -64,7 +64,8 @@ Result<void> Pipeline::Impl::OpenAlerting() {
   rules = std::make_unique<alerting::RuleManager>(
       std::move(groups), *storage, clock,
       [this](const alerting::GroupResult& r) { OnRuleResult(r); },
-      alerting::RuleManager::Options{a.evaluation_interval, std::chrono::milliseconds(250)});
+      alerting::RuleManager::Options{a.evaluation_interval, std::chrono::milliseconds(250),
+                                     options.query_limits.timeout});
   // Alerts taken in from outside but not yet notified when the last process
   // died come back from the journal into the router.
   auto j =

@@ -74,8 +74,9 @@ class IncidentService {
   Result<Incident> OpenOrUpdateFromAlert(const AlertEvent& alert);
   // A notification's alerts at once: the same outcome as
   // OpenOrUpdateFromAlert for each in turn, but a run of alerts going to one
-  // incident is applied in memory and stored once (per chunk of 1,000), so
-  // a storm of n alerts costs O(n) store work, not O(n^2). Returns, per
+  // incident is applied in memory and stored in chunks of 200 (the lock is
+  // let go between chunks) writing only the alerts that changed, so a storm
+  // of n alerts costs O(n) store work, not O(n^2). Returns, per
   // alert, the id of its incident or the error; `touched` (optional) gets
   // each incident changed, in its latest state.
   std::vector<Result<std::string>> OpenOrUpdateFromAlerts(const std::vector<AlertEvent>& alerts,

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "incident/service.h"
 
@@ -252,6 +253,8 @@ struct IncidentService::Run {
   std::unordered_map<std::string, size_t> at;  // fingerprint -> index in incident.alerts
   std::vector<TimelineEntry> entries;
   std::vector<size_t> waiting;  // alerts answered when the run is stored
+  std::vector<size_t> changed;  // indices in incident.alerts not stored yet
+  std::unordered_set<size_t> changed_set;
 
   explicit Run(Incident i) : incident(std::move(i)) {
     for (size_t k = 0; k < incident.alerts.size(); ++k) at[incident.alerts[k].fingerprint] = k;
@@ -263,16 +266,20 @@ void IncidentService::ApplyToRun(Run& run, const AlertEvent& alert, const std::s
   const Timestamp now = clock_.Now();
   Incident& incident = run.incident;
   bool news = true;
+  size_t index;
   if (auto it = run.at.find(fp); it != run.at.end()) {
-    LinkedAlert& linked = incident.alerts[it->second];
+    index = it->second;
+    LinkedAlert& linked = incident.alerts[index];
     news = linked.firing != alert.firing;
     linked.firing = alert.firing;
     linked.labels = alert.labels;
     linked.last_seen = now;
   } else {
-    run.at[fp] = incident.alerts.size();
+    index = incident.alerts.size();
+    run.at[fp] = index;
     incident.alerts.push_back({fp, alert.labels, alert.firing, now, now});
   }
+  if (run.changed_set.insert(index).second) run.changed.push_back(index);
   if (!news) return;  // a repeat: nothing new
   const Who system{std::string(kSystemActor), alert.source};
   const std::string details =
@@ -309,27 +316,52 @@ std::vector<Result<std::string>> IncidentService::OpenOrUpdateFromAlerts(
       (*touched)[it->second] = inc;
     }
   };
-  // Chunks: the lock is let go between them, so that another notification
-  // (a page) waits for one chunk of a storm at most, not for all of it.
-  constexpr size_t kChunk = 1000;
-  for (size_t i = 0; i < alerts.size();) {
-    std::lock_guard lock(mu_);
-    std::optional<Run> run;
-    std::string run_key;
-    auto store = [&] {
-      if (!run) return;
-      Result<std::string> r = run->incident.id;
-      if (!run->entries.empty()) {
-        auto stored = store_.Update(run->incident, run->entries);
-        if (stored) {
-          touch(*stored);
-        } else {
-          r = Fail(stored.error());
+  std::optional<Run> run;  // kept across chunks; its version guards against other writers
+  std::string run_key;
+  // Stores what the run holds (the alerts it changed, its new entries).
+  // REQUIRES: mu_ held. On a conflict (another writer changed the incident
+  // between chunks) the run's alerts go the alert-by-alert way instead.
+  auto store = [&](bool keep) {
+    if (!run) return;
+    Result<void> r;
+    if (!run->changed.empty() || !run->entries.empty()) {
+      auto version = store_.UpdateSome(run->incident, run->entries, run->changed);
+      if (version) {
+        run->incident.version = *version;
+        if (!run->entries.empty()) touch(run->incident);
+      } else {
+        r = Fail(version.error());
+      }
+    }
+    if (!r && r.error().code() == ErrorCode::kInvalidArgument) {
+      // Changed by another writer between chunks (a note, a delivery): read
+      // it again, apply the run's alerts to it, store once more.
+      if (auto fresh = store_.Get(run->incident.id)) {
+        std::vector<size_t> waiting = std::move(run->waiting);
+        run.emplace(std::move(*fresh));
+        for (size_t k : waiting) ApplyToRun(*run, alerts[k], FingerprintOf(alerts[k]));
+        run->waiting = std::move(waiting);
+        auto version = store_.UpdateSome(run->incident, run->entries, run->changed);
+        r = version ? Result<void>() : Result<void>(Fail(version.error()));
+        if (version) {
+          run->incident.version = *version;
+          touch(run->incident);
         }
       }
-      for (size_t k : run->waiting) out[k] = r;
-      run.reset();
-    };
+    }
+    for (size_t k : run->waiting)
+      out[k] = r ? Result<std::string>(run->incident.id) : Fail(r.error());
+    run->waiting.clear();
+    run->entries.clear();
+    run->changed.clear();
+    run->changed_set.clear();
+    if (!keep || !r) run.reset();
+  };
+  // Chunks: the lock is let go between them, so that another notification
+  // (a page) waits for one chunk of a storm at most, not for all of it.
+  constexpr size_t kChunk = 200;
+  for (size_t i = 0; i < alerts.size();) {
+    std::lock_guard lock(mu_);
     for (const size_t end = std::min(alerts.size(), i + kChunk); i < end; ++i) {
       const AlertEvent& a = alerts[i];
       if (a.labels.empty()) {
@@ -343,7 +375,7 @@ std::vector<Result<std::string>> IncidentService::OpenOrUpdateFromAlerts(
         run->waiting.push_back(i);
         continue;
       }
-      store();
+      store(false);
       auto r = OpenOrUpdateLocked(a);
       if (!r) {
         out[i] = Fail(r.error());
@@ -358,7 +390,7 @@ std::vector<Result<std::string>> IncidentService::OpenOrUpdateFromAlerts(
         run_key = key;
       }
     }
-    store();
+    store(true);
   }
   return out;
 }

@@ -1,6 +1,6 @@
 // Alert storms against the real `firewatch serve` (ctest -L hardening,
 // issue #14): one post of 3,000 alerts, then one unrelated critical alert
-// whose page must reach its webhook within 2 s; a storm of 22,000 alerts
+// whose page must reach its webhook within 2 s; one post of 22,000 alerts
 // with a bounded run time, whose notifications are not sent again after a
 // kill -9 and restart. Times are printed (BENCHMARKS.md, "Hardening").
 
@@ -24,6 +24,14 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// The page bound: 2 s (the issue's), on an optimised build. AddressSanitizer
+// makes everything several times slower; there the bound is 5 s.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr double kPageBound = 5.0;
+#else
+constexpr double kPageBound = 2.0;
+#endif
 
 // Webhook receivers on 127.0.0.1: every payload per path, with its arrival.
 class Hooks {
@@ -118,7 +126,9 @@ class StormTest : public ::testing::Test {
   std::unique_ptr<httplib::Client> Start() {
     server_ = std::make_unique<Background>(
         std::vector<std::string>{FIREWATCH_BIN, "serve", "--config", dir_ + "/firewatch.yml",
-                                 "--data", dir_ + "/data", "--port", "0"},
+                                 "--data", dir_ + "/data", "--port", "0",
+                                 // one post of 22,000 alerts is about 3 MiB
+                                 "--max-body-bytes", "16777216"},
         std::vector<std::string>{"FIREWATCH_TOKEN=storm"});
     const std::string line = server_->ReadLine();
     const std::string prefix = "listening on http://127.0.0.1:";
@@ -129,16 +139,13 @@ class StormTest : public ::testing::Test {
     return c;
   }
 
-  // POSTs alerts [from, to) of the storm in bodies of at most 2,000.
+  // POSTs alerts [from, to) of the storm in one request.
   void PostStorm(httplib::Client& c, const std::string& name, int from, int to) {
-    for (int at = from; at < to; at += 2000) {
-      json body = json::array();
-      for (int i = at; i < std::min(to, at + 2000); ++i)
-        body.push_back(StormAlert(name, i, "warning"));
-      auto r = c.Post("/api/v2/alerts", body.dump(), "application/json");
-      ASSERT_TRUE(r);
-      ASSERT_EQ(r->status, 200) << r->body;
-    }
+    json body = json::array();
+    for (int i = from; i < to; ++i) body.push_back(StormAlert(name, i, "warning"));
+    auto r = c.Post("/api/v2/alerts", body.dump(), "application/json");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
   }
 
   // Posts one critical alert once the storm's group is being notified (its
@@ -188,7 +195,7 @@ TEST_F(StormTest, CriticalPageArrivesWithin2sAfterAStormOf3000) {
   auto c = Start();
   ASSERT_TRUE(c);
   const StormRun run = StormThenPage(*c, 3000);
-  EXPECT_LT(run.page, 2.0) << "the critical page waited behind the storm";
+  EXPECT_LT(run.page, kPageBound) << "the critical page waited behind the storm";
   ASSERT_GE(run.told, 0) << "the storm was never notified";
   EXPECT_EQ(run.payloads, 1u) << "one group, one notification";
   EXPECT_EQ(run.alerts, 3000u);
@@ -200,7 +207,7 @@ TEST_F(StormTest, AStormOf22000IsBoundedAndNotSentAgainAfterARestart) {
   const StormRun run = StormThenPage(*c, 22'000);
   const std::pair<size_t, size_t> first{run.payloads, run.alerts};
   EXPECT_LT(run.post, 30.0);
-  EXPECT_LT(run.page, 2.0);
+  EXPECT_LT(run.page, kPageBound);
   ASSERT_GE(run.told, 0) << "the storm was never notified";
   EXPECT_EQ(first.second, 22'000u);
   // Wait until the incident side has taken the storm in, then crash.
@@ -226,7 +233,7 @@ TEST_F(StormTest, AStormOf22000IsBoundedAndNotSentAgainAfterARestart) {
       "storm 22000 after kill -9: listening %.3f s after restart, critical page %.3f s, "
       "storm payloads sent again: %zu\n",
       restart, page2, after.first - first.first);
-  EXPECT_LT(page2, 2.0);
+  EXPECT_LT(page2, kPageBound);
   EXPECT_EQ(after.first, first.first) << "the storm was notified again after the restart";
 }
 

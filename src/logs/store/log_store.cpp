@@ -353,7 +353,10 @@ Result<void> LogStore::Append(std::vector<StoredEvent> events) {
   }
   if (pending_.size() >= options_.block_events ||
       pending_summary_.raw_bytes >= options_.block_bytes) {
-    return SealLocked();  // on failure the WAL still holds the events
+    // The batch is durable (in the WAL) and shown: it is acknowledged even
+    // when the block cannot be written now (a full disk); the seal is
+    // retried with the next batch, and the WAL keeps the events meanwhile.
+    (void)SealLocked();
   }
   return {};
 }

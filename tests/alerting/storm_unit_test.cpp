@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -63,16 +64,21 @@ double Seconds(std::chrono::steady_clock::duration d) {
 // n alerts into one group (with inhibition on): the time per alert stays
 // flat from 5,000 to 40,000 (it grew linearly before: O(n^2) in all).
 TEST(StormUnitTest, RouterCostPerAlertDoesNotGrowWithGroupSize) {
-  double per_alert[2] = {0, 0};
+  // The best of three runs per size: this machine is shared and noisy. A
+  // quadratic router takes 8x longer per alert at 8x the alerts.
+  double per_alert[2] = {1e9, 1e9};
   int k = 0;
   for (int n : {5'000, 40'000}) {
-    Router router(Config());
-    const auto begin = std::chrono::steady_clock::now();
-    for (int i = 0; i < n; ++i) router.Put(Storm(i), kT0);
-    auto out = router.Flush(kT0 + 10 * kS);
-    per_alert[k++] = Seconds(std::chrono::steady_clock::now() - begin) / n;
-    ASSERT_EQ(out.size(), 1u) << "one group, one notification";
-    EXPECT_EQ(out[0].alerts.size(), static_cast<size_t>(n));
+    for (int run = 0; run < 3; ++run) {
+      Router router(Config());
+      const auto begin = std::chrono::steady_clock::now();
+      for (int i = 0; i < n; ++i) router.Put(Storm(i), kT0);
+      auto out = router.Flush(kT0 + 10 * kS);
+      per_alert[k] = std::min(per_alert[k], Seconds(std::chrono::steady_clock::now() - begin) / n);
+      ASSERT_EQ(out.size(), 1u) << "one group, one notification";
+      EXPECT_EQ(out[0].alerts.size(), static_cast<size_t>(n));
+    }
+    ++k;
   }
   std::printf("router: %.2f us per alert at 5,000, %.2f us at 40,000\n", per_alert[0] * 1e6,
               per_alert[1] * 1e6);

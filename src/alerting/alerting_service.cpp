@@ -1,5 +1,6 @@
 #include "alerting/alerting_service.h"
 
+#include <algorithm>
 #include <exception>
 
 #include "alerting/receivers.h"
@@ -13,13 +14,30 @@ AlertingService::AlertingService(RoutingConfig routing, Outbox& outbox, Clock& c
       log_(log),
       options_(std::move(options)),
       router_(std::move(routing)),
-      notifier_(outbox, clock, log, options_.delivery, options_.on_attempt) {}
+      notifier_(outbox, clock, log, options_.delivery, options_.on_attempt) {
+  if (options_.notification_log.empty()) return;
+  auto opened = NotificationLog::Open(options_.notification_log, clock_.Now());
+  if (!opened) {
+    // Without it a restart may notify again what was sent: logged, not fatal.
+    if (log_)
+      log_->Error("cannot open the notification log", {{"error", opened.error().ToString()}});
+    return;
+  }
+  sent_log_ = std::move(*opened);
+  router_.RestoreSent(sent_log_->entries());
+}
 
 AlertingService::~AlertingService() { Stop(); }
 
 void AlertingService::Start() {
   notifier_.Start();
-  if (!thread_.joinable()) thread_ = std::jthread([this](std::stop_token s) { Loop(s); });
+  if (thread_.joinable()) return;
+  {
+    std::lock_guard lock(mu_);
+    lanes_running_ = true;
+  }
+  for (Lane& lane : lanes_) lane.thread = std::thread([this, &lane] { RunLane(lane); });
+  thread_ = std::jthread([this](std::stop_token s) { Loop(s); });
 }
 
 void AlertingService::Stop() {
@@ -28,7 +46,37 @@ void AlertingService::Stop() {
     Wake();
     thread_.join();
   }
+  StopLanes();
   notifier_.Stop();
+}
+
+// What is queued is dispatched before the lanes end: the router counts it
+// as told.
+void AlertingService::StopLanes() {
+  for (Lane& lane : lanes_) {
+    {
+      std::lock_guard lock(lane.mu);
+      lane.stopping = true;
+    }
+    lane.cv.notify_all();
+    if (lane.thread.joinable()) lane.thread.join();
+  }
+  std::lock_guard lock(mu_);
+  lanes_running_ = false;
+}
+
+void AlertingService::RunLane(Lane& lane) {
+  for (;;) {
+    Notification n;
+    {
+      std::unique_lock lock(lane.mu);
+      lane.cv.wait(lock, [&] { return lane.stopping || !lane.queue.empty(); });
+      if (lane.queue.empty()) return;  // stopping, and nothing left
+      n = std::move(lane.queue.front());
+      lane.queue.pop_front();
+    }
+    Dispatch(n);
+  }
 }
 
 void AlertingService::AddObserver(Observer o) {
@@ -104,8 +152,8 @@ std::vector<std::pair<RoutedAlert, Explanation>> AlertingService::Alerts() const
 
 Timestamp AlertingService::Step(Timestamp now, std::stop_token* wake) {
   std::vector<Notification> out;
-  std::vector<Observer> observers;
   Timestamp wake_at;
+  bool lanes = false;
   {
     std::lock_guard lock(mu_);
     if (wake) {
@@ -113,32 +161,62 @@ Timestamp AlertingService::Step(Timestamp now, std::stop_token* wake) {
       *wake = wake_.get_token();
     }
     out = router_.Flush(now);
-    observers = observers_;
     wake_at = router_.NextFlush().value_or(now + 60'000);
     planned_flush_ = wake_at;
+    lanes = lanes_running_;
   }
-  for (const Notification& n : out) {
-    for (const Observer& o : observers) {
-      // Observers (the incident service) run on this loop's thread: an
-      // exception from one is logged, never allowed to end the process.
-      try {
-        o(n);
-      } catch (const std::exception& ex) {
-        if (log_) log_->Error("notification observer failed", {{"error", ex.what()}});
-      } catch (...) {
-        if (log_) log_->Error("notification observer failed", {{"error", "unknown exception"}});
-      }
+  // Pages first (inline), or each to its lane.
+  std::stable_sort(out.begin(), out.end(), [](const Notification& a, const Notification& b) {
+    return NotificationPriority(a) < NotificationPriority(b);
+  });
+  const bool any = !out.empty();
+  for (Notification& n : out) {
+    if (!lanes) {
+      Dispatch(n);
+      continue;
     }
-    const Receiver* receiver = router_.config().FindReceiver(n.receiver);
-    if (!receiver) continue;
-    for (Delivery& d : DeliveriesFor(n, *receiver, options_.external_url)) {
-      if (auto ok = notifier_.Send(std::move(d)); !ok && log_) {
+    Lane& lane = lanes_[NotificationPriority(n) == 0 ? 0 : 1];
+    {
+      std::lock_guard lock(lane.mu);
+      lane.queue.push_back(std::move(n));
+    }
+    lane.cv.notify_one();
+  }
+  return any ? now : wake_at;
+}
+
+void AlertingService::Dispatch(const Notification& n) {
+  std::vector<Observer> observers;
+  {
+    std::lock_guard lock(mu_);
+    observers = observers_;
+  }
+  for (const Observer& o : observers) {
+    // Observers (the incident service) run on this loop's thread: an
+    // exception from one is logged, never allowed to end the process.
+    try {
+      o(n);
+    } catch (const std::exception& ex) {
+      if (log_) log_->Error("notification observer failed", {{"error", ex.what()}});
+    } catch (...) {
+      if (log_) log_->Error("notification observer failed", {{"error", "unknown exception"}});
+    }
+  }
+  const Receiver* receiver = router_.config().FindReceiver(n.receiver);
+  if (!receiver) return;
+  bool queued = true;
+  for (Delivery& d : DeliveriesFor(n, *receiver, options_.external_url)) {
+    if (auto ok = notifier_.Send(std::move(d)); !ok) {
+      queued = false;
+      if (log_) {
         log_->Error("cannot queue notification",
                     {{"receiver", n.receiver}, {"error", ok.error().ToString()}});
       }
     }
   }
-  return out.empty() ? wake_at : now;
+  // In the outbox now (delivered even after a crash): a restart need not
+  // send it again.
+  if (queued && sent_log_) (void)sent_log_->Record(n.group_key, n.digest, n.at);
 }
 
 Timestamp AlertingService::DeliverDue(Timestamp now) { return notifier_.DeliverDue(now); }

@@ -6,7 +6,17 @@
 // as Alertmanager v4 webhook payloads, to the durable notifier. Only firing
 // and resolved alerts are routed, as Prometheus sends them; pending ones
 // stay in the rule manager. Thread-safe.
+//
+// Storms and pages: with Start(), each flushed notification is handed to a
+// dispatch lane by NotificationPriority: pages (critical alerts) to one,
+// the rest to another, each a thread running the observers (incidents) and
+// then queuing the deliveries. So the flush loop never waits for a storm's
+// incident work, and a page never waits behind a storm's notification.
+// Without Start() (Step-driven pipelines) Step dispatches inline, pages
+// first.
 
+#include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -14,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "alerting/notification_log.h"
 #include "alerting/notifier.h"
 #include "alerting/router.h"
 #include "alerting/rule_eval.h"
@@ -28,6 +39,9 @@ class AlertingService {
     // Every delivery attempt's outcome (e.g. onto incident timelines); runs
     // on the notifier's thread.
     Notifier::AttemptHook on_attempt;
+    // The NotificationLog's file (DATA/nflog): groups that sent before a
+    // restart do not send the same alerts again. "": none.
+    std::string notification_log;
   };
   using Observer = std::function<void(const Notification&)>;
 
@@ -68,6 +82,17 @@ class AlertingService {
  private:
   void Loop(std::stop_token stop);
   void Wake();
+  // Observers, then deliveries, for one notification.
+  void Dispatch(const Notification& n);
+  struct Lane {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<Notification> queue;
+    bool stopping = false;
+    std::thread thread;
+  };
+  void RunLane(Lane& lane);
+  void StopLanes();
 
   Clock& clock_;
   Logger* log_;
@@ -76,10 +101,13 @@ class AlertingService {
   Router router_;
   std::vector<Observer> observers_;
   Notifier notifier_;
+  std::unique_ptr<NotificationLog> sent_log_;  // may be null
   std::stop_source wake_;
   // When the loop means to flush next; a Put that makes a group due sooner
   // wakes it, others (most of a busy intake) do not.
   Timestamp planned_flush_ = 0;
+  Lane lanes_[2];  // by NotificationPriority
+  bool lanes_running_ = false;
   std::jthread thread_;
 };
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "alerting/webhook.h"
@@ -214,6 +215,12 @@ Response PagerDuty(AlertingService& svc, IntakeState& st, IntakeJournal* journal
   }
   std::vector<RoutedAlert> out;  // routed after the lock: the journal's fsync is slow
   std::unique_lock lock(st.mu);
+  // The dedup state as it was, put back if the event cannot be made durable
+  // (a full disk): an event answered 503 must leave no trace.
+  std::optional<RoutedAlert> before;
+  if (auto it = st.by_dedup_key.find(e->dedup_key); it != st.by_dedup_key.end()) {
+    before = it->second;
+  }
   if (e->action == PagerDutyEvent::Action::kTrigger) {
     RoutedAlert a = ToRoutedAlert(*e, now);
     auto old = st.by_dedup_key.find(e->dedup_key);
@@ -232,8 +239,27 @@ Response PagerDuty(AlertingService& svc, IntakeState& st, IntakeJournal* journal
       st.by_dedup_key.erase(it);
     }
   }
+  std::optional<RoutedAlert> after;
+  if (auto it = st.by_dedup_key.find(e->dedup_key); it != st.by_dedup_key.end()) {
+    after = it->second;
+  }
   lock.unlock();
-  if (auto r = Accept(svc, journal, out); !r) return Unavailable(r.error());
+  if (auto r = Accept(svc, journal, out); !r) {
+    lock.lock();
+    // Unless another event for the key came in meanwhile.
+    auto now_it = st.by_dedup_key.find(e->dedup_key);
+    const bool untouched = after ? now_it != st.by_dedup_key.end() &&
+                                       now_it->second.labels == after->labels &&
+                                       now_it->second.ends_at == after->ends_at
+                                 : now_it == st.by_dedup_key.end();
+    if (!untouched) return Unavailable(r.error());
+    if (before) {
+      st.by_dedup_key[e->dedup_key] = *before;
+    } else {
+      st.by_dedup_key.erase(e->dedup_key);
+    }
+    return Unavailable(r.error());
+  }
   // acknowledge: nothing to route; incidents record it (a later stage).
   return Response::Json(
       202,

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "common/file_io.h"
 #include "metrics/tsdb/fileutil.h"
 
 namespace fw::alerting {
@@ -73,15 +74,15 @@ bool ParseLine(const std::string& line, RoutedAlert& a) {
   return true;
 }
 
-Result<void> WriteAll(int fd, const std::string& data, const std::string& path) {
-  size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Fail(ErrorCode::kIo, "cannot write " + path + ": " + std::strerror(errno));
-    done += static_cast<size_t>(n);
+// A line that does not parse may be a torn record glued to an intact one (a
+// version that appended after a failed write): the intact record is the
+// first '{' from which the rest of the line parses as a record.
+bool ParseLineOrTail(const std::string& line, RoutedAlert& a) {
+  if (ParseLine(line, a)) return true;
+  for (size_t at = line.find('{', 1); at != std::string::npos; at = line.find('{', at + 1)) {
+    if (ParseLine(line.substr(at), a)) return true;
   }
-  return {};
+  return false;
 }
 
 }  // namespace
@@ -90,13 +91,15 @@ Result<std::unique_ptr<IntakeJournal>> IntakeJournal::Open(const std::string& pa
                                                            std::vector<RoutedAlert>* replay,
                                                            IntakeJournalOptions options) {
   std::map<std::string, std::string> latest;
+  uint64_t intact = 0;  // bytes up to the end of the last whole line
   {
-    std::ifstream in(path);
+    std::ifstream in(path, std::ios::binary);
     std::string line;
     RoutedAlert a;
     while (std::getline(in, line)) {
       if (in.eof()) break;  // no newline: torn by a crash mid-write
-      if (ParseLine(line, a)) latest[Fingerprint(a.labels)] = line + "\n";
+      intact += line.size() + 1;
+      if (ParseLineOrTail(line, a)) latest[Fingerprint(a.labels)] = Line(a);
     }
   }
   for (auto it = latest.begin(); it != latest.end();) {
@@ -112,7 +115,16 @@ Result<std::unique_ptr<IntakeJournal>> IntakeJournal::Open(const std::string& pa
   auto journal = std::unique_ptr<IntakeJournal>(new IntakeJournal(path, -1, options));
   journal->latest_ = std::move(latest);
   std::lock_guard lock(journal->mu_);
-  if (auto r = journal->CompactLocked(); !r) return Fail(r.error());
+  if (journal->CompactLocked()) return journal;
+  // No room to rewrite the journal (a full disk): start anyway on the file
+  // as it is, its torn tail cut off; compaction is tried again later.
+  journal->fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (journal->fd_ < 0) {
+    return Fail(ErrorCode::kIo, "cannot open " + path + ": " + std::strerror(errno));
+  }
+  if (auto r = fileio::CutBack(journal->fd_, intact, path); !r) return Fail(r.error());
+  journal->bytes_ = intact;
+  journal->next_compact_ = intact + options.compact_bytes / 4;
   return journal;
 }
 
@@ -128,11 +140,35 @@ Result<void> IntakeJournal::CompactLocked() {
   const size_t slash = path_.rfind('/');
   const std::string dir = slash == std::string::npos ? "." : path_.substr(0, slash);
   if (auto r = metrics::tsdb::RenameSynced(tmp, path_, dir); !r) return r;
+  const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0) return Fail(ErrorCode::kIo, "cannot open " + path_ + ": " + std::strerror(errno));
   if (fd_ >= 0) ::close(fd_);
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (fd_ < 0) return Fail(ErrorCode::kIo, "cannot open " + path_ + ": " + std::strerror(errno));
+  fd_ = fd;
   bytes_ = data.size();
+  broken_ = false;  // the new file holds only what was synced
+  next_compact_ = 0;
   return {};
+}
+
+// Writes and syncs one batch at `base`, the journal's synced size. A batch
+// that fails is cut back out of the file before the error is returned;
+// when that fails too (`broken`), every later batch first retries the cut.
+Result<void> IntakeJournal::WriteBatch(const std::string& batch, uint64_t base, bool& broken) {
+  if (broken) {
+    if (auto c = fileio::CutBack(fd_, base, path_); !c) {
+      return Fail(ErrorCode::kIo,
+                  "the intake journal is read-only until a failed write can be "
+                  "cut back (free disk space): " +
+                      c.error().message());
+    }
+    broken = false;
+  }
+  Result<void> r = fileio::WriteAll(fd_, batch, path_);
+  if (r && fileio::Fdatasync(fd_) != 0) {
+    r = Fail(ErrorCode::kIo, "cannot fdatasync " + path_ + ": " + std::strerror(errno));
+  }
+  if (!r && !fileio::CutBack(fd_, base, path_)) broken = true;
+  return r;
 }
 
 Result<void> IntakeJournal::Append(const std::vector<RoutedAlert>& alerts) {
@@ -141,7 +177,7 @@ Result<void> IntakeJournal::Append(const std::vector<RoutedAlert>& alerts) {
   for (const RoutedAlert& a : alerts) {
     std::string line = Line(a);
     pending_ += line;
-    latest_[Fingerprint(a.labels)] = std::move(line);
+    pending_latest_.emplace_back(Fingerprint(a.labels), std::move(line));
   }
   const uint64_t ticket = ++next_ticket_;
   while (synced_ticket_.load() < ticket) {
@@ -174,17 +210,22 @@ Result<void> IntakeJournal::Append(const std::vector<RoutedAlert>& alerts) {
     }
     std::string batch = std::move(pending_);
     pending_.clear();
+    std::vector<std::pair<std::string, std::string>> entries = std::move(pending_latest_);
+    pending_latest_.clear();
     const uint64_t first = synced_ticket_.load() + 1, covers = next_ticket_;
     last_batch_ = covers - first + 1;
+    const uint64_t base = bytes_;
+    bool broken = broken_;
     lock.unlock();
-    Result<void> r = WriteAll(fd_, batch, path_);
-    if (r && ::fdatasync(fd_) != 0) {
-      r = Fail(ErrorCode::kIo, "cannot fdatasync " + path_ + ": " + std::strerror(errno));
-    }
+    Result<void> r = WriteBatch(batch, base, broken);
     lock.lock();
     syncing_ = false;
-    bytes_ += batch.size();
-    if (!r) {
+    broken_ = broken;
+    if (r) {
+      bytes_ += batch.size();
+      // Only what is on disk is kept for compaction (and so for replay).
+      for (auto& [fp, line] : entries) latest_[fp] = std::move(line);
+    } else {
       failures_.emplace_back(first, covers, r.error().ToString());
       if (failures_.size() > 16) failures_.erase(failures_.begin());
       failure_count_.fetch_add(1);
@@ -193,8 +234,10 @@ Result<void> IntakeJournal::Append(const std::vector<RoutedAlert>& alerts) {
     sync_epoch_.fetch_add(1);
     WakeAll(sync_epoch_);
     if (!r) return r;
-    if (bytes_ > options_.compact_bytes) {
-      if (auto c = CompactLocked(); !c) return c;
+    if (bytes_ > options_.compact_bytes && bytes_ >= next_compact_) {
+      // A compaction that fails (a full disk) loses nothing: the journal as
+      // it is holds every synced line. It is tried again a while later.
+      if (!CompactLocked()) next_compact_ = bytes_ + options_.compact_bytes / 4;
     }
   }
   for (const auto& [from, to, error] : failures_) {

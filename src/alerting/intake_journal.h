@@ -13,6 +13,14 @@
 // those (temporary file, fsync, rename). A torn last line from a crash is
 // dropped. The file is compacted the same way whenever it passes
 // `compact_bytes`. Thread-safe.
+//
+// A full or failing disk (ENOSPC, EIO, short writes): a batch whose write or
+// fdatasync fails is cut back out of the file (ftruncate + fdatasync) before
+// its callers get the error, so nothing that answered an error is replayed
+// and no torn line sits in front of later ones; if the cut fails too, every
+// later Append fails until it succeeds (fails closed). Alerts enter the
+// compaction set only once synced. Open starts on a full disk: when the
+// journal cannot be rewritten it is used as it is, its torn tail cut off.
 
 #include <atomic>
 #include <chrono>
@@ -57,6 +65,7 @@ class IntakeJournal {
   IntakeJournal(std::string path, int fd, IntakeJournalOptions options)
       : path_(std::move(path)), fd_(fd), options_(options) {}
   Result<void> CompactLocked();  // REQUIRES: mu_ held, no sync running
+  Result<void> WriteBatch(const std::string& batch, uint64_t base, bool& broken);
 
   std::string path_;
   int fd_;
@@ -64,8 +73,12 @@ class IntakeJournal {
   std::mutex mu_;
   std::map<std::string, std::string> latest_;  // fingerprint -> its latest line
   std::string pending_;                        // lines not yet written
-  uint64_t next_ticket_ = 0;                   // last ticket handed out
-  std::atomic<uint64_t> synced_ticket_{0};     // every ticket up to this is durable
+  // Their fingerprints and lines, for latest_ once synced.
+  std::vector<std::pair<std::string, std::string>> pending_latest_;
+  bool broken_ = false;                     // a failed batch could not be cut back yet
+  uint64_t next_compact_ = 0;               // after a failed compaction, when to try again
+  uint64_t next_ticket_ = 0;                // last ticket handed out
+  std::atomic<uint64_t> synced_ticket_{0};  // every ticket up to this is durable
   // Bumped after each sync; waiters sleep on it (a futex) without mu_.
   std::atomic<uint32_t> sync_epoch_{0};
   std::atomic<uint64_t> failure_count_{0};  // syncs that ever failed

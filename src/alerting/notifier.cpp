@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <exception>
 
 #include "alerting/receivers.h"
@@ -16,17 +17,20 @@ Notifier::~Notifier() { Stop(); }
 
 void Notifier::Start() {
   if (thread_.joinable()) return;
-  thread_ = std::jthread([this](std::stop_token stop) { Loop(stop); });
+  page_thread_ = std::jthread([this](std::stop_token stop) { Loop(stop, 0); });
+  thread_ = std::jthread([this](std::stop_token stop) { Loop(stop, 1); });
 }
 
 void Notifier::Stop() {
   if (!thread_.joinable()) return;
   thread_.request_stop();
+  page_thread_.request_stop();
   {
     std::lock_guard lock(mu_);
     wake_.request_stop();
   }
   thread_.join();
+  page_thread_.join();
 }
 
 Result<void> Notifier::Send(Delivery d) {
@@ -79,7 +83,8 @@ int Notifier::Exec(const Delivery& d, std::string& error) {
   return 500;
 }
 
-Timestamp Notifier::DeliverDue(Timestamp now, std::stop_token stop, std::stop_token* wake) {
+Timestamp Notifier::DeliverDue(Timestamp now, std::stop_token stop, std::stop_token* wake,
+                               int priority) {
   Timestamp wake_at = now + 60'000;
   std::vector<Delivery> due;
   {
@@ -88,7 +93,8 @@ Timestamp Notifier::DeliverDue(Timestamp now, std::stop_token stop, std::stop_to
       if (wake_.stop_requested()) wake_ = std::stop_source();
       *wake = wake_.get_token();
     }
-    for (Delivery& d : outbox_.Pending()) {
+    for (Delivery& d : outbox_.Pending(priority == 0 ? 0 : -1)) {
+      if (priority > 0 && d.priority == 0) continue;  // the page thread's
       auto r = retries_.find(d.id);
       if (r == retries_.end() || r->second.next <= now) {
         due.push_back(std::move(d));
@@ -97,8 +103,12 @@ Timestamp Notifier::DeliverDue(Timestamp now, std::stop_token stop, std::stop_to
       }
     }
   }
+  // Pages first, then oldest first.
+  std::stable_sort(due.begin(), due.end(),
+                   [](const Delivery& a, const Delivery& b) { return a.priority < b.priority; });
   for (const Delivery& d : due) {
     if (stop.stop_requested()) return now;
+    if (priority < 0 && wake && wake->stop_requested()) return now;  // something new: look again
     std::string error;
     int status = 0;  // an exception counts as a failed attempt, retried
     try {
@@ -140,11 +150,11 @@ Timestamp Notifier::DeliverDue(Timestamp now, std::stop_token stop, std::stop_to
   return due.empty() ? wake_at : now;
 }
 
-void Notifier::Loop(std::stop_token stop) {
+void Notifier::Loop(std::stop_token stop, int priority) {
   while (!stop.stop_requested()) {
     std::stop_token token;
     const Timestamp now = clock_.Now();
-    const Timestamp wake_at = DeliverDue(now, stop, &token);
+    const Timestamp wake_at = DeliverDue(now, stop, &token, priority);
     if (wake_at > now) {
       std::stop_callback forward(stop, [this] {
         std::lock_guard lock(mu_);

@@ -43,7 +43,9 @@ class Notifier {
   // One round on the caller's thread (Step-driven pipelines; the thread
   // calls it too): attempts every delivery due at `now`. Returns when to
   // look again. `wake` (optional) receives a token a later Send() stops.
-  Timestamp DeliverDue(Timestamp now, std::stop_token stop = {}, std::stop_token* wake = nullptr);
+  // `priority` >= 0: only the deliveries of that priority (a thread each).
+  Timestamp DeliverDue(Timestamp now, std::stop_token stop = {}, std::stop_token* wake = nullptr,
+                       int priority = -1);
 
   uint64_t delivered() const { return delivered_; }
   uint64_t failed_attempts() const { return failed_attempts_; }
@@ -54,7 +56,7 @@ class Notifier {
     Timestamp next = 0;
     Millis backoff{0};
   };
-  void Loop(std::stop_token stop);
+  void Loop(std::stop_token stop, int priority);
   // Status code, or 0 with `error` set for a transport failure.
   int Post(const Delivery& d, std::string& error);
   int Exec(const Delivery& d, std::string& error);
@@ -68,7 +70,8 @@ class Notifier {
   std::map<std::string, Retry> retries_;  // by delivery id; absent = due now
   std::stop_source wake_;
   std::atomic<uint64_t> delivered_{0}, failed_attempts_{0}, dropped_{0};
-  std::jthread thread_;
+  std::jthread thread_;       // priority 1 (and everything else)
+  std::jthread page_thread_;  // priority 0
 };
 
 }  // namespace fw::alerting

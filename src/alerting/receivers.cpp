@@ -177,7 +177,7 @@ std::vector<Delivery> DeliveriesFor(const Notification& n, const Receiver& r,
   std::vector<Delivery> out;
   auto add = [&](bool send_resolved, std::string url, std::string body) {
     if (!n.firing && !send_resolved) return;
-    out.push_back({"", n.receiver, std::move(url), std::move(body), 0});
+    out.push_back({"", n.receiver, std::move(url), std::move(body), 0, NotificationPriority(n)});
   };
   for (const WebhookConfig& w : r.webhooks) {
     uint64_t truncated = 0;

@@ -1,6 +1,7 @@
 #include "alerting/router.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 namespace fw::alerting {
@@ -9,6 +10,19 @@ std::string Fingerprint(const LabelSet& labels) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(labels.Hash()));
   return buf;
+}
+
+int NotificationPriority(const Notification& n) {
+  for (const RoutedAlert& a : n.alerts) {
+    if (a.ends_at != 0 && a.ends_at <= n.at) continue;
+    std::string severity(a.labels.Get("severity"));
+    for (char& c : severity) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (severity == "critical" || severity == "page" || severity == "emergency" ||
+        severity == "p1" || severity == "sev1") {
+      return 0;
+    }
+  }
+  return 1;
 }
 
 std::string Explanation::ToString() const {
@@ -50,16 +64,18 @@ std::optional<Timestamp> Router::Put(const RoutedAlert& alert, Timestamp now) {
   for (const Route* route : config_.root.Match(alert.labels)) {
     const LabelSet group_labels = GroupLabels(*route, alert.labels);
     const std::string key = route->id + ":" + group_labels.ToString();
-    auto g =
-        std::find_if(groups_.begin(), groups_.end(), [&](const Group& x) { return x.key == key; });
-    if (g == groups_.end()) {
+    auto found = group_by_key_.find(key);
+    std::list<Group>::iterator g;
+    if (found == group_by_key_.end()) {
       if (alert.resolved(now)) continue;  // nothing to tell about an alert never seen firing
-      groups_.push_back({route, key, group_labels, {}, {}, {}, now + route->group_wait.count(), 0});
-      g = groups_.end() - 1;
+      groups_.push_back(
+          {route, key, group_labels, {}, {}, {}, {}, now + route->group_wait.count(), 0});
+      g = std::prev(groups_.end());
+      group_by_key_.emplace(key, g);
+    } else {
+      g = found->second;
     }
-    if (std::find(g->members.begin(), g->members.end(), fp) == g->members.end()) {
-      g->members.push_back(fp);
-    }
+    if (g->member_set.insert(fp).second) g->members.push_back(fp);
     // A resolution is news worth sending now, once the group has spoken.
     if (alert.resolved(now) && existed && g->last_notify != 0) g->next_flush = now;
     if (!due || g->next_flush < *due) due = g->next_flush;
@@ -116,11 +132,45 @@ bool Router::Inhibited(const RoutedAlert& a, Timestamp now, std::vector<std::str
   return inhibited;
 }
 
+// The `equal` label values of `labels` for rule `rule`, as one key.
+static std::string EqualKey(const InhibitRule& rule, const LabelSet& labels) {
+  std::string key;
+  for (const std::string& name : rule.equal) {
+    key += labels.Get(name);
+    key += '\xff';  // not in valid UTF-8: values cannot run together
+  }
+  return key;
+}
+
+void Router::IndexInhibitors(Timestamp now) {
+  inhibitors_.assign(config_.inhibit_rules.size(), {});
+  for (size_t i = 0; i < config_.inhibit_rules.size(); ++i) {
+    const InhibitRule& rule = config_.inhibit_rules[i];
+    for (const auto& [fp, source] : alerts_) {
+      if (source.resolved(now) || !MatchesAll(rule.source, source.labels)) continue;
+      ++inhibitors_[i][EqualKey(rule, source.labels)];
+    }
+  }
+}
+
+bool Router::InhibitedIndexed(const RoutedAlert& a, Timestamp now) const {
+  for (size_t i = 0; i < inhibitors_.size() && i < config_.inhibit_rules.size(); ++i) {
+    const InhibitRule& rule = config_.inhibit_rules[i];
+    if (!MatchesAll(rule.target, a.labels)) continue;
+    auto it = inhibitors_[i].find(EqualKey(rule, a.labels));
+    if (it == inhibitors_[i].end()) continue;
+    // An alert does not inhibit itself.
+    const bool self = !a.resolved(now) && MatchesAll(rule.source, a.labels);
+    if (it->second > (self ? 1u : 0u)) return true;
+  }
+  return false;
+}
+
 bool Router::Suppressed(const RoutedAlert& a, Timestamp now) const {
   for (const auto& [id, s] : silences_) {
     if (s.active(now) && MatchesAll(s.matchers, a.labels)) return true;
   }
-  return !a.resolved(now) && Inhibited(a, now, nullptr);
+  return !a.resolved(now) && InhibitedIndexed(a, now);
 }
 
 bool Router::FlapNotice(Group& g, const std::string& fp, const RoutedAlert& a, Timestamp now,
@@ -133,6 +183,24 @@ bool Router::FlapNotice(Group& g, const std::string& fp, const RoutedAlert& a, T
   n.alerts.push_back(std::move(notice));
   n.firing = true;
   return true;
+}
+
+// FNV-1a over the sorted fingerprints of the firing alerts.
+static uint64_t Digest(const Notification& n, Timestamp now) {
+  std::vector<std::string_view> fps;
+  std::vector<std::string> owned;
+  owned.reserve(n.alerts.size());
+  for (const RoutedAlert& a : n.alerts) {
+    if (!a.resolved(now)) owned.push_back(Fingerprint(a.labels));
+  }
+  fps.assign(owned.begin(), owned.end());
+  std::sort(fps.begin(), fps.end());
+  uint64_t h = 1469598103934665603ULL;
+  for (std::string_view fp : fps) {
+    for (char c : fp) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    h = (h ^ 0xff) * 1099511628211ULL;
+  }
+  return h;
 }
 
 std::optional<Notification> Router::FlushGroup(Group& g, Timestamp now) {
@@ -175,11 +243,23 @@ std::optional<Notification> Router::FlushGroup(Group& g, Timestamp now) {
   // Drop resolved alerts from the group now that they are (or need not be) told.
   // A flapping alert stays: its resolution is told once it is stable.
   std::erase_if(g.members, [&](const std::string& fp) {
-    return alerts_.at(fp).resolved(now) && !flaps_.Flapping(fp, now);
+    const bool gone = alerts_.at(fp).resolved(now) && !flaps_.Flapping(fp, now);
+    if (gone) g.member_set.erase(fp);
+    return gone;
   });
   g.notified = std::move(sent);
   g.next_flush = now + g.route->group_interval.count();
   if (!changed && !repeat) return std::nullopt;
+  n.digest = Digest(n, now);
+  if (g.last_notify == 0 && !restored_.empty()) {
+    auto told = restored_.find(g.key);
+    if (told != restored_.end() && told->second.first == n.digest &&
+        now - told->second.second < g.route->repeat_interval.count()) {
+      g.last_notify = told->second.second;  // sent before a restart: not again
+      restored_.erase(told);
+      return std::nullopt;
+    }
+  }
   g.last_notify = now;
   return n;
 }
@@ -187,21 +267,31 @@ std::optional<Notification> Router::FlushGroup(Group& g, Timestamp now) {
 std::vector<Notification> Router::Flush(Timestamp now) {
   flaps_.Settle(now);
   std::vector<Notification> out;
+  bool indexed = false;
   for (Group& g : groups_) {
     if (g.next_flush > now) continue;
+    if (!indexed && !config_.inhibit_rules.empty()) IndexInhibitors(now);
+    indexed = true;
     if (auto n = FlushGroup(g, now)) out.push_back(std::move(*n));
   }
-  std::erase_if(groups_, [](const Group& g) { return g.members.empty(); });
-  // Alerts no group holds any more (resolved and told) are forgotten.
-  std::erase_if(alerts_, [&](const auto& kv) {
-    if (!kv.second.resolved(now)) return false;
-    for (const Group& g : groups_) {
-      if (std::find(g.members.begin(), g.members.end(), kv.first) != g.members.end()) {
-        return false;
-      }
+  for (auto it = groups_.begin(); it != groups_.end();) {
+    if (!it->members.empty()) {
+      ++it;
+      continue;
     }
-    return true;
-  });
+    group_by_key_.erase(it->key);
+    it = groups_.erase(it);
+  }
+  // Alerts no group holds any more (resolved and told) are forgotten.
+  const bool any_resolved = std::any_of(alerts_.begin(), alerts_.end(),
+                                        [&](const auto& kv) { return kv.second.resolved(now); });
+  if (any_resolved) {
+    std::unordered_set<std::string> held;
+    for (const Group& g : groups_) held.insert(g.members.begin(), g.members.end());
+    std::erase_if(alerts_, [&](const auto& kv) {
+      return kv.second.resolved(now) && !held.contains(kv.first);
+    });
+  }
   return out;
 }
 
@@ -233,9 +323,7 @@ Explanation Router::Explain(const LabelSet& labels, Timestamp now) const {
     }
   }
   for (const Group& g : groups_) {
-    if (std::find(g.members.begin(), g.members.end(), fp) != g.members.end()) {
-      e.groups.push_back(g.key);
-    }
+    if (g.member_set.contains(fp)) e.groups.push_back(g.key);
   }
   for (const auto& [id, s] : silences_) {
     if (s.active(now) && MatchesAll(s.matchers, labels)) {

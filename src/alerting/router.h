@@ -18,12 +18,19 @@
 //
 // Driven by the caller's clock: Put() and Flush(now) take the time;
 // NextFlush() says when Flush has work. Not thread-safe (one owner thread).
+//
+// Cost: Put is O(1) in the number of alerts and groups (hash lookups), and a
+// flush O(alerts in the groups due), inhibition included (an index of the
+// firing sources built once per Flush), so a storm of n alerts in one group
+// costs O(n), not O(n^2).
 
+#include <list>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "alerting/route.h"
@@ -61,7 +68,14 @@ struct Notification {
   std::vector<RoutedAlert> alerts;  // firing and newly resolved
   bool firing = false;              // any alert still firing
   Timestamp at = 0;
+  uint64_t digest = 0;  // of the firing alerts' fingerprints (NotificationLog)
 };
+
+// How urgent a notification is: 0 (a page) when any firing alert it carries
+// has severity critical, page, emergency, p1 or sev1 (any case); 1 otherwise.
+// Pages are dispatched and delivered apart from, and before, the rest, so a
+// storm of warnings never holds one up.
+int NotificationPriority(const Notification& n);
 
 struct Explanation {
   std::vector<std::string> routes;     // route ids with their receivers
@@ -95,6 +109,13 @@ class Router {
   bool ExpireSilence(const std::string& id, Timestamp now);
   std::vector<Silence> Silences() const;
 
+  // Groups told before a restart (NotificationLog): a group's first flush
+  // sends nothing when its firing alerts are exactly those it last sent,
+  // less than repeat_interval ago; it goes on from there as if it had sent.
+  void RestoreSent(std::map<std::string, std::pair<uint64_t, Timestamp>> sent) {
+    restored_ = std::move(sent);
+  }
+
   // Notifications due at `now`, in group creation order.
   std::vector<Notification> Flush(Timestamp now);
   // The earliest time Flush will have something to do; nullopt when idle.
@@ -111,7 +132,8 @@ class Router {
     const Route* route = nullptr;
     std::string key;
     LabelSet labels;
-    std::vector<std::string> members;      // fingerprints
+    std::vector<std::string> members;  // fingerprints
+    std::unordered_set<std::string> member_set;
     std::map<std::string, bool> notified;  // fingerprint -> last sent as firing
     std::set<std::string> flap_told;       // flapping alerts announced as such
     Timestamp next_flush = 0;
@@ -121,6 +143,10 @@ class Router {
   LabelSet GroupLabels(const Route& r, const LabelSet& labels) const;
   bool Suppressed(const RoutedAlert& a, Timestamp now) const;
   bool Inhibited(const RoutedAlert& a, Timestamp now, std::vector<std::string>* why) const;
+  // Per inhibit rule: the `equal` label values of firing source alerts and
+  // how many carry them. Built by Flush; used by Suppressed.
+  void IndexInhibitors(Timestamp now);
+  bool InhibitedIndexed(const RoutedAlert& a, Timestamp now) const;
   std::optional<Notification> FlushGroup(Group& g, Timestamp now);
   // The flapping notice for `a`, once per group; false when held.
   bool FlapNotice(Group& g, const std::string& fp, const RoutedAlert& a, Timestamp now,
@@ -128,7 +154,10 @@ class Router {
 
   RoutingConfig config_;
   std::unordered_map<std::string, RoutedAlert> alerts_;  // by fingerprint
-  std::vector<Group> groups_;
+  std::list<Group> groups_;                              // in creation order
+  std::unordered_map<std::string, std::list<Group>::iterator> group_by_key_;
+  std::vector<std::unordered_map<std::string, size_t>> inhibitors_;  // by rule
+  std::map<std::string, std::pair<uint64_t, Timestamp>> restored_;   // RestoreSent
   std::map<std::string, Silence> silences_;
   uint64_t next_silence_ = 1;
   FlapDetector flaps_;

@@ -11,8 +11,17 @@ namespace {
 constexpr Timestamp kResolvedRetentionMs = 15 * 60 * 1000;
 
 // The query's answer as elements (a scalar is one element without labels).
-Result<metrics::promql::Vector> Query(const Rule& rule, const RuleStorage& storage, Timestamp t) {
-  auto r = metrics::promql::InstantQuery(storage.queryable(), *rule.expr, t);
+// `timeout` > 0: wall time the query may take (kTimeout after it), whatever
+// clock the rules run on (a simulated one included).
+Result<metrics::promql::Vector> Query(const Rule& rule, const RuleStorage& storage, Timestamp t,
+                                      Millis timeout) {
+  metrics::promql::EngineOptions options;
+  static const RealClock wall;
+  if (timeout.count() > 0) {
+    options.clock = &wall;
+    options.deadline = wall.Now() + timeout.count();
+  }
+  auto r = metrics::promql::InstantQuery(storage.queryable(), *rule.expr, t, options);
   if (!r) return Fail(r.error());
   if (r->value.type == metrics::promql::ValueType::kScalar) {
     return metrics::promql::Vector{{LabelSet{}, r->value.scalar, t, false, nullptr}};
@@ -71,7 +80,8 @@ std::vector<Alert> GroupEvaluator::Alerts(size_t rule_index) const {
   return out;
 }
 
-GroupResult GroupEvaluator::Eval(RuleStorage& storage, Timestamp at) {
+GroupResult GroupEvaluator::Eval(RuleStorage& storage, Timestamp at, Millis query_timeout) {
+  query_timeout_ = query_timeout;
   GroupResult result;
   result.at = at;
   std::vector<OutputSample> all;
@@ -102,7 +112,7 @@ GroupResult GroupEvaluator::Eval(RuleStorage& storage, Timestamp at) {
 RuleResult GroupEvaluator::EvalRecording(const Rule& rule, RuleStorage& storage, Timestamp at,
                                          std::vector<OutputSample>& out) {
   RuleResult r{rule.name, "", 0};
-  auto v = Query(rule, storage, at - group_.query_offset.count());
+  auto v = Query(rule, storage, at - group_.query_offset.count(), query_timeout_);
   if (!v) {
     r.error = v.error().message();
     return r;
@@ -134,7 +144,7 @@ RuleResult GroupEvaluator::EvalAlerting(const Rule& rule, AlertRuleState& state,
                                         std::vector<OutputSample>& out,
                                         std::vector<AlertChange>& changes) {
   RuleResult r{rule.name, "", 0};
-  auto v = Query(rule, storage, at - group_.query_offset.count());
+  auto v = Query(rule, storage, at - group_.query_offset.count(), query_timeout_);
   if (!v) {
     r.error = v.error().message();
     return r;

@@ -87,8 +87,11 @@ class GroupEvaluator {
   const RuleGroup& group() const { return group_; }
   Millis interval() const { return interval_; }
 
-  // Evaluates every rule at `at` (ms); query offset applied.
-  GroupResult Eval(RuleStorage& storage, Timestamp at);
+  // Evaluates every rule at `at` (ms); query offset applied. Each rule's
+  // query may take `query_timeout` of wall time (0: no limit); one that takes
+  // longer fails with "query timed out in expression evaluation" (the rule's
+  // health is err, its alerts keep their state) and the next rule runs.
+  GroupResult Eval(RuleStorage& storage, Timestamp at, Millis query_timeout = Millis(0));
 
   // Alerts of one rule (by index) that are pending, firing, or recently resolved.
   std::vector<Alert> Alerts(size_t rule_index) const;
@@ -106,6 +109,7 @@ class GroupEvaluator {
 
   RuleGroup group_;
   Millis interval_;
+  Millis query_timeout_{0};             // of the evaluation running
   std::vector<AlertRuleState> states_;  // by rule index
   std::unordered_set<LabelSet, LabelSetHash> written_last_;
 };

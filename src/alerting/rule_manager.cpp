@@ -1,5 +1,6 @@
 #include "alerting/rule_manager.h"
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 
@@ -113,7 +114,9 @@ void RuleManager::EvalGroup(Entry& e, Timestamp at, bool early) {
   GroupResult r;
   {
     std::lock_guard lock(e.eval_mu);
-    r = e.eval.Eval(storage_, at);
+    Millis limit = e.eval.interval();
+    if (options_.query_timeout.count() > 0) limit = std::min(limit, options_.query_timeout);
+    r = e.eval.Eval(storage_, at, limit);
   }
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::steady_clock::now() - begin)

@@ -47,6 +47,11 @@ class RuleManager {
   struct Options {
     Millis default_interval{60'000};
     Millis min_early_gap{1'000};
+    // Wall time one rule's query may take: the group's interval, and at most
+    // this (serve passes --query.timeout); 0: the interval alone. Groups are
+    // evaluated in turn on one thread, so a slow rule holds up the others by
+    // at most this long, and then fails (rule health "err").
+    Millis query_timeout{0};
   };
 
   // REQUIRES: storage and clock outlive the manager.

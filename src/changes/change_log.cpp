@@ -9,6 +9,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "common/file_io.h"
+
 namespace fw::changes {
 
 const std::string& ChangeEvent::Field(std::string_view key) const {
@@ -111,66 +113,76 @@ ChangeEvent ChangeFromPagerDuty(Timestamp time, const std::string& summary,
   return e;
 }
 
-namespace {
-constexpr int kBroken = -2;  // journal_fd_ after a write that could not be undone
-}  // namespace
-
 ChangeLog::~ChangeLog() {
   if (journal_fd_ >= 0) ::close(journal_fd_);
 }
 
 Result<void> ChangeLog::OpenJournal(const std::string& path) {
+  uint64_t intact = 0;  // bytes up to the end of the last whole line
   {
     std::ifstream in(path, std::ios::binary);
     std::string line;
     while (std::getline(in, line)) {
+      if (in.eof()) break;  // no newline: torn by a crash mid-write
+      intact += line.size() + 1;
       if (line.empty()) continue;
       auto e = ParseChangeJson(line);
-      if (e) Append(std::move(*e));  // a torn last line does not parse: dropped
+      if (!e) {
+        // A torn line glued to an intact one (a version that appended
+        // after a failed write): the event is the last '{' the rest parses from.
+        for (size_t at = line.rfind('{'); at != std::string::npos && at > 0;
+             at = line.rfind('{', at - 1)) {
+          if ((e = ParseChangeJson(std::string_view(line).substr(at)))) break;
+        }
+      }
+      if (e) Append(std::move(*e));
     }
   }
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return Fail(ErrorCode::kIo, "cannot open " + path + ": " + std::strerror(errno));
-  // A torn last line must not swallow the next event: start on a new line.
+  // A torn last line must not swallow the next event: it is cut off (which
+  // needs no free space, so a full disk does not stop the start).
   const off_t size = ::lseek(fd, 0, SEEK_END);
-  if (size > 0) {
-    char last = '\n';
-    const int rd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (rd >= 0) {
-      if (::pread(rd, &last, 1, size - 1) != 1) last = '\n';
-      ::close(rd);
-    }
-    if (last != '\n' && ::write(fd, "\n", 1) != 1) {
+  if (size > 0 && static_cast<uint64_t>(size) != intact) {
+    if (auto r = fileio::CutBack(fd, intact, path); !r) {
       ::close(fd);
-      return Fail(ErrorCode::kIo, "cannot write " + path + ": " + std::strerror(errno));
+      return r;
     }
   }
   std::lock_guard lock(mu_);
   journal_fd_ = fd;
+  journal_path_ = path;
+  journal_bytes_ = intact;
   return {};
 }
 
 Result<void> ChangeLog::Record(ChangeEvent e) {
   {
     std::lock_guard lock(mu_);
-    if (journal_fd_ == kBroken) {
-      return Fail(ErrorCode::kIo, "the change journal failed earlier; restart to repair it");
-    }
     if (journal_fd_ >= 0) {
-      const std::string line = ChangeJson(e) + "\n";
-      const off_t before = ::lseek(journal_fd_, 0, SEEK_END);
-      const ssize_t n = ::write(journal_fd_, line.data(), line.size());
-      if (n != static_cast<ssize_t>(line.size()) || ::fdatasync(journal_fd_) != 0) {
-        const std::string why = std::strerror(errno);
-        // Nothing half-written may stay in front of later events.
-        // When that fails too, the journal refuses every later event
-        // (fails closed) rather than acknowledging what may not come back.
-        if (before < 0 || ::ftruncate(journal_fd_, before) != 0) {
-          ::close(journal_fd_);
-          journal_fd_ = kBroken;
+      if (journal_broken_) {
+        // A failed write is still in the file: cut it off before anything else.
+        if (auto r = fileio::CutBack(journal_fd_, journal_bytes_, journal_path_); !r) {
+          return Fail(ErrorCode::kIo,
+                      "the change journal is read-only until a failed write can be cut back "
+                      "(free disk space): " +
+                          r.error().message());
         }
-        return Fail(ErrorCode::kIo, "cannot record the change event: " + why);
+        journal_broken_ = false;
       }
+      const std::string line = ChangeJson(e) + "\n";
+      Result<void> w = fileio::WriteAll(journal_fd_, line, journal_path_);
+      if (w && fileio::Fdatasync(journal_fd_) != 0) {
+        w = Fail(ErrorCode::kIo, "cannot sync " + journal_path_ + ": " + std::strerror(errno));
+      }
+      if (!w) {
+        // Nothing half-written may stay in front of later events. When the
+        // cut fails too, the journal refuses every later event (fails
+        // closed) until a retry of the cut succeeds.
+        if (!fileio::CutBack(journal_fd_, journal_bytes_, journal_path_)) journal_broken_ = true;
+        return Fail(ErrorCode::kIo, "cannot record the change event: " + w.error().message());
+      }
+      journal_bytes_ += line.size();
     }
   }
   Append(std::move(e));

@@ -52,7 +52,10 @@ class ChangeLog {
 
   // Makes the log durable in `path` (NDJSON, one event a line): the events
   // already there are loaded, and Record() appends and fsyncs before it
-  // returns. A torn last line (a crash mid-write) is dropped.
+  // returns. A torn last line (a crash mid-write) is cut off. A Record whose
+  // write or sync fails (ENOSPC, EIO) is cut back out of the file before
+  // the error (kIo) is returned and is not added to the log; when the cut
+  // fails too, Record refuses every event until a retry of it succeeds.
   Result<void> OpenJournal(const std::string& path);
   // Appends to the journal (when open), then to the log.
   Result<void> Record(ChangeEvent e);
@@ -67,6 +70,9 @@ class ChangeLog {
   size_t capacity_;
   std::deque<ChangeEvent> events_;  // sorted by time
   int journal_fd_ = -1;
+  std::string journal_path_;
+  uint64_t journal_bytes_ = 0;   // the journal's size after its last good event
+  bool journal_broken_ = false;  // a failed write could not be cut back yet
 };
 
 }  // namespace fw::changes

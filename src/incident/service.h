@@ -72,6 +72,15 @@ class IncidentService {
   // resolved on its open incident (kNotFound if there is none); resolving
   // the incident stays a human decision.
   Result<Incident> OpenOrUpdateFromAlert(const AlertEvent& alert);
+  // A notification's alerts at once: the same outcome as
+  // OpenOrUpdateFromAlert for each in turn, but a run of alerts going to one
+  // incident is applied in memory and stored in chunks of 200 (the lock is
+  // let go between chunks) writing only the alerts that changed, so a storm
+  // of n alerts costs O(n) store work, not O(n^2). Returns, per
+  // alert, the id of its incident or the error; `touched` (optional) gets
+  // each incident changed, in its latest state.
+  std::vector<Result<std::string>> OpenOrUpdateFromAlerts(const std::vector<AlertEvent>& alerts,
+                                                          std::vector<Incident>* touched);
   Result<Incident> Declare(const NewIncident& incident, const Who& who);
 
   Result<Incident> Acknowledge(const std::string& id, const Who& who);
@@ -127,6 +136,9 @@ class IncidentService {
   TimelineEntry Entry(const Who& who, EntryKind kind, std::string text,
                       std::string details = "{}") const;
   Result<Incident> UpdateOpen(Incident incident, const AlertEvent& alert);
+  Result<Incident> OpenOrUpdateLocked(const AlertEvent& alert);  // REQUIRES: mu_ held
+  struct Run;
+  void ApplyToRun(Run& run, const AlertEvent& alert, const std::string& fp);
   // Sets the severity, with its timeline entry.
   void ChangeSeverity(Incident& incident, Severity to, const std::string& reason, const Who& who,
                       std::vector<TimelineEntry>& entries) const;

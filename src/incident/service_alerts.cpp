@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "incident/service.h"
 
@@ -70,8 +73,15 @@ Result<Incident> IncidentService::OpenOrUpdateFromAlert(const AlertEvent& alert)
   if (alert.labels.empty()) {
     return Fail(ErrorCode::kInvalidArgument, "an alert needs at least one label");
   }
-  const std::string key = GroupKeyOf(alert);
   std::lock_guard lock(mu_);
+  return OpenOrUpdateLocked(alert);
+}
+
+Result<Incident> IncidentService::OpenOrUpdateLocked(const AlertEvent& alert) {
+  if (alert.labels.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "an alert needs at least one label");
+  }
+  const std::string key = GroupKeyOf(alert);
   if (!alert.firing) return ResolveAlert(alert, key);
   auto open = store_.FindOpen(key);
   if (!open) return Fail(open.error());
@@ -233,6 +243,156 @@ Result<Incident> IncidentService::ResolveAlert(const AlertEvent& alert, const st
       incident, {Entry(system, EntryKind::kAlertResolved, AlertName(alert) + " resolved",
                        AlertDetails(alert, fp).dump(-1, ' ', false,
                                                     nlohmann::json::error_handler_t::replace))});
+}
+
+// One incident taking a run of alerts in memory, stored once (see
+// OpenOrUpdateFromAlerts): the same links, services, severity raises and
+// timeline entries as UpdateOpen / ResolveAlert alert by alert.
+struct IncidentService::Run {
+  Incident incident;
+  std::unordered_map<std::string, size_t> at;  // fingerprint -> index in incident.alerts
+  std::vector<TimelineEntry> entries;
+  std::vector<size_t> waiting;  // alerts answered when the run is stored
+  std::vector<size_t> changed;  // indices in incident.alerts not stored yet
+  std::unordered_set<size_t> changed_set;
+
+  explicit Run(Incident i) : incident(std::move(i)) {
+    for (size_t k = 0; k < incident.alerts.size(); ++k) at[incident.alerts[k].fingerprint] = k;
+  }
+  bool Links(const std::string& fp) const { return at.contains(fp); }
+};
+
+void IncidentService::ApplyToRun(Run& run, const AlertEvent& alert, const std::string& fp) {
+  const Timestamp now = clock_.Now();
+  Incident& incident = run.incident;
+  bool news = true;
+  size_t index;
+  if (auto it = run.at.find(fp); it != run.at.end()) {
+    index = it->second;
+    LinkedAlert& linked = incident.alerts[index];
+    news = linked.firing != alert.firing;
+    linked.firing = alert.firing;
+    linked.labels = alert.labels;
+    linked.last_seen = now;
+  } else {
+    index = incident.alerts.size();
+    run.at[fp] = index;
+    incident.alerts.push_back({fp, alert.labels, alert.firing, now, now});
+  }
+  if (run.changed_set.insert(index).second) run.changed.push_back(index);
+  if (!news) return;  // a repeat: nothing new
+  const Who system{std::string(kSystemActor), alert.source};
+  const std::string details =
+      AlertDetails(alert, fp).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (!alert.firing) {
+    run.entries.push_back(
+        Entry(system, EntryKind::kAlertResolved, AlertName(alert) + " resolved", details));
+    return;
+  }
+  AddService(incident, alert);
+  run.entries.push_back(
+      Entry(system, EntryKind::kAlertFiring, AlertName(alert) + " firing", details));
+  const Severity wanted = policy_.severity.For(alert.labels);
+  Raise(incident, wanted,
+        "alert " + AlertName(alert) + " maps to " + std::string(SeverityName(wanted)), system,
+        run.entries);
+  if (auto spread = policy_.severity.ForServices(incident.services.size())) {
+    Raise(incident, *spread,
+          "the incident spans " + std::to_string(incident.services.size()) + " services", system,
+          run.entries);
+  }
+}
+
+std::vector<Result<std::string>> IncidentService::OpenOrUpdateFromAlerts(
+    const std::vector<AlertEvent>& alerts, std::vector<Incident>* touched) {
+  std::vector<Result<std::string>> out(alerts.size());
+  std::unordered_map<std::string, size_t> touched_at;  // incident id -> index in *touched
+  auto touch = [&](const Incident& inc) {
+    if (!touched) return;
+    auto [it, added] = touched_at.emplace(inc.id, touched->size());
+    if (added) {
+      touched->push_back(inc);
+    } else {
+      (*touched)[it->second] = inc;
+    }
+  };
+  std::optional<Run> run;  // kept across chunks; its version guards against other writers
+  std::string run_key;
+  // Stores what the run holds (the alerts it changed, its new entries).
+  // REQUIRES: mu_ held. On a conflict (another writer changed the incident
+  // between chunks) the run's alerts go the alert-by-alert way instead.
+  auto store = [&](bool keep) {
+    if (!run) return;
+    Result<void> r;
+    if (!run->changed.empty() || !run->entries.empty()) {
+      auto version = store_.UpdateSome(run->incident, run->entries, run->changed);
+      if (version) {
+        run->incident.version = *version;
+        if (!run->entries.empty()) touch(run->incident);
+      } else {
+        r = Fail(version.error());
+      }
+    }
+    if (!r && r.error().code() == ErrorCode::kInvalidArgument) {
+      // Changed by another writer between chunks (a note, a delivery): read
+      // it again, apply the run's alerts to it, store once more.
+      if (auto fresh = store_.Get(run->incident.id)) {
+        std::vector<size_t> waiting = std::move(run->waiting);
+        run.emplace(std::move(*fresh));
+        for (size_t k : waiting) ApplyToRun(*run, alerts[k], FingerprintOf(alerts[k]));
+        run->waiting = std::move(waiting);
+        auto version = store_.UpdateSome(run->incident, run->entries, run->changed);
+        r = version ? Result<void>() : Result<void>(Fail(version.error()));
+        if (version) {
+          run->incident.version = *version;
+          touch(run->incident);
+        }
+      }
+    }
+    for (size_t k : run->waiting)
+      out[k] = r ? Result<std::string>(run->incident.id) : Fail(r.error());
+    run->waiting.clear();
+    run->entries.clear();
+    run->changed.clear();
+    run->changed_set.clear();
+    if (!keep || !r) run.reset();
+  };
+  // Chunks: the lock is let go between them, so that another notification
+  // (a page) waits for one chunk of a storm at most, not for all of it.
+  constexpr size_t kChunk = 200;
+  for (size_t i = 0; i < alerts.size();) {
+    std::lock_guard lock(mu_);
+    for (const size_t end = std::min(alerts.size(), i + kChunk); i < end; ++i) {
+      const AlertEvent& a = alerts[i];
+      if (a.labels.empty()) {
+        out[i] = Fail(ErrorCode::kInvalidArgument, "an alert needs at least one label");
+        continue;
+      }
+      const std::string key = GroupKeyOf(a);
+      const std::string fp = FingerprintOf(a);
+      if (run && run_key == key && (a.firing || run->Links(fp))) {
+        ApplyToRun(*run, a, fp);
+        run->waiting.push_back(i);
+        continue;
+      }
+      store(false);
+      auto r = OpenOrUpdateLocked(a);
+      if (!r) {
+        out[i] = Fail(r.error());
+        continue;
+      }
+      out[i] = r->id;
+      touch(*r);
+      // Later alerts of this key go to the same incident while it is the
+      // open one of the key (FindOpen would return it).
+      if (r->IsOpen() && r->group_key == key) {
+        run.emplace(std::move(*r));
+        run_key = key;
+      }
+    }
+    store(true);
+  }
+  return out;
 }
 
 }  // namespace fw::incident

@@ -113,8 +113,11 @@ Result<Incident> RowToIncident(const sql::Stmt& s) {
 
 }  // namespace
 
-Result<void> SqliteStore::WriteAlerts(int64_t num, const Incident& incident) {
-  for (const LinkedAlert& a : incident.alerts) {
+Result<void> SqliteStore::WriteAlerts(int64_t num, const Incident& incident,
+                                      const std::vector<size_t>* only) {
+  const size_t n = only ? only->size() : incident.alerts.size();
+  for (size_t k = 0; k < n; ++k) {
+    const LinkedAlert& a = incident.alerts[only ? (*only)[k] : k];
     auto s = Prepare(kUpsertAlert);
     if (!s) return Fail(s.error());
     s->Bind(1, num).Bind(2, a.fingerprint).Bind(3, LabelsJson(a.labels));
@@ -158,6 +161,23 @@ Result<Incident> SqliteStore::Create(const Incident& incident,
 
 Result<Incident> SqliteStore::Update(const Incident& incident,
                                      const std::vector<TimelineEntry>& entries) {
+  if (auto r = UpdateLocked(incident, entries, nullptr); !r) return Fail(r.error());
+  Incident stored = incident;
+  stored.version = incident.version + 1;
+  std::ranges::sort(stored.alerts, {}, &LinkedAlert::fingerprint);
+  return stored;
+}
+
+Result<int64_t> SqliteStore::UpdateSome(const Incident& incident,
+                                        const std::vector<TimelineEntry>& entries,
+                                        const std::vector<size_t>& changed_alerts) {
+  if (auto r = UpdateLocked(incident, entries, &changed_alerts); !r) return Fail(r.error());
+  return incident.version + 1;
+}
+
+Result<void> SqliteStore::UpdateLocked(const Incident& incident,
+                                       const std::vector<TimelineEntry>& entries,
+                                       const std::vector<size_t>* only) {
   auto num = ParseIncidentId(incident.id);
   if (!num) return Fail(num.error());
   std::lock_guard lock(mu_);
@@ -178,13 +198,9 @@ Result<Incident> SqliteStore::Update(const Incident& incident,
     return Fail(ErrorCode::kInvalidArgument,
                 incident.id + " was changed concurrently; read it again and retry");
   }
-  if (auto r = WriteAlerts(*num, incident); !r) return Fail(r.error());
+  if (auto r = WriteAlerts(*num, incident, only); !r) return Fail(r.error());
   if (auto r = AppendEntries(*num, entries); !r) return Fail(r.error());
-  if (auto r = tx.Commit(); !r) return Fail(r.error());
-  Incident stored = incident;
-  stored.version = incident.version + 1;
-  std::ranges::sort(stored.alerts, {}, &LinkedAlert::fingerprint);
-  return stored;
+  return tx.Commit();
 }
 
 Result<std::vector<Incident>> SqliteStore::ReadIncidents(sql::Stmt& stmt) const {

@@ -40,6 +40,8 @@ class SqliteStore final : public IncidentStore {
                           const std::vector<TimelineEntry>& entries) override;
   Result<Incident> Update(const Incident& incident,
                           const std::vector<TimelineEntry>& entries) override;
+  Result<int64_t> UpdateSome(const Incident& incident, const std::vector<TimelineEntry>& entries,
+                             const std::vector<size_t>& changed_alerts) override;
   Result<Incident> Get(const std::string& id) const override;
   Result<std::vector<TimelineEntry>> Timeline(const std::string& id) const override;
   Result<std::vector<Incident>> List(const IncidentFilter& filter) const override;
@@ -59,7 +61,11 @@ class SqliteStore final : public IncidentStore {
   Result<void> Migrate(int target);
   // A cached prepared statement for a fixed SQL text. REQUIRES: mu_ held.
   Result<sql::Stmt> Prepare(const char* text) const;
-  Result<void> WriteAlerts(int64_t num, const Incident& incident);
+  // Every linked alert, or those at the indices `only`.
+  Result<void> WriteAlerts(int64_t num, const Incident& incident,
+                           const std::vector<size_t>* only = nullptr);
+  Result<void> UpdateLocked(const Incident& incident, const std::vector<TimelineEntry>& entries,
+                            const std::vector<size_t>* only);
   Result<void> AppendEntries(int64_t num, const std::vector<TimelineEntry>& entries);
   // Reads incidents from a statement whose columns are kIncidentColumns.
   Result<std::vector<Incident>> ReadIncidents(sql::Stmt& stmt) const;

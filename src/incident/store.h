@@ -65,6 +65,17 @@ class IncidentStore {
   // with its new version. kNotFound if the id is unknown.
   virtual Result<Incident> Update(const Incident& incident,
                                   const std::vector<TimelineEntry>& entries) = 0;
+  // Update for an incident whose linked alerts changed only at the indices
+  // `changed_alerts` (the others are as stored): writes just those, so a
+  // storm's alerts cost O(1) each. Returns the new version.
+  virtual Result<int64_t> UpdateSome(const Incident& incident,
+                                     const std::vector<TimelineEntry>& entries,
+                                     const std::vector<size_t>& changed_alerts) {
+    (void)changed_alerts;
+    auto stored = Update(incident, entries);
+    if (!stored) return Fail(stored.error());
+    return stored->version;
+  }
 
   virtual Result<Incident> Get(const std::string& id) const = 0;
   // The whole timeline in seq order.

@@ -55,7 +55,8 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Open(const Settings& settings, Optio
               {{"data", m.options.data_dir},
                {"series", std::to_string(opened.series)},
                {"samples", std::to_string(opened.samples)},
-               {"torn_tail_repaired", opened.torn_tail ? "true" : "false"}});
+               {"torn_tail_repaired", opened.torn_tail ? "true" : "false"},
+               {"damaged_records_skipped", std::to_string(opened.skipped_records)}});
   }
   m.storage = std::make_unique<alerting::DbRuleStorage>(*m.db);
   auto logs = logs::store::LogStore::Open(m.options.data_dir + "/logs", clock, m.options.logs);

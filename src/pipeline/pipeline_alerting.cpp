@@ -49,7 +49,7 @@ Result<void> Pipeline::Impl::OpenAlerting() {
   auto opened = incident::SqliteStore::Open(options.data_dir + "/incidents.db");
   if (!opened) return Fail(opened.error());
   store = std::move(*opened);
-  alerting::AlertingService::Options ao{a.external_url, {}, {}};
+  alerting::AlertingService::Options ao{a.external_url, {}, {}, options.data_dir + "/nflog"};
   ao.on_attempt = [this](const alerting::Delivery& d, bool delivered, const std::string& error,
                          bool retry) { OnAttempt(d, delivered, error, retry); };
   alerting = std::make_unique<alerting::AlertingService>(a.routing, *outbox, clock, log, ao);
@@ -64,7 +64,8 @@ Result<void> Pipeline::Impl::OpenAlerting() {
   rules = std::make_unique<alerting::RuleManager>(
       std::move(groups), *storage, clock,
       [this](const alerting::GroupResult& r) { OnRuleResult(r); },
-      alerting::RuleManager::Options{a.evaluation_interval, std::chrono::milliseconds(250)});
+      alerting::RuleManager::Options{a.evaluation_interval, std::chrono::milliseconds(250),
+                                     options.query_limits.timeout});
   // Alerts taken in from outside but not yet notified when the last process
   // died come back from the journal into the router.
   auto j =
@@ -143,33 +144,34 @@ void Pipeline::Impl::OnAttempt(const alerting::Delivery& d, bool delivered,
   }
 }
 
-// A notification: every alert it carries goes onto its incident.
+// A notification: every alert it carries goes onto its incident, all in one
+// batch (a storm's thousands of alerts cost one store write per incident).
 void Pipeline::Impl::OnNotification(const alerting::Notification& n) {
-  std::set<std::string> touched;  // one timeline entry per incident, not per alert
-  for (const alerting::RoutedAlert& a : n.alerts) {
-    auto inc = incidents->OpenOrUpdateFromAlert(EventOf(a, n.at));
-    if (!inc) {
-      if (inc.error().code() != ErrorCode::kNotFound && log) {
-        log->Error("cannot record alert on an incident", {{"error", inc.error().ToString()}});
+  std::vector<incident::AlertEvent> events;
+  events.reserve(n.alerts.size());
+  for (const alerting::RoutedAlert& a : n.alerts) events.push_back(EventOf(a, n.at));
+  std::vector<incident::Incident> touched;  // one timeline entry per incident, not per alert
+  const auto ids = incidents->OpenOrUpdateFromAlerts(events, &touched);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (!ids[i]) {
+      if (ids[i].error().code() != ErrorCode::kNotFound && log) {
+        log->Error("cannot record alert on an incident", {{"error", ids[i].error().ToString()}});
       }
       continue;
     }
-    {
-      std::lock_guard lock(linked_mu);
-      incident_of[alerting::Fingerprint(a.labels)] = inc->id;
-    }
-    touched.insert(inc->id);
+    std::lock_guard lock(linked_mu);
+    incident_of[events[i].fingerprint] = *ids[i];
+  }
+  for (const incident::Incident& inc : touched) {
     bool opened = false;
     {
       std::lock_guard lock(linked_mu);
-      opened = known_incidents.insert(inc->id).second;
+      opened = known_incidents.insert(inc.id).second;
     }
-    if (parts.observer) parts.observer->OnIncident(*inc, opened);
-    StartEscalation(*inc);
-  }
-  for (const std::string& id : touched) {
+    if (parts.observer) parts.observer->OnIncident(inc, opened);
+    StartEscalation(inc);
     (void)incidents->RecordNotification(
-        id, incident::NotificationStatus::kSent, n.receiver,
+        inc.id, incident::NotificationStatus::kSent, n.receiver,
         "notified " + n.receiver + " (" + (n.firing ? "firing" : "resolved") + ", " +
             std::to_string(n.alerts.size()) + (n.alerts.size() == 1 ? " alert)" : " alerts)"));
   }

@@ -97,3 +97,43 @@ TEST(RuleManagerTest, StopsPromptly) {
 
 }  // namespace
 }  // namespace fw::alerting
+
+namespace fw::alerting {
+namespace {
+
+// A rule whose query would run for hours is cut off by the rule time limit
+// (rule health err, "timed out"), and the rule after it in the group and
+// the next group are still evaluated (issue #14).
+TEST(RuleManagerTest, ASlowRuleTimesOutAndTheOthersStillRun) {
+  RealClock clock;
+  LockedStorage storage;
+  std::vector<RuleGroup> groups = Groups(
+      "groups:\n- name: slow\n  interval: 1h\n  rules:\n"
+      "  - alert: Slow\n    expr: max_over_time(vector(1)[3650d:1ms]) > 0\n"
+      "  - alert: After\n    expr: vector(1) > 0\n"
+      "- name: other\n  interval: 1h\n  rules:\n  - alert: Other\n    expr: vector(1) > 0\n");
+  std::atomic<int> firing{0};
+  RuleManager::Options o{std::chrono::hours(1), std::chrono::milliseconds(10)};
+  o.query_timeout = std::chrono::milliseconds(200);
+  RuleManager m(
+      std::move(groups), storage, clock,
+      [&](const GroupResult& r) {
+        for (const AlertChange& c : r.changes) firing += c.alert.state != AlertState::kInactive;
+      },
+      o);
+  const auto begin = std::chrono::steady_clock::now();
+  m.EvalAllNow(clock.Now());
+  const auto took = std::chrono::steady_clock::now() - begin;
+  EXPECT_LT(took, std::chrono::seconds(5)) << "the slow rule was not cut off";
+  const auto status = m.Status();
+  ASSERT_EQ(status.size(), 2u);
+  ASSERT_EQ(status[0].rules.size(), 2u);
+  EXPECT_NE(status[0].rules[0].error.find("timed out"), std::string::npos)
+      << status[0].rules[0].error;
+  EXPECT_EQ(status[0].rules[1].error, "");
+  EXPECT_EQ(status[1].rules[0].error, "");
+  EXPECT_EQ(firing, 2) << "After and Other became active";
+}
+
+}  // namespace
+}  // namespace fw::alerting

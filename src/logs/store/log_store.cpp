@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "common/file_io.h"
 #include "common/numbered_files.h"
 
 namespace fw::logs::store {
@@ -41,7 +42,7 @@ std::vector<uint32_t> ListSegments(const std::string& dir) {
 
 Result<void> SyncDir(const std::string& dir) {
   const int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (d < 0 || ::fsync(d) != 0) {
+  if (d < 0 || fileio::Fsync(d) != 0) {
     Error e = IoError("cannot sync directory " + dir);
     if (d >= 0) ::close(d);
     return Fail(e);
@@ -50,26 +51,24 @@ Result<void> SyncDir(const std::string& dir) {
   return {};
 }
 
-Result<void> WriteAll(int fd, std::string_view data, const std::string& path) {
-  size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Fail(IoError("cannot write " + path));
-    done += static_cast<size_t>(n);
-  }
-  return {};
-}
-
-// Appends a frame at `size` and fdatasyncs it. On failure the file is cut
-// back to `size`, so that a later append never follows half a frame (replay
-// would stop there and lose what came after).
+// Appends a frame at `size` (the file's size after its last good frame)
+// and fdatasyncs it. On failure (ENOSPC, EIO, a short write) the file is cut
+// back to `size`, so that a later append never follows half a frame. A cut
+// that fails leaves the file longer than `size`: the next append finds that
+// and retries the cut first, and fails (the store refuses writes) until it
+// succeeds.
 Result<void> WriteDurably(int fd, std::string_view frame, const std::string& path, uint64_t size) {
-  auto r = WriteAll(fd, frame, path);
-  if (r && ::fdatasync(fd) != 0) r = Fail(IoError("cannot sync " + path));
-  if (!r && ::ftruncate(fd, static_cast<off_t>(size)) != 0) {
-    return Fail(r.error().WithContext("and cannot cut back " + path + "; restart to repair it"));
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && static_cast<uint64_t>(st.st_size) > size) {
+    if (auto c = fileio::CutBack(fd, size, path); !c) {
+      return Fail(
+          c.error().WithContext("log store: read-only until a failed write can be cut "
+                                "back (free disk space)"));
+    }
   }
+  auto r = fileio::WriteAll(fd, frame, "log store file " + path);
+  if (r && fileio::Fdatasync(fd) != 0) r = Fail(IoError("cannot sync " + path));
+  if (!r) (void)fileio::CutBack(fd, size, path);
   return r;
 }
 
@@ -354,7 +353,10 @@ Result<void> LogStore::Append(std::vector<StoredEvent> events) {
   }
   if (pending_.size() >= options_.block_events ||
       pending_summary_.raw_bytes >= options_.block_bytes) {
-    return SealLocked();  // on failure the WAL still holds the events
+    // The batch is durable (in the WAL) and shown: it is acknowledged even
+    // when the block cannot be written now (a full disk); the seal is
+    // retried with the next batch, and the WAL keeps the events meanwhile.
+    (void)SealLocked();
   }
   return {};
 }
@@ -385,10 +387,10 @@ Result<void> LogStore::SealLocked() {
   auto seg = std::make_shared<Segment>(*segments_.back());
   ref->offset = seg->bytes;
   if (auto r = WriteDurably(seg_fd_, frame, seg->path, seg->bytes); !r) return r;
-  if (wal_bytes_ > 0 && (::ftruncate(wal_fd_, 0) != 0 || ::fdatasync(wal_fd_) != 0)) {
-    return Fail(IoError("cannot reset " + dir_ + "/wal"));
-  }
-  wal_bytes_ = 0;
+  // The block is durable: the WAL may forget its batches. If it cannot be
+  // emptied now (EIO), the batches stay in it and replay skips them by
+  // sequence number, as after a crash right here.
+  if (wal_bytes_ > 0 && fileio::CutBack(wal_fd_, 0, dir_ + "/wal")) wal_bytes_ = 0;
   seg->bytes += frame.size();
   sealed_seq_ = ref->summary.max_seq;
   seg->blocks.push_back(std::move(ref));

@@ -216,7 +216,12 @@ class Api {
       return Response::Text(status, decoded.error().message() + "\n");
     }
     auto st = db_.Append(collect.batch);
-    if (!st) return Response::Text(500, st.error().message() + "\n");
+    if (!st) {
+      // A full or failing disk (kIo): 503, retried by senders; nothing of
+      // the request was stored (tsdb/db.h).
+      const int status = st.error().code() == ErrorCode::kIo ? 503 : 500;
+      return Response::Text(status, st.error().message() + "\n");
+    }
     if (options_.on_append && st->accepted > 0) options_.on_append(collect.batch);
     // Prometheus treats 4xx as permanent: out-of-order samples are reported
     // with 400 so the sender drops them instead of retrying forever.

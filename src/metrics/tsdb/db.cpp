@@ -6,6 +6,7 @@
 #include <dirent.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstdio>
 #include <filesystem>
 #include <random>
@@ -164,12 +165,14 @@ Result<void> Db::ReplayWal() {
   auto replay = Wal::Replay(wal_dir, replayer);
   if (!replay) return Fail(replay.error());
   if (!replay->corruption.empty()) {
-    return Fail(ErrorCode::kIo, "write-ahead log is corrupt at " + replay->corruption +
-                                    "; move the damaged segment aside to start without it");
+    return Fail(ErrorCode::kIo, "write-ahead log checkpoint is corrupt at " + replay->corruption +
+                                    "; move the damaged checkpoint aside to start without it");
   }
   open_stats_.series = head_->Stats().num_series;
   open_stats_.samples = replayer.samples;
   open_stats_.torn_tail = replay->torn_tail;
+  open_stats_.skipped_records = replay->skipped;
+  open_stats_.damaged_at = replay->damaged_at;
   if (options_.read_only) return {};
   auto wal = Wal::Open(wal_dir, options_.wal);
   if (!wal) return Fail(wal.error());
@@ -199,27 +202,66 @@ Result<AppendStats> Db::Append(const std::vector<LabeledSample>& batch) {
   return st;
 }
 
+// The batch is logged and synced before the head shows any of it: a batch
+// whose log write fails (a full disk) answers an error and is never seen by
+// queries, nor replayed (the log cuts it back). So the head's verdicts are
+// planned first, without changing it, then logged, then applied.
 Result<AppendStats> Db::AppendLocked(const std::vector<LabeledSample>& batch) {
-  AppendStats stats;
+  struct Planned {
+    const LabelSet* labels;
+    SeriesRef ref;
+    Head::Tail tail;
+    bool declared = false;  // in new_series
+  };
+  std::vector<Planned> series;                        // distinct label sets of the batch
+  std::unordered_multimap<uint64_t, size_t> by_hash;  // label hash -> index in series
   std::vector<WalSeries> new_series;
   std::vector<WalSample> accepted;
   accepted.reserve(batch.size());
+  SeriesRef next_ref = head_->NextRef();
   for (const LabeledSample& s : batch) {
-    auto ref = head_->Append(s.labels, s.sample.t, s.sample.v);
-    if (!ref) {
-      if (stats.rejected++ == 0) stats.first_rejection = ref.error().message();
-      continue;
+    if (s.labels.empty()) continue;  // the head refuses it, creating nothing
+    const uint64_t h = s.labels.Hash();
+    size_t k = SIZE_MAX;
+    for (auto [it, end] = by_hash.equal_range(h); it != end; ++it) {
+      if (*series[it->second].labels == s.labels) k = it->second;
     }
-    if (logged_.insert(*ref).second) new_series.push_back({*ref, s.labels});
-    accepted.push_back({*ref, s.sample.t, s.sample.v});
+    if (k == SIZE_MAX) {
+      // The head creates a series for a new label set even when its sample
+      // is refused, so refs are planned for every new label set.
+      const std::optional<SeriesRef> ref = head_->Find(s.labels);
+      k = series.size();
+      series.push_back(
+          {&s.labels, ref ? *ref : next_ref++, ref ? head_->TailOf(*ref) : Head::Tail{}});
+      by_hash.emplace(h, k);
+    }
+    Planned& p = series[k];
+    const Head::Verdict v = head_->Judge(p.tail, s.sample.t, s.sample.v);
+    if (v != Head::Verdict::kAccept && v != Head::Verdict::kResent) continue;
+    if (v == Head::Verdict::kAccept)
+      p.tail = {true, s.sample.t, std::bit_cast<uint64_t>(s.sample.v)};
+    if (!p.declared && !logged_.contains(p.ref)) {
+      new_series.push_back({p.ref, s.labels});
+      p.declared = true;
+    }
+    accepted.push_back({p.ref, s.sample.t, s.sample.v});
   }
-  stats.accepted = accepted.size();
   if (!new_series.empty()) {
     if (auto ok = wal_->LogSeries(new_series); !ok) return Fail(ok.error());
   }
   if (!accepted.empty()) {
     if (auto ok = wal_->LogSamples(accepted); !ok) return Fail(ok.error());
+  }
+  if (!new_series.empty() || !accepted.empty()) {
     if (auto ok = wal_->Sync(); !ok) return Fail(ok.error());
+  }
+  for (const WalSeries& w : new_series) logged_.insert(w.ref);
+  // Durable: now the head shows it, with the verdicts planned above.
+  AppendStats stats;
+  stats.accepted = accepted.size();
+  for (const LabeledSample& s : batch) {
+    auto ref = head_->Append(s.labels, s.sample.t, s.sample.v);
+    if (!ref && stats.rejected++ == 0) stats.first_rejection = ref.error().message();
   }
   return stats;
 }

@@ -3,10 +3,12 @@
 //   DATA/wal/        write-ahead log of the in-memory head (wal.h)
 //   DATA/blocks/ID/  immutable blocks of older data (block.h)
 //
-// Append() takes a batch: each sample goes to the head (which may reject
-// it: out of order, duplicate, older than the head's start), the accepted
-// ones are logged with any series first seen in this log generation, and the
-// log is fsynced before Append() returns. Returning is the acknowledgement.
+// Append() takes a batch: the samples the head will accept (not out of
+// order, duplicate, or older than the head's start) are logged with any
+// series first seen in this log generation and the log is fsynced; only
+// then does the head show them. Returning is the acknowledgement. A batch
+// whose log write or sync fails (ENOSPC, EIO) is cut back out of the log
+// and never reaches the head: the error (kIo, HTTP 503) is the whole story.
 //
 // Head cut: once the head spans more than 1.5 block ranges, its oldest
 // range [a, a + range) (a aligned to the range, as in Prometheus) is written
@@ -62,6 +64,8 @@ struct OpenStats {
   size_t series = 0;
   size_t samples = 0;
   bool torn_tail = false;
+  size_t skipped_records = 0;  // damaged WAL records skipped, intact ones after them kept
+  std::string damaged_at;      // the first of them
   size_t blocks = 0;
   size_t removed_dirs = 0;  // torn temporaries and compacted sources deleted
 };

@@ -110,7 +110,7 @@ Result<void> Db::Checkpoint(uint32_t upto, Timestamp floor) {
   auto series = head_->Select({}, floor, INT64_MAX);
   if (!series) return Fail(series.error());
   logged_.clear();
-  return wal_->Checkpoint(upto, [&](Wal& cp) -> Result<void> {
+  auto written = wal_->Checkpoint(upto, [&](Wal& cp) -> Result<void> {
     if (auto r = cp.LogFloor(floor); !r) return r;
     for (Series& s : *series) {
       const WalSeries decl{s.ref, s.labels};
@@ -131,6 +131,11 @@ Result<void> Db::Checkpoint(uint32_t upto, Timestamp floor) {
     CrashPoint("cut:checkpoint_unrenamed");
     return {};
   });
+  // A checkpoint that failed (a full disk) declares nothing: the series it
+  // had listed are declared again in the log with their next samples, or
+  // replay would find samples of refs no surviving file declares.
+  if (!written) logged_.clear();
+  return written;
 }
 
 // Merges the blocks of one aligned window (3x, 9x, ... the block range, up

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "common/file_io.h"
+
 namespace fw::metrics::tsdb {
 namespace {
 
@@ -21,18 +23,11 @@ Error IoError(const std::string& what) {
 Result<void> WriteFileSynced(const std::string& path, std::string_view data) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Fail(IoError("cannot create " + path));
-  size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      Error e = IoError("cannot write " + path);
-      ::close(fd);
-      return Fail(e);
-    }
-    done += static_cast<size_t>(n);
+  if (auto r = fileio::WriteAll(fd, data, path); !r) {
+    ::close(fd);
+    return r;
   }
-  if (::fsync(fd) != 0) {
+  if (fileio::Fsync(fd) != 0) {
     Error e = IoError("cannot sync " + path);
     ::close(fd);
     return Fail(e);
@@ -44,7 +39,7 @@ Result<void> WriteFileSynced(const std::string& path, std::string_view data) {
 Result<void> SyncDir(const std::string& dir) {
   const int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (d < 0) return Fail(IoError("cannot open directory " + dir));
-  if (::fsync(d) != 0) {
+  if (fileio::Fsync(d) != 0) {
     Error e = IoError("cannot sync directory " + dir);
     ::close(d);
     return Fail(e);

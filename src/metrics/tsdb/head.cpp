@@ -117,32 +117,60 @@ void Head::NoteTime(Timestamp t) {
   }
 }
 
+std::optional<SeriesRef> Head::Find(const LabelSet& labels) const {
+  std::shared_lock lock(index_mu_);
+  return index_.Find(labels);
+}
+
+SeriesRef Head::NextRef() const {
+  std::shared_lock lock(index_mu_);
+  return static_cast<SeriesRef>(index_.NumSeries());
+}
+
+Head::Tail Head::TailOf(SeriesRef ref) const {
+  std::shared_lock lock(index_mu_);
+  if (ref >= series_.size() || !series_[ref]) return {};
+  const MemSeries& s = *series_[ref];
+  std::lock_guard series_lock(s.mu);
+  return {s.closed_samples > 0 || !s.open.empty(), s.last_t, s.last_bits};
+}
+
+Head::Verdict Head::Judge(const Tail& tail, Timestamp t, double v) const {
+  if (t < min_valid_.load(std::memory_order_relaxed)) return Verdict::kTooOld;
+  if (!tail.any) return Verdict::kAccept;
+  if (t < tail.t) return Verdict::kOutOfOrder;
+  if (t == tail.t) {
+    return std::bit_cast<uint64_t>(v) == tail.bits ? Verdict::kResent : Verdict::kDuplicate;
+  }
+  return Verdict::kAccept;
+}
+
 Result<void> Head::AppendTo(MemSeries& s, Timestamp t, double v) {
   const uint64_t bits = std::bit_cast<uint64_t>(v);
   std::lock_guard lock(s.mu);
-  if (const Timestamp floor = min_valid_.load(std::memory_order_relaxed); t < floor) {
-    out_of_order_total_.fetch_add(1, std::memory_order_relaxed);
-    return Fail(ErrorCode::kInvalidArgument,
-                "out-of-bounds sample at t=" + std::to_string(t) +
-                    ", before t=" + std::to_string(floor) +
-                    " where the in-memory head starts (older data is in "
-                    "on-disk blocks); import historical data with `firewatch metrics import`");
-  }
-  if (s.closed_samples > 0 || !s.open.empty()) {
-    if (t < s.last_t) {
+  switch (Judge({s.closed_samples > 0 || !s.open.empty(), s.last_t, s.last_bits}, t, v)) {
+    case Verdict::kTooOld:
+      out_of_order_total_.fetch_add(1, std::memory_order_relaxed);
+      return Fail(ErrorCode::kInvalidArgument,
+                  "out-of-bounds sample at t=" + std::to_string(t) +
+                      ", before t=" + std::to_string(min_valid_.load(std::memory_order_relaxed)) +
+                      " where the in-memory head starts (older data is in "
+                      "on-disk blocks); import historical data with `firewatch metrics import`");
+    case Verdict::kOutOfOrder:
       out_of_order_total_.fetch_add(1, std::memory_order_relaxed);
       return Fail(ErrorCode::kInvalidArgument,
                   "out-of-order sample at t=" + std::to_string(t) +
                       ", before the last sample at t=" + std::to_string(s.last_t) +
                       "; samples of a series must be in time order");
-    }
-    if (t == s.last_t) {
-      if (bits == s.last_bits) return {};  // a re-sent sample, as Prometheus accepts
+    case Verdict::kDuplicate:
       duplicate_total_.fetch_add(1, std::memory_order_relaxed);
       return Fail(ErrorCode::kInvalidArgument,
                   "duplicate sample at t=" + std::to_string(t) +
                       " with a different value; a series has one value per timestamp");
-    }
+    case Verdict::kResent:
+      return {};  // a re-sent sample, as Prometheus accepts
+    case Verdict::kAccept:
+      break;
   }
   s.open.Append(t, v);
   s.last_t = t;

@@ -121,6 +121,22 @@ class Head {
   // Fails with kNotFound for an unknown ref, kInvalidArgument as above.
   Result<void> Append(SeriesRef ref, Timestamp t, double v);
 
+  // Planning an append without making it (the Db logs a batch before the
+  // head shows it). REQUIRES: no concurrent Append (the Db's writers are
+  // serialised). Find: the series' ref, if it exists. NextRef: the ref the
+  // next new series gets. TailOf: its newest sample. Judge: what Append
+  // would do with a sample after `tail`.
+  struct Tail {
+    bool any = false;  // the series has a sample
+    Timestamp t = 0;
+    uint64_t bits = 0;
+  };
+  enum class Verdict { kAccept, kResent, kTooOld, kOutOfOrder, kDuplicate };
+  std::optional<SeriesRef> Find(const LabelSet& labels) const;
+  SeriesRef NextRef() const;
+  Tail TailOf(SeriesRef ref) const;
+  Verdict Judge(const Tail& tail, Timestamp t, double v) const;
+
   // Series matching all matchers (all series if none) whose chunks overlap
   // [mint, maxt], sorted by ref; a series whose samples straddle the range
   // without falling in it comes back with an empty iterator, as in

@@ -10,7 +10,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
+#include "common/file_io.h"
 #include "common/numbered_files.h"
 #include "metrics/tsdb/encoding.h"
 #include "metrics/tsdb/fileutil.h"
@@ -119,35 +121,61 @@ bool DecodeRecord(uint8_t type, std::string_view payload, WalHandler& h, WalRepl
   return false;
 }
 
+// The record at `pos` if it is whole and its checksum holds: its length.
+std::optional<uint32_t> IntactAt(std::string_view data, size_t pos) {
+  if (data.size() - pos < kHeader) return std::nullopt;
+  uint32_t len, crc;
+  std::memcpy(&len, data.data() + pos, 4);
+  std::memcpy(&crc, data.data() + pos + 4, 4);
+  const uint8_t type = static_cast<uint8_t>(data[pos + 8]);
+  if (type < kSeriesRecord || type > kFloorRecord) return std::nullopt;
+  if (len > data.size() - pos - kHeader) return std::nullopt;
+  if (Crc32c(data.data() + pos + 8, len + 1) != crc) return std::nullopt;
+  return len;
+}
+
 // Replays one segment; returns the offset just past the last good record.
+// A torn or damaged record followed by intact ones (a write cut short by a
+// full disk, from a version that appended after it) is skipped: replay
+// resumes at the next offset holding an intact record, so acknowledged
+// records after it are not lost. Garbage after the last intact record is
+// the torn tail.
 size_t ReplaySegment(const std::string& path, WalHandler& h, WalReplayStats& st, bool last) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return 0;
   std::string data;
   char buf[1 << 16];
   for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) data.append(buf, static_cast<size_t>(n));
   ::close(fd);
-  size_t pos = 0;
+  size_t pos = 0, good = 0;
   while (pos < data.size()) {
-    if (data.size() - pos < kHeader) break;
-    uint32_t len, crc;
-    std::memcpy(&len, data.data() + pos, 4);
-    std::memcpy(&crc, data.data() + pos + 4, 4);
-    if (len > data.size() - pos - kHeader) break;
-    const char* body = data.data() + pos + 8;
-    if (Crc32c(body, len + 1) != crc) break;
-    if (!DecodeRecord(static_cast<uint8_t>(body[0]), std::string_view(body + 1, len), h, st)) break;
-    ++st.records;
-    pos += kHeader + len;
+    std::optional<uint32_t> len = IntactAt(data, pos);
+    if (len && DecodeRecord(static_cast<uint8_t>(data[pos + 8]),
+                            std::string_view(data.data() + pos + kHeader, *len), h, st)) {
+      ++st.records;
+      pos += kHeader + *len;
+      good = pos;
+      continue;
+    }
+    // Look for the next intact record; none: the rest is a torn tail.
+    size_t next = pos + 1;
+    while (next < data.size() && !IntactAt(data, next)) ++next;
+    if (next >= data.size()) break;
+    ++st.skipped;
+    st.skipped_bytes += next - pos;
+    if (st.damaged_at.empty()) st.damaged_at = path + " at byte " + std::to_string(pos);
+    pos = next;
   }
-  if (pos < data.size()) {
+  if (good < data.size()) {
     if (last) {
       st.torn_tail = true;
     } else {
-      st.corruption = path + " at byte " + std::to_string(pos);
+      ++st.skipped;
+      st.skipped_bytes += data.size() - good;
+      if (st.damaged_at.empty()) st.damaged_at = path + " at byte " + std::to_string(good);
     }
   }
-  return pos;
+  return good;
 }
 
 }  // namespace
@@ -210,23 +238,51 @@ Result<void> Wal::RemoveCovered(uint32_t upto) {
 }
 
 Result<void> Wal::OpenSegment(uint32_t n, bool create) {
-  if (fd_ >= 0) ::close(fd_);
   const std::string path = SegmentName(dir_, n);
-  fd_ =
+  // The new file first: when it cannot be opened (a full disk), the log
+  // stays on the current segment.
+  const int fd =
       ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0), 0644);
-  if (fd_ < 0) return Fail(IoError("cannot open WAL segment " + path));
+  if (fd < 0) return Fail(IoError("cannot open WAL segment " + path));
   struct stat stbuf {};
-  ::fstat(fd_, &stbuf);
+  ::fstat(fd, &stbuf);
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
   segment_ = n;
   segment_size_ = static_cast<size_t>(stbuf.st_size);
+  synced_size_ = segment_size_;
   dir_dirty_ = dir_dirty_ || create;
   return {};
 }
 
+void Wal::Undo() {
+  if (fileio::CutBack(fd_, synced_size_, "WAL segment " + SegmentName(dir_, segment_))) {
+    segment_size_ = synced_size_;
+    broken_ = false;
+  } else {
+    broken_ = true;
+  }
+}
+
+Result<void> Wal::Repair() {
+  Undo();
+  if (broken_) {
+    return Fail(
+        IoError("the write-ahead log is read-only until a failed write can be cut back "
+                "(free disk space); cannot truncate " +
+                SegmentName(dir_, segment_)));
+  }
+  return {};
+}
+
 Result<void> Wal::Append(uint8_t type, const std::string& payload) {
-  if (segment_size_ > 0 && segment_size_ + kHeader + payload.size() > options_.segment_bytes) {
+  if (broken_) {
+    if (auto r = Repair(); !r) return r;
+  }
+  if (segment_size_ > 0 && segment_size_ == synced_size_ &&
+      segment_size_ + kHeader + payload.size() > options_.segment_bytes) {
     // The finished segment must be durable before records go to the next.
-    if (::fsync(fd_) != 0) return Fail(IoError("cannot sync WAL segment"));
+    if (fileio::Fsync(fd_) != 0) return Fail(IoError("cannot sync WAL segment"));
     if (auto r = OpenSegment(segment_ + 1, true); !r) return r;
   }
   std::string rec(kHeader, '\0');
@@ -236,12 +292,9 @@ Result<void> Wal::Append(uint8_t type, const std::string& payload) {
   rec += payload;
   const uint32_t crc = Crc32c(rec.data() + 8, payload.size() + 1);
   std::memcpy(rec.data() + 4, &crc, 4);
-  size_t done = 0;
-  while (done < rec.size()) {
-    const ssize_t n = ::write(fd_, rec.data() + done, rec.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Fail(IoError("cannot write WAL segment"));
-    done += static_cast<size_t>(n);
+  if (auto r = fileio::WriteAll(fd_, rec, "WAL segment " + SegmentName(dir_, segment_)); !r) {
+    Undo();  // the batch is not acknowledged: none of it may stay
+    return r;
   }
   segment_size_ += rec.size();
   return {};
@@ -272,22 +325,29 @@ Result<void> Wal::LogSamples(std::span<const WalSample> samples) {
 }
 
 Result<void> Wal::Sync() {
-  if (::fdatasync(fd_) != 0) return Fail(IoError("cannot sync WAL segment"));
+  if (broken_) {
+    if (auto r = Repair(); !r) return r;
+  }
+  if (fileio::Fdatasync(fd_) != 0) {
+    Error e = IoError("cannot sync WAL segment " + SegmentName(dir_, segment_));
+    Undo();  // after a failed fdatasync the unsynced records are unknown: drop them
+    return Fail(e);
+  }
   if (dir_dirty_) {
-    const int d = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY);
-    if (d < 0 || ::fsync(d) != 0) {
-      if (d >= 0) ::close(d);
-      return Fail(IoError("cannot sync WAL directory " + dir_));
+    if (auto r = SyncDir(dir_); !r) {
+      Undo();
+      return r;
     }
-    ::close(d);
     dir_dirty_ = false;
   }
+  synced_size_ = segment_size_;
   return {};
 }
 
 Result<uint32_t> Wal::Rotate() {
+  if (auto r = Sync(); !r) return Fail(r.error());
   // The finished segment must be durable before records go to the next.
-  if (::fsync(fd_) != 0) return Fail(IoError("cannot sync WAL segment"));
+  if (fileio::Fsync(fd_) != 0) return Fail(IoError("cannot sync WAL segment"));
   const uint32_t closed = segment_;
   if (auto r = OpenSegment(segment_ + 1, true); !r) return Fail(r.error());
   if (auto r = Sync(); !r) return Fail(r.error());
@@ -333,7 +393,10 @@ Result<WalReplayStats> Wal::Replay(const std::string& dir, WalHandler& handler) 
     for (uint32_t n : ListSegments(cp)) {
       // A checkpoint was fsynced before its rename: any damage is corruption.
       ReplaySegment(SegmentName(cp, n), handler, st, false);
-      if (!st.corruption.empty()) return st;
+      if (!st.damaged_at.empty()) {
+        st.corruption = st.damaged_at;
+        return st;
+      }
     }
   }
   std::vector<uint32_t> segments = ListSegments(dir);
@@ -341,8 +404,9 @@ Result<WalReplayStats> Wal::Replay(const std::string& dir, WalHandler& handler) 
   for (size_t i = 0; i < segments.size(); ++i) {
     ++st.segments;
     const bool last = i + 1 == segments.size();
+    // Damaged records are skipped (see ReplaySegment); what follows them,
+    // in this segment and later ones, still replays.
     ReplaySegment(SegmentName(dir, segments[i]), handler, st, last);
-    if (!st.corruption.empty()) break;  // later segments cannot be trusted in order
   }
   return st;
 }

@@ -17,9 +17,20 @@
 // cleanup (torn .tmp directories, segments a checkpoint covers).
 //
 // Replay reads the newest checkpoint, then every segment after it in order,
-// and hands intact records to a WalHandler. A crash can leave the last record half-written: replay
-// stops at the first record that is truncated or fails its checksum, reports it, and Open() cuts
-// that segment back to the last good record so appends never follow garbage.
+// and hands intact records to a WalHandler. A crash can leave the last record half-written: Open()
+// cuts that segment back to the last good record so appends never follow garbage. A damaged
+// record with intact ones after it (written by a version that appended after a failed write) is
+// skipped and counted, and replay goes on with the next intact record; damage in a checkpoint
+// is corruption.
+//
+// Failed writes (a full disk: ENOSPC, short writes; EIO) never leave a torn
+// record in front of later ones. Everything written since the last Sync()
+// is unacknowledged, so when a write or a sync fails the segment is cut back
+// to its size at that Sync() (ftruncate + fdatasync) before the error is
+// returned. If even that fails, the log fails closed: every later append
+// and sync fails (kIo) until a retry of the cut-back succeeds. A segment
+// is rotated only at a synced boundary, so one failed batch never spans
+// two files. All file writes go through common/file_io.h (fault injection).
 //
 // Not thread-safe: one writer, serialised by the caller (the head's append
 // path).
@@ -69,9 +80,12 @@ struct WalReplayStats {
   size_t records = 0;
   size_t series = 0;
   size_t samples = 0;
-  bool torn_tail = false;   // the newest segment ended in a partial record
-  std::string corruption;   // where replay stopped early, if it did
-  uint32_t checkpoint = 0;  // the segment the replayed checkpoint covers; 0 if none
+  bool torn_tail = false;    // the newest segment ended in a partial record
+  size_t skipped = 0;        // damaged records skipped (intact ones followed)
+  size_t skipped_bytes = 0;  // their bytes
+  std::string damaged_at;    // the first of them: file and byte offset
+  std::string corruption;    // damage in the checkpoint: replay stopped there
+  uint32_t checkpoint = 0;   // the segment the replayed checkpoint covers; 0 if none
 };
 
 class Wal {
@@ -107,12 +121,18 @@ class Wal {
   Result<void> Append(uint8_t type, const std::string& payload);
   Result<void> OpenSegment(uint32_t n, bool create);
   Result<void> RemoveCovered(uint32_t upto);
+  // Cuts the segment back to synced_size_; on failure the log is broken.
+  void Undo();
+  // REQUIRES: broken_. Retries the cut-back.
+  Result<void> Repair();
 
   std::string dir_;
   WalOptions options_;
   uint32_t segment_ = 0;
   int fd_ = -1;
   size_t segment_size_ = 0;
+  size_t synced_size_ = 0;  // the segment's size at the last successful Sync()
+  bool broken_ = false;     // a failed write could not be cut back yet
   bool dir_dirty_ = false;  // a segment was created since the last Sync
 };
 

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <optional>
 
 #include "alerting/rule_file.h"
 #include "cli/commands.h"
@@ -13,14 +14,20 @@
 namespace fw::cli {
 namespace {
 
-void CheckConfig(const std::string& file, ExitStatus& status) {
+// Loads `file`, printing every problem in it; nullopt (and the exit code set)
+// when it is invalid.
+std::optional<ConfigFile> LoadReporting(const std::string& file, ExitStatus& status) {
   std::vector<Error> errors;
   auto cfg = LoadConfigFile(file, &errors);
-  if (!cfg) {
-    for (const Error& e : errors) std::cerr << "firewatch: " << e.ToString() << "\n";
-    status.code = ExitCodeFor(cfg.error());
-    return;
-  }
+  if (cfg) return std::move(*cfg);
+  for (const Error& e : errors) std::cerr << "firewatch: " << e.ToString() << "\n";
+  status.code = ExitCodeFor(cfg.error());
+  return std::nullopt;
+}
+
+void CheckConfig(const std::string& file, ExitStatus& status) {
+  auto cfg = LoadReporting(file, status);
+  if (!cfg) return;
   size_t rules = 0;
   for (const std::string& f : cfg->pipeline.alerting.rule_files) {
     const alerting::ParsedRules parsed = alerting::LoadRuleFile(f);
@@ -46,13 +53,8 @@ void CheckConfig(const std::string& file, ExitStatus& status) {
 // what the analysis asks at an incident's onset: proves the address, the
 // password and the privileges before an incident needs them.
 void CheckDatabases(const std::string& file, const std::string& only, ExitStatus& status) {
-  std::vector<Error> errors;
-  auto cfg = LoadConfigFile(file, &errors);
-  if (!cfg) {
-    for (const Error& e : errors) std::cerr << "firewatch: " << e.ToString() << "\n";
-    status.code = ExitCodeFor(cfg.error());
-    return;
-  }
+  auto cfg = LoadReporting(file, status);
+  if (!cfg) return;
   size_t asked = 0;
   for (const db::DatabaseConfig& d : cfg->pipeline.databases.databases) {
     if (!only.empty() && d.name != only) continue;

@@ -165,10 +165,12 @@ Result<std::string> PostgresCandidates(const Selection& s) {
          std::to_string(s.limit + 1);
 }
 
-std::string KillStatement(const DatabaseConfig& db, const std::string& action, int64_t id) {
-  if (db.kind != "postgres") return "KILL CONNECTION " + std::to_string(id);
+// `id`: a session id, or "<id>" in a dry run's listing.
+std::string KillStatement(const DatabaseConfig& db, const std::string& action,
+                          const std::string& id) {
+  if (db.kind != "postgres") return "KILL CONNECTION " + id;
   const char* fn = action == "pg_cancel_backend" ? "pg_cancel_backend" : "pg_terminate_backend";
-  return std::string("SELECT ") + fn + "(" + std::to_string(id) + ")";
+  return std::string("SELECT ") + fn + "(" + id + ")";
 }
 
 Result<ActionOutcome> Kill(const ActionCall& c, const DatabaseConfig& db, bool dry_run) {
@@ -185,8 +187,7 @@ Result<ActionOutcome> Kill(const ActionCall& c, const DatabaseConfig& db, bool d
   out.command.push_back(*find);
   if (dry_run) {
     out.ok = true;
-    out.command.push_back(KillStatement(db, c.action, 0)
-                              .replace(KillStatement(db, c.action, 0).find('0'), 1, "<id>"));
+    out.command.push_back(KillStatement(db, c.action, "<id>"));
     out.output = "would end each session the SELECT returns (at most " +
                  std::to_string(sel->limit) + ") on " + db.name;
     return out;
@@ -208,7 +209,7 @@ Result<ActionOutcome> Kill(const ActionCall& c, const DatabaseConfig& db, bool d
   std::vector<int64_t> ended, failed;
   std::string errors;
   for (int64_t id : ids) {
-    const std::string stmt = KillStatement(db, c.action, id);
+    const std::string stmt = KillStatement(db, c.action, std::to_string(id));
     out.command.push_back(stmt);
     auto r = (*session)->Query(stmt);
     // pg_terminate_backend answers false for a pid that is already gone.

@@ -1,6 +1,7 @@
 // `firewatch rca ...`: root-cause analysis of simulated incidents.
-//   rca analyze --scenario NAME [--seed N] [--delay D]   one incident, explained
-//   rca bench [--seeds N] [--scenario NAME] [--delay D]...   AC@1 / AC@3 per category
+//   rca analyze --scenario NAME [--seed N] [--delay D] [--json]   one incident, explained
+//   rca bench [--seeds N] [--scenario NAME] [--delay D]... [--json]   AC@1 / AC@3 per category
+//   rca bench --random N [--seed S] [--class C]   the same on generated scenarios
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -65,6 +66,12 @@ void PrintAnalysis(const rca::Analysis& a, const rca::IncidentRun& run) {
     std::printf("  %s  %s\n", FormatRfc3339Millis(e->first_moved).c_str(), e->title.c_str());
   }
   for (const std::string& g : a.gaps) std::printf("gap: %s\n", g.c_str());
+  std::printf("\n%s\n", a.decisive ? "verdict: decisive (a responder may act on the top hypothesis)"
+                                   : ("verdict: undecided, page a human: " + a.undecided).c_str());
+}
+
+void PrintJson(const nlohmann::json& j) {
+  std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
 Result<int64_t> ParseDelay(const std::string& text) {
@@ -73,7 +80,7 @@ Result<int64_t> ParseDelay(const std::string& text) {
   return d->count();
 }
 
-void Analyze(const ScenarioFlags& flags, const std::string& delay, ExitStatus& status) {
+void Analyze(const ScenarioFlags& flags, const std::string& delay, bool json, ExitStatus& status) {
   auto sc = ResolveScenario(flags);
   if (!sc) return ReportError(sc.error(), status);
   auto d = ParseDelay(delay);
@@ -81,20 +88,73 @@ void Analyze(const ScenarioFlags& flags, const std::string& delay, ExitStatus& s
   auto run = rca::IncidentRun::Start(*sc, {.delay_ms = *d});
   if (!run) return ReportError(run.error(), status);
   if (!(*run)->onset()) {
+    if (json) return PrintJson({{"scenario", sc->name}, {"incident", false}});
     std::printf("no incident: no alert of the shipped rule pack fired in %s\n",
                 FormatDuration(sc->duration).c_str());
     return;
   }
   auto a = rca::Analyze((*run)->Sources(), (*run)->Window());
   if (!a) return ReportError(a.error(), status);
+  if (json) {
+    nlohmann::json j = {{"scenario", sc->name},
+                        {"seed", sc->seed},
+                        {"incident", true},
+                        {"first_alert", (*run)->first_alert()},
+                        {"onset_offset_ms", (*run)->onset() - (*run)->start()},
+                        {"analysis", report::AnalysisToJson(*a)}};
+    if (sc->expect) {
+      j["expect"] = {{"root_cause", sc->expect->root_cause}, {"change", sc->expect->change}};
+    }
+    return PrintJson(j);
+  }
   PrintAnalysis(*a, **run);
 }
 
-void Bench(int seeds, const std::string& scenario, const std::vector<std::string>& delays,
-           bool verbose, ExitStatus& status) {
+nlohmann::json BenchJson(const std::vector<rca::BenchCase>& cases) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const rca::BenchCase& c : cases) {
+    out.push_back({{"scenario", c.scenario},
+                   {"variant", c.variant},
+                   {"seed", c.seed},
+                   {"delay_ms", c.delay_ms},
+                   {"incident", c.incident},
+                   {"first_alert", c.first_alert},
+                   {"onset_offset_ms", c.onset_offset_ms},
+                   {"expected", c.expected},
+                   {"expected_change", c.expected_change},
+                   {"ranking", c.ranking},
+                   {"blamed_change", c.blamed_change},
+                   {"top_confidence", c.top_confidence},
+                   {"decisive", c.decisive},
+                   {"rank", c.rank},
+                   {"change_ok", c.change_ok},
+                   {"analysis_ms", c.analysis_ms}});
+  }
+  return out;
+}
+
+struct BenchFlags {
+  int seeds = 3, random = 0;
+  uint64_t seed = 1;
+  std::string scenario, fault_class;
+  std::vector<std::string> delays;
+  bool verbose = false, json = false;
+};
+
+void Bench(const BenchFlags& f, ExitStatus& status) {
   rca::BenchOptions o;
-  o.seeds = seeds;
-  o.scenario = scenario;
+  o.seeds = f.seeds;
+  o.scenario = f.scenario;
+  o.random = f.random;
+  o.random_seed = f.seed;
+  o.fault_class = f.fault_class;
+  if (o.random > 0 && !o.scenario.empty()) {
+    return ReportError(Error(ErrorCode::kInvalidArgument,
+                             "--random generates its scenarios: it cannot be given --scenario"),
+                       status);
+  }
+  const std::vector<std::string>& delays = f.delays;
+  const bool verbose = f.verbose;
   o.delays_ms.clear();
   for (const std::string& text : delays) {
     auto d = ParseDelay(text);
@@ -105,18 +165,21 @@ void Bench(int seeds, const std::string& scenario, const std::vector<std::string
   RealClock clock;
   auto cases = rca::RunBench(o, clock, [&](const rca::BenchCase& c) {
     if (!verbose) return;
-    std::fprintf(stderr, "%-20s seed %-4llu +%-4llds %s", c.scenario.c_str(),
-                 static_cast<unsigned long long>(c.seed), static_cast<long long>(c.delay_ms / 1000),
-                 c.incident ? "" : "no incident\n");
+    std::fprintf(stderr, "%-20s %-10s seed %-4llu +%-4llds %s", c.scenario.c_str(),
+                 c.variant.c_str(), static_cast<unsigned long long>(c.seed),
+                 static_cast<long long>(c.delay_ms / 1000), c.incident ? "" : "no incident\n");
     if (!c.incident) return;
-    std::fprintf(stderr, "onset +%llds %-24s top: %s %s %s | blamed %s | rank %d\n",
+    std::fprintf(stderr, "onset +%llds %-24s want %s %s | top: %s %s %s | blamed %s | rank %d%s\n",
                  static_cast<long long>(c.onset_offset_ms / 1000), c.first_alert.c_str(),
+                 c.expected.c_str(), c.expected_change.empty() ? "-" : c.expected_change.c_str(),
                  c.ranking.size() > 0 ? c.ranking[0].c_str() : "",
                  c.ranking.size() > 1 ? c.ranking[1].c_str() : "",
                  c.ranking.size() > 2 ? c.ranking[2].c_str() : "",
-                 c.blamed_change.empty() ? "-" : c.blamed_change.c_str(), c.rank);
+                 c.blamed_change.empty() ? "-" : c.blamed_change.c_str(), c.rank,
+                 c.decisive ? "" : " (undecided)");
   });
   if (!cases) return ReportError(cases.error(), status);
+  if (f.json) return PrintJson(BenchJson(*cases));
   std::fputs(rca::FormatBenchTable(*cases).c_str(), stdout);
 }
 
@@ -187,24 +250,31 @@ void RegisterRca(CLI::App& app, ExitStatus& status) {
       "analyze", "Run a scenario to its first alert (plus --delay) and print the analysis");
   static ScenarioFlags flags;
   static std::string delay = "0s";
+  static bool analyze_json = false;
   AddScenarioFlags(analyze, flags);
   analyze->add_option("--delay", delay, "Analyse this long after the onset, e.g. 2m")
       ->capture_default_str();
-  analyze->callback([&status] { Analyze(flags, delay, status); });
+  analyze->add_flag("--json", analyze_json, "Print the analysis as JSON");
+  analyze->callback([&status] { Analyze(flags, delay, analyze_json, status); });
 
   auto* bench = rca->add_subcommand(
-      "bench", "Score the analysis on every built-in scenario over several seeds (AC@1, AC@3)");
-  static int seeds = 3;
-  static std::string scenario;
-  static std::vector<std::string> delays;
-  static bool verbose = false;
-  bench->add_option("--seeds", seeds, "Seeds per scenario (its own seed, +1, +2, ...)")
+      "bench",
+      "Score the analysis over several seeds of every built-in scenario, or on generated "
+      "ones (--random): AC@1, AC@3, blamed change");
+  static BenchFlags bf;
+  bench->add_option("--seeds", bf.seeds, "Seeds per built-in scenario (its own seed, +1, +2, ...)")
       ->capture_default_str();
-  bench->add_option("--scenario", scenario, "Only this built-in scenario");
-  bench->add_option("--delay", delays,
+  bench->add_option("--scenario", bf.scenario, "Only this built-in scenario");
+  bench->add_option("--random", bf.random,
+                    "Score this many generated scenarios instead (see `firewatch sim generate`)");
+  bench->add_option("--seed", bf.seed, "With --random: the first generated scenario's seed")
+      ->capture_default_str();
+  bench->add_option("--class", bf.fault_class, "With --random: generate only this failure class");
+  bench->add_option("--delay", bf.delays,
                     "Analyse at onset + this delay; repeat for several (default: 0s)");
-  bench->add_flag("--verbose,-v", verbose, "Print each case on stderr as it finishes");
-  bench->callback([&status] { Bench(seeds, scenario, delays, verbose, status); });
+  bench->add_flag("--verbose,-v", bf.verbose, "Print each case on stderr as it finishes");
+  bench->add_flag("--json", bf.json, "Print every case as JSON instead of the table");
+  bench->callback([&status] { Bench(bf, status); });
 }
 
 }  // namespace fw::cli

@@ -1,6 +1,8 @@
 // `firewatch sim ...`: the embedded production simulator.
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -8,6 +10,7 @@
 #include "cli/sim_common.h"
 #include "common/duration.h"
 #include "sim/builtin_scenarios.h"
+#include "sim/generate.h"
 #include "sim/run_output.h"
 #include "sim/summary.h"
 
@@ -61,6 +64,42 @@ void Run(const ScenarioFlags& flags, const std::string& out_dir, bool quiet, Exi
             << " lines), " << out_dir << "/changes.ndjson (" << out->change_events << " events)\n";
 }
 
+struct GenerateFlags {
+  uint64_t seed = 1;
+  int count = 1;
+  std::string fault_class, out_dir;
+};
+
+// One scenario to stdout, or `count` files (gen-SEED.yml) into a directory.
+void Generate(const GenerateFlags& f, ExitStatus& status) {
+  if (f.count < 1) {
+    return ReportError(Error(ErrorCode::kInvalidArgument, "--count must be at least 1"), status);
+  }
+  if (f.count > 1 && f.out_dir.empty()) {
+    return ReportError(
+        Error(ErrorCode::kInvalidArgument, "--count above 1 needs --out DIR (one file each)"),
+        status);
+  }
+  std::error_code ec;
+  if (!f.out_dir.empty()) std::filesystem::create_directories(f.out_dir, ec);
+  if (ec) return ReportError(Error(ErrorCode::kIo, f.out_dir + ": " + ec.message()), status);
+  for (int k = 0; k < f.count; ++k) {
+    const uint64_t seed = f.seed + static_cast<uint64_t>(k);
+    auto g = sim::GenerateScenario(seed, f.fault_class);
+    if (!g) return ReportError(g.error(), status);
+    if (f.out_dir.empty()) {
+      std::cout << g->yaml;
+      continue;
+    }
+    const std::string path = f.out_dir + "/" + g->scenario.name + ".yml";
+    std::ofstream out(path, std::ios::trunc);
+    out << g->yaml;
+    out.close();
+    if (!out) return ReportError(Error(ErrorCode::kIo, path + ": cannot write"), status);
+    std::cout << path << "\t" << g->fault_class << " (" << g->variant << ")\n";
+  }
+}
+
 }  // namespace
 
 void RegisterSim(CLI::App& app, ExitStatus& status) {
@@ -79,6 +118,19 @@ void RegisterSim(CLI::App& app, ExitStatus& status) {
   run->add_option("--out", out_dir, "Directory to write the output into")->required();
   run->add_flag("--quiet,-q", quiet, "Print only the files written, not the summary table");
   run->callback([&status] { Run(run_flags, out_dir, quiet, status); });
+
+  auto* generate = sim->add_subcommand(
+      "generate",
+      "Draw scenarios nobody wrote: a failure of one class, its environment and decoys");
+  static GenerateFlags gen;
+  generate->add_option("--seed", gen.seed, "The (first) scenario's seed")->capture_default_str();
+  generate->add_option("--count", gen.count, "How many scenarios, of consecutive seeds")
+      ->capture_default_str();
+  generate->add_option("--class", gen.fault_class,
+                       "Only this failure class (a root-cause category, e.g. memory_leak)");
+  generate->add_option("--out", gen.out_dir,
+                       "Write gen-SEED.yml files here (default: one scenario to stdout)");
+  generate->callback([&status] { Generate(gen, status); });
 
   RegisterSimServe(sim, status);
 }

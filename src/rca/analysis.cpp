@@ -71,6 +71,32 @@ void HostEvidence(const Features& f, Analysis& a) {
   a.evidence.push_back(std::move(e));
 }
 
+// Whether the ranking can be acted on. The margins were set on generated
+// scenarios of the tuning seeds (BENCHMARKS.md): below them a wrong top
+// hypothesis is about as likely as a right one.
+constexpr double kStrongEnough = 0.35;
+constexpr double kClearMargin = 0.1;
+
+void Decide(Analysis& a) {
+  if (a.hypotheses.empty()) {
+    a.undecided = "no hypothesis";
+    return;
+  }
+  const Hypothesis& top = a.hypotheses[0];
+  const std::string best = top.category + " at " + FormatPercent(top.confidence);
+  if (top.confidence < kStrongEnough) {
+    a.undecided = "no hypothesis fits well (the best is " + best + ")";
+    return;
+  }
+  if (a.hypotheses.size() > 1 && top.confidence - a.hypotheses[1].confidence < kClearMargin) {
+    a.undecided = top.category + " and " + a.hypotheses[1].category + " fit about as well (" +
+                  FormatPercent(top.confidence) + " and " +
+                  FormatPercent(a.hypotheses[1].confidence) + ")";
+    return;
+  }
+  a.decisive = true;
+}
+
 }  // namespace
 
 Result<Analysis> Analyze(const EvidenceSources& sources, const AnalysisWindow& window) {
@@ -120,6 +146,7 @@ Result<Analysis> Analyze(const EvidenceSources& sources, const AnalysisWindow& w
                      return a.FindEvidence(x)->first_moved < a.FindEvidence(y)->first_moved;
                    });
   a.hypotheses = EvaluateCatalog(f, a);
+  Decide(a);
   return a;
 }
 

@@ -159,6 +159,9 @@ struct Hypothesis {
   std::string explanation;                // one paragraph
   std::vector<std::string> evidence;      // ids into Analysis::evidence, strongest first
   std::vector<std::string> ruled_out_by;  // what argued against it, if anything
+  // What would confirm or refute it, each with what the analysis found
+  // ("confirmed: ...", "refuted: ...", "not checked: ...").
+  std::vector<std::string> checks;
   std::optional<SuspectChange> suspect_change;
   std::string runbook;  // the recommended runbook's name ("" = none)
   // Facts a runbook may act on, as template variables: "db.name",
@@ -171,6 +174,11 @@ struct Analysis {
   std::vector<Evidence> evidence;
   std::vector<Hypothesis> hypotheses;  // ranked; every catalog category appears
   std::vector<std::string> gaps;       // sources that were missing or failed
+  // Whether the ranking is clear enough to act on: the top hypothesis is
+  // strong and stands well apart from the next. When it is not, `undecided`
+  // says why, and a responder pages a human instead of running a runbook.
+  bool decisive = false;
+  std::string undecided;
   // Ids of the metric and log evidence in the order their signals left
   // their baselines: which signal moved first.
   std::vector<std::string> timeline;

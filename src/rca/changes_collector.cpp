@@ -38,6 +38,54 @@ void SwitchTimesFromLogs(const Features& f, Deploy& d) {
   }
 }
 
+// "on"/"off" for a flag change, whichever way the source says it.
+std::string FlagState(const changes::ChangeEvent& e) {
+  const std::string state = e.Field("state");
+  if (!state.empty()) return state;
+  const std::string enabled = e.Field("enabled");
+  return enabled == "true" ? "on" : enabled == "false" ? "off" : enabled;
+}
+
+// An instance that went away for a reason of its own, not because the
+// group shrank or a rollout or an operator replaced it.
+bool Unplanned(const std::string& state, const std::string& reason) {
+  if (state != "terminated" && state != "crashed" && state != "failed" && state != "stopped") {
+    return false;
+  }
+  for (const char* planned :
+       {"scale in", "scale-in", "rollout", "operator", "deploy", "replaced"}) {
+    if (reason.find(planned) != std::string::npos) return false;
+  }
+  return true;
+}
+
+// Instance lifecycle lines (cloud status checks, orchestrator events): the
+// ones that say an instance failed become evidence of their own.
+void CollectInstanceEvents(const changes::ChangeLog& log, Features& f, Analysis& a) {
+  for (const changes::ChangeEvent& e : log.Between(f.from, f.now + 1)) {
+    if (e.type != "instance" || !f.InScope(e.service)) continue;
+    InstanceEvent ie;
+    ie.instance = e.Field("instance");
+    ie.state = e.Field("state");
+    ie.reason = e.Field("reason");
+    ie.time = e.time;
+    if (Unplanned(ie.state, ie.reason) && e.time <= f.now) {
+      Evidence ev;
+      ev.kind = EvidenceKind::kHost;
+      ev.id = "instance:" + ie.instance + ":" + ie.state;
+      ev.title = ie.instance + " " + ie.state + " at " + FormatTime(e.time) +
+                 (ie.reason.empty() ? "" : ": " + ie.reason);
+      ev.detail = "an instance lifecycle event in the change log";
+      ev.first_moved = e.time;
+      ev.score = 5;
+      if (!a.FindEvidence(ev.id)) a.evidence.push_back(std::move(ev));
+      ie.evidence_id = "instance:" + ie.instance + ":" + ie.state;
+      ie.unplanned = true;
+    }
+    f.instance_events.push_back(std::move(ie));
+  }
+}
+
 }  // namespace
 
 void CollectChanges(const changes::ChangeLog& log, const metrics::promql::Queryable* q, Features& f,
@@ -56,7 +104,7 @@ void CollectChanges(const changes::ChangeLog& log, const metrics::promql::Querya
     if (!f.InScope(e.service)) continue;
     const std::string version =
         deploy ? e.Field("version")
-               : (!e.Field("flag").empty() ? e.Field("flag") + " " + e.Field("state") : e.summary);
+               : (!e.Field("flag").empty() ? e.Field("flag") + " " + FlagState(e) : e.summary);
     const std::string key = e.type + "|" + e.service + "|" + version;
     auto [it, added] = by_key.try_emplace(key);
     Deploy& d = it->second;
@@ -72,6 +120,7 @@ void CollectChanges(const changes::ChangeLog& log, const metrics::promql::Querya
     }
     if (!deploy || e.Field("status") == "completed") d.end = e.time;
   }
+  CollectInstanceEvents(log, f, a);
   for (const std::string& key : order) {
     Deploy d = by_key[key];
     if (d.start > f.onset) continue;  // after onset: a response, not a cause

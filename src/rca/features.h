@@ -65,6 +65,15 @@ struct Deploy {
   std::string evidence_id;
 };
 
+// An instance's lifecycle as the platform reported it (terminated, launching,
+// in service), with the reason it gave.
+struct InstanceEvent {
+  std::string instance, state, reason;
+  Timestamp time = 0;
+  std::string evidence_id;  // set for unplanned ends (crashes, failed checks)
+  bool unplanned = false;
+};
+
 // What the databases said, folded over every database in scope (the worst
 // of each). Evidence ids are "" when the database did not show it.
 struct DbState {
@@ -92,6 +101,7 @@ struct Features {
   // Which version each instance was seen running, per minute (from logs).
   std::map<Timestamp, std::map<std::string, std::string>> versions_by_minute;
   std::vector<Deploy> deploys;
+  std::vector<InstanceEvent> instance_events;
   DbState db;
   int64_t oom_kills = 0;
   std::vector<std::string> anomaly_ids;  // every-series scan, strongest first

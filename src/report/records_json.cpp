@@ -57,6 +57,8 @@ class Reader {
       right = v.is_boolean();
     } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
       right = v.is_array() && std::ranges::all_of(v, [](const json& e) { return e.is_string(); });
+    } else if constexpr (std::is_same_v<T, std::map<std::string, std::string>>) {
+      right = v.is_object() && std::ranges::all_of(v, [](const json& e) { return e.is_string(); });
     } else {
       right = v.is_number();
     }
@@ -156,6 +158,8 @@ json HypothesisToJson(const rca::Hypothesis& h) {
   json j = {{"category", h.category},         {"confidence", h.confidence},
             {"explanation", h.explanation},   {"evidence", h.evidence},
             {"ruled_out_by", h.ruled_out_by}, {"runbook", h.runbook}};
+  if (!h.checks.empty()) j["checks"] = h.checks;
+  if (!h.facts.empty()) j["facts"] = h.facts;
   if (h.suspect_change) j["suspect_change"] = SuspectToJson(*h.suspect_change);
   return j;
 }
@@ -170,6 +174,8 @@ Result<rca::Hypothesis> HypothesisFromJson(const json& j) {
   r.Get("evidence", h.evidence);
   r.Get("ruled_out_by", h.ruled_out_by);
   r.Get("runbook", h.runbook);
+  r.Get("checks", h.checks);
+  r.Get("facts", h.facts);
   if (auto d = r.Done(); !d) return Fail(d.error());
   if (j.contains("suspect_change") && !j["suspect_change"].is_null()) {
     auto c = SuspectFromJson(j["suspect_change"]);
@@ -218,7 +224,9 @@ json AnalysisToJson(const rca::Analysis& a) {
           {"evidence", evidence},
           {"hypotheses", hypotheses},
           {"gaps", a.gaps},
-          {"timeline", a.timeline}};
+          {"timeline", a.timeline},
+          {"decisive", a.decisive},
+          {"undecided", a.undecided}};
 }
 
 Result<rca::Analysis> AnalysisFromJson(const json& j) {
@@ -227,6 +235,8 @@ Result<rca::Analysis> AnalysisFromJson(const json& j) {
   Reader r(j, "analysis");
   r.Get("gaps", a.gaps);
   r.Get("timeline", a.timeline);
+  r.Get("decisive", a.decisive);
+  r.Get("undecided", a.undecided);
   const json* evidence = r.Array("evidence");
   const json* hypotheses = r.Array("hypotheses");
   if (auto d = r.Done(); !d) return Fail(d.error());

@@ -254,6 +254,9 @@ void Responder::Begin(ResponseCase& c, const incident::Incident& inc, Timestamp 
                         "; acting needs " + Percent(options_.min_confidence) + ")",
                     now);
   }
+  if (!a.decisive) {
+    return Escalate(c, "the analysis cannot tell the cause apart (" + a.undecided + ")", now);
+  }
   const runbook::Runbook* rb = Choose(a, inc);
   if (!rb) return Escalate(c, "no runbook applies to the likely causes (" + ranked + ")", now);
   const rca::Hypothesis& top =

@@ -58,6 +58,7 @@ rca::Analysis Ranked(const std::string& category, double confidence) {
       rca::SuspectChange{"shop",       "v2.5.0",      "v2.4.0", "alice",
                          "deployment", kT0 - 600'000, 0.9,      "rolled out just before"};
   a.hypotheses.push_back(h);
+  a.decisive = true;
   return a;
 }
 
@@ -161,6 +162,20 @@ TEST_F(ResponderTest, EscalatesWhenNoHypothesisIsConfidentEnough) {
   bool said = false;
   for (const auto& e : Timeline(id)) said |= e.text.find("escalating to humans") == 0;
   EXPECT_TRUE(said);
+}
+
+TEST_F(ResponderTest, EscalatesWhenTheAnalysisCannotTell) {
+  const std::string id = Open();
+  rca::Analysis a = Ranked("db_pool_exhaustion", 0.8);
+  a.decisive = false;
+  a.undecided = "db_pool_exhaustion and slow_queries fit about as well (80% and 76%)";
+  auto responder = Make(a);
+  responder->Tick(clock_.Now());
+  EXPECT_EQ(responder->cases().at(0)->phase, CasePhase::kEscalated);
+  EXPECT_TRUE(adapter_.calls.empty()) << "no runbook runs on a guess";
+  bool said = false;
+  for (const auto& e : Timeline(id)) said |= e.text.find("fit about as well") != std::string::npos;
+  EXPECT_TRUE(said) << "the timeline says why a human was paged";
 }
 
 TEST_F(ResponderTest, EscalatesWhenTheRunbookDoesNotApply) {

@@ -13,6 +13,26 @@
 
 namespace fw::rca {
 
+namespace {
+
+// The run's log lines as they stand: the run may go on after it was read.
+class LinesSoFar final : public logs::EventSource {
+ public:
+  explicit LinesSoFar(const std::vector<logs::LogEvent>& events) : events_(events) {}
+  Result<void> Scan(const logs::TimeRange& range,
+                    const std::function<bool(const logs::LogEvent&)>& fn) override {
+    for (const logs::LogEvent& e : events_) {
+      if (range.Contains(e.timestamp) && !fn(e)) break;
+    }
+    return {};
+  }
+
+ private:
+  const std::vector<logs::LogEvent>& events_;
+};
+
+}  // namespace
+
 struct IncidentRun::State final : sim::SimSink {
   explicit State(const sim::Scenario& sc)
       : simulator(sc),
@@ -20,6 +40,7 @@ struct IncidentRun::State final : sim::SimSink {
           storage.Add(l, {scrape_time, v});
           vanished.Seen(l);
         }),
+        log_source(events),
         db(simulator) {}
 
   void OnLog(std::string_view line) override {
@@ -42,7 +63,7 @@ struct IncidentRun::State final : sim::SimSink {
   sim::LabeledWriter writer;
   metrics::ingest::VanishedSeries vanished;  // a removed instance's series go stale
   std::vector<logs::LogEvent> events;
-  std::unique_ptr<logs::VectorEventSource> log_source;
+  LinesSoFar log_source;
   changes::ChangeLog change_log;
   SimDbDiagnostics db;
   Timestamp start = 0, onset = 0;
@@ -76,8 +97,13 @@ Result<std::unique_ptr<IncidentRun>> IncidentRun::Start(const sim::Scenario& sce
   } else {
     s->simulator.RunUntil(s->simulator.end());
   }
-  s->log_source = std::make_unique<logs::VectorEventSource>(std::move(s->events));
   return std::unique_ptr<IncidentRun>(new IncidentRun(std::move(s)));
+}
+
+void IncidentRun::RunUntilDelay(int64_t delay_ms) {
+  if (!s_->onset) return;
+  const Timestamp until = std::min(s_->onset + delay_ms, s_->simulator.end());
+  if (until > s_->simulator.now()) s_->simulator.RunUntil(until);
 }
 
 Timestamp IncidentRun::start() const { return s_->start; }
@@ -93,7 +119,7 @@ AnalysisWindow IncidentRun::Window() const {
 }
 
 EvidenceSources IncidentRun::Sources() {
-  return {&s_->storage, s_->log_source.get(), &s_->change_log, &s_->db};
+  return {&s_->storage, &s_->log_source, &s_->change_log, &s_->db};
 }
 
 }  // namespace fw::rca

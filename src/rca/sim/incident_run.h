@@ -38,6 +38,10 @@ class IncidentRun {
   const std::string& first_alert() const;  // the rule that fired first
   Timestamp now() const;                   // where the run stopped
 
+  // Runs on to `delay_ms` after the onset (no earlier than now, no later than
+  // the scenario's end), so one run can be analysed at several delays.
+  void RunUntilDelay(int64_t delay_ms);
+
   // The analysis window: onset (or now, when none fired) to now.
   AnalysisWindow Window() const;
   // Valid while this run lives.

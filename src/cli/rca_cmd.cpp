@@ -118,6 +118,8 @@ nlohmann::json BenchJson(const std::vector<rca::BenchCase>& cases) {
                    {"seed", c.seed},
                    {"delay_ms", c.delay_ms},
                    {"incident", c.incident},
+                   {"early", c.early},
+                   {"failure_offset_ms", c.failure_offset_ms},
                    {"first_alert", c.first_alert},
                    {"onset_offset_ms", c.onset_offset_ms},
                    {"expected", c.expected},
@@ -169,6 +171,11 @@ void Bench(const BenchFlags& f, ExitStatus& status) {
                  c.variant.c_str(), static_cast<unsigned long long>(c.seed),
                  static_cast<long long>(c.delay_ms / 1000), c.incident ? "" : "no incident\n");
     if (!c.incident) return;
+    if (c.early) {
+      std::fprintf(stderr, "onset +%llds %s before the failure began (not scored)\n",
+                   static_cast<long long>(c.onset_offset_ms / 1000), c.first_alert.c_str());
+      return;
+    }
     std::fprintf(stderr, "onset +%llds %-24s want %s %s | top: %s %s %s | blamed %s | rank %d%s\n",
                  static_cast<long long>(c.onset_offset_ms / 1000), c.first_alert.c_str(),
                  c.expected.c_str(), c.expected_change.empty() ? "-" : c.expected_change.c_str(),

@@ -61,10 +61,10 @@ Timestamp FirstSeen(const std::vector<const LogTemplate*>& ts) {
   return best;
 }
 
-int Down(const Features& f) {
-  int n = 0;
-  for (const auto& [inst, s] : f.up.by) n += s.current < 0.5 && s.z <= -kZ;
-  return n;
+// How many times the usual traffic arrives now (1 when unknown or calm).
+double TrafficFactor(const Features& f) {
+  if (!Rose(f.rps) || f.rps.baseline() <= 0) return 1;
+  return f.rps.current() / f.rps.baseline();
 }
 
 // Attaches the change that best explains the hypothesis, if any is suspect enough.
@@ -132,9 +132,17 @@ Draft PoolExhaustion(const Features& f) {
   if (Rose(f.lock_current) || f.db.lock_waits > 0) {
     d.RuleOut(0.5, "row-lock waits hold connections: lock contention");
   }
-  if (Rose(f.slow_queries)) d.RuleOut(0.6, "queries got slower and hold connections longer");
-  if (f.db.app_long_idle < 3 && (f.db.full_scan || f.db.running_slow >= 3)) {
-    d.RuleOut(0.5, "the connections are busy running slow statements, not leaked");
+  // A saturated pool is a symptom; the question is whether its holders are
+  // slow (statements run longer) or never give connections back (a leak).
+  const bool leaked = !leak_logs.empty() || f.db.app_long_idle >= 3;
+  const bool slow_holders = Rose(f.slow_queries) || Rose(f.db_running) ||
+                            f.db.running_slow >= 3 || f.db.full_scan ||
+                            !f.Templates(kLogSlowQuery).empty();
+  if (slow_holders && !leaked) {
+    d.RuleOut(0.3, "the connections are busy running slower statements, not leaked");
+  }
+  if (TrafficFactor(f) >= 1.5 && !leaked) {
+    d.RuleOut(0.4, "more requests hold more connections: the traffic rose first");
   }
   std::vector<const LogTemplate*> ts = pool_logs;
   ts.insert(ts.end(), leak_logs.begin(), leak_logs.end());
@@ -189,9 +197,22 @@ Draft SlowQueries(const Features& f) {
     d.Add(0, f.db.slow_id, "");
   }
   if (f.db.long_queries > 0) d.Add(0.1, "", "");
-  if (!Rose(f.slow_queries) && slow_logs.empty() && !f.db.full_scan && f.db.running_slow < 3) {
-    d.RuleOut(0.15, "the slow-query count is flat");
+  // Statements below long_query_time never reach the slow log: then the
+  // database's running threads and the routes that query it tell.
+  const bool db_busier = Rose(f.db_running) || f.db.running_slow >= 3;
+  if (db_busier && !slow_routes.empty() && slow_routes.size() < f.route_p99.by.size()) {
+    d.Add(0.2, "", "only some routes slowed while the database works harder");
   }
+  const double pool = MaxCurrent(f.pool_usage);
+  const bool leaked = !f.Templates(kLogLeak).empty() || f.db.app_long_idle >= 3;
+  if (db_busier && pool >= 0.8 && !leaked) {
+    d.Add(0.15, f.pool_usage.evidence_id,
+          "the pools fill because statements hold their connections longer");
+  }
+  if (!Rose(f.slow_queries) && slow_logs.empty() && !f.db.full_scan && !db_busier) {
+    d.RuleOut(0.15, "the slow-query count is flat and the database is not busier");
+  }
+  if (TrafficFactor(f) >= 1.5) d.RuleOut(0.4, "more traffic explains a busier database");
   if (Rose(f.lock_current) || f.db.lock_waits > 0) {
     d.RuleOut(0.5, "queries wait for row locks rather than run slowly");
   }
@@ -247,30 +268,65 @@ Draft TrafficSurge(const Features& f) {
   return d;
 }
 
+// Whether `inst` went down because `dep` restarted it: it came back on the
+// new version right after it went down, or it is still down but only for
+// as long as a restart takes. A rollout restarts; it does not hang or
+// crash an instance for minutes.
+bool RolloutRestart(const Features& f, const Deploy& dep, const std::string& inst,
+                    const RobustScore& up) {
+  if (dep.type != "deployment") return false;
+  const Timestamp went_down = up.first_moved ? up.first_moved : f.onset;
+  auto sw = dep.switched.find(inst);
+  if (sw != dep.switched.end()) {
+    return sw->second >= went_down - 60'000 && sw->second <= went_down + 3 * 60'000;
+  }
+  const bool rolling = dep.start <= f.now && (!dep.end || dep.end + 2 * 60'000 >= went_down);
+  return rolling && f.now - went_down <= 90'000;
+}
+
 Draft InstanceFailure(const Features& f) {
   Draft d;
   d.h.category = "instance_failure";
-  const int down = Down(f);
   const auto hang = f.Templates(kLogHang);
   const auto bad_instances = f.instance_errors.Moved(kZ, 1);
-  if (down > 0 && static_cast<size_t>(down) < f.up.by.size()) {
+  // Instances down for a reason of their own: not restarted by a rollout.
+  int down = 0, restarted = 0;
+  std::string rollout;
+  for (const auto& [inst, s] : f.up.by) {
+    if (!(s.current < 0.5 && s.z <= -kZ)) continue;
+    bool by_rollout = false;
+    for (const Deploy& dep : f.deploys) {
+      if (RolloutRestart(f, dep, inst, s)) by_rollout = true, rollout = dep.version;
+    }
+    (by_rollout ? restarted : down) += 1;
+  }
+  std::vector<const InstanceEvent*> crashed;
+  for (const InstanceEvent& e : f.instance_events) {
+    if (e.unplanned && e.time >= f.from && e.time <= f.now) crashed.push_back(&e);
+  }
+  const size_t fleet = std::max<size_t>(f.up.by.size(), 1);
+  if (down > 0 && static_cast<size_t>(down) < fleet) {
     d.Add(0.5, f.up.evidence_id, std::to_string(down) + " instance(s) stopped answering");
+  }
+  if (!crashed.empty() && crashed.size() < fleet) {
+    d.Add(down > 0 ? 0.2 : 0.55, crashed.front()->evidence_id,
+          crashed.front()->instance + " " + crashed.front()->state +
+              (crashed.front()->reason.empty() ? "" : " (" + crashed.front()->reason + ")"));
   }
   if (Rose(f.lb_errors)) d.Add(0.15, f.lb_errors.evidence_id, "the balancer answers 5xx itself");
   if (f.healthy_targets.present && f.healthy_targets.score.z <= -kZ) {
     d.Add(0.15, f.healthy_targets.evidence_id, "healthy targets dropped");
   }
-  if (!hang.empty()) d.Add(0.2, hang.front()->evidence_id, "a watchdog reports a hung process");
+  if (!hang.empty()) d.Add(0.3, hang.front()->evidence_id, "a watchdog reports a hung process");
   if (!bad_instances.empty() && bad_instances.size() * 3 <= f.instance_errors.by.size()) {
     d.Add(0.2, f.instance_errors.evidence_id, "errors come from " + bad_instances.front());
   }
-  if (down == 0 && hang.empty()) d.RuleOut(0.2, "every instance answers");
-  if (f.oom_kills > 0) d.RuleOut(0.4, "instances restart after OutOfMemoryError: a memory leak");
-  for (const Deploy& dep : f.deploys) {
-    if (down > 0 && dep.start <= f.onset && (!dep.end || dep.end + 2 * 60'000 >= f.onset)) {
-      d.RuleOut(0.3, "instances restart for the rollout of " + dep.version);
-    }
+  if (down == 0 && hang.empty() && crashed.empty()) {
+    d.RuleOut(0.2, restarted ? "the instances that went down were restarted by the rollout of " +
+                                   rollout
+                             : "every instance answers");
   }
+  if (f.oom_kills > 0) d.RuleOut(0.4, "instances restart after OutOfMemoryError: a memory leak");
   return d;
 }
 
@@ -314,7 +370,8 @@ Draft DependencyFailure(const Features& f) {
     d.Add(0.2, err_routes.empty() ? f.route_p99.evidence_id : f.route_errors.evidence_id,
           "only " + (err_routes.empty() ? slow_routes : err_routes).front() + " is affected");
   }
-  const bool db_calm = !Rose(f.slow_queries) && !Rose(f.lock_current) && !Rose(f.db_connections) &&
+  const bool db_calm = !Rose(f.slow_queries) && !Rose(f.db_running) && !Rose(f.lock_current) &&
+                       !Rose(f.db_connections) &&
                        f.db.lock_waits == 0 && !f.db.full_scan && f.db.app_long_idle < 3 &&
                        f.db.running_slow < 3;
   if (db_calm && (!err_routes.empty() || !slow_routes.empty())) {

@@ -161,7 +161,9 @@ void CollectLogs(logs::EventSource& src, Features& f, Analysis& a) {
       for (const auto& [i, v] : vm->second) versions.insert(v);
       if (versions.size() > 1 && !key.second.empty()) t.mixed_by_version[key.second] += n;
     }
-    t.is_new = t.baseline_count == 0 && t.recent_count >= 3;
+    // One watchdog or OutOfMemoryError line is news; other messages need a few.
+    const bool rare = (t.classes & (kLogHang | kLogOom)) != 0;
+    t.is_new = t.baseline_count == 0 && t.recent_count >= (rare ? 1 : 3);
     t.surged = !t.is_new && t.recent_count >= 10 &&
                t.recent_count / recent_minutes >= 5 * (t.baseline_count / base_minutes);
     if (!t.is_new && !t.surged) continue;

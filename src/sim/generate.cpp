@@ -89,14 +89,15 @@ Env DrawEnv(Draw& d) {
   e.pool = d.Int(15, 60);
   e.min_idle = std::min(e.pool / 2, d.Int(2, 10));
   e.acquire_s = d.Of({5, 10, 15, 30});
-  e.max_connections =
-      std::max(e.n * e.min_idle + 20, static_cast<int>(e.n * e.pool * d.Range(0.9, 2.0)));
+  // Sized as DBAs size it: room for every pool at once, with a margin.
+  e.max_connections = static_cast<int>(e.n * e.pool * d.Range(1.3, 2.2));
   e.db_cores = d.Of({8, 16, 32});
   e.long_query_ms = d.Of({100, 200, 500, 1000, 2000});
   e.lock_wait_s = d.Int(10, 50);
   e.health_db = d.Chance(0.5);
   e.idle_timeout_s = d.Of({30, 60, 60, 120});
-  e.pay_latency_ms = d.Int(80, 400);
+  // A provider slower than this has a p99 past the latency alert every day.
+  e.pay_latency_ms = d.Int(80, 250);
   e.pay_timeout_s = d.Int(4, 15);
   for (double& m : e.mix) m *= d.Range(0.6, 1.4);
   double sum = 0;
@@ -191,6 +192,7 @@ struct Failure {
   int64_t at_s = 0;              // when the fault starts (the flag flips, the deploy begins)
   std::string change;            // the change to blame ("" = none)
   int64_t length_s = 25 * kMin;  // how long to run after `at_s`
+  bool rollout_heals = false;    // a restart ends it: no release right after it
 };
 
 std::string Author(Draw& d) {
@@ -316,8 +318,10 @@ Failure InstanceFailure(Env& e, Timeline& t, Draw& d) {
       Fmt("{type: instance_failure, instance: %d, magnitude: %d}", d.Int(0, e.n - 1), hang ? 1 : 0);
   f.description = hang ? "one instance hangs" : "one instance crashes";
   Place(f, e, t, d, 0, 0);
-  // The hard case: an unrelated release rolling out around the failure.
-  if (d.Chance(0.4)) {
+  // The hard case: an unrelated release rolling out around a crash. (A
+  // rollout would restart a hung instance and end the hang.)
+  f.rollout_heals = hang;
+  if (!hang && d.Chance(0.6)) {
     t.Add(f.at_s - d.Int(0, 3) * kMin,
           "deploy: {version: " + NextVersion(e.version) + ", author: " + Author(d) + "}");
     f.description += " while an unrelated release rolls out";
@@ -377,7 +381,8 @@ Failure CpuSaturation(Env& e, Timeline& t, Draw& d) {
 std::vector<std::string> AddDecoys(const Failure& f, Env& e, Timeline& t, Draw& d) {
   std::vector<std::string> said;
   const int count = d.Int(0, 3);
-  const int64_t latest_release = f.variant == "standalone" ? f.at_s + 4 * kMin : f.at_s - 4 * kMin;
+  const int64_t latest_release =
+      f.variant == "standalone" && !f.rollout_heals ? f.at_s + 4 * kMin : f.at_s - 5 * kMin;
   for (int i = 0; i < count; ++i) {
     switch (d.Int(0, 3)) {
       case 0: {
@@ -392,6 +397,10 @@ std::vector<std::string> AddDecoys(const Failure& f, Env& e, Timeline& t, Draw& 
         static const char* kFlags[] = {"dark-mode", "promo-banner", "recs-v3", "new-footer"};
         const std::string flag = d.Pick(kFlags);
         const int64_t at = std::max<int64_t>(30, f.at_s + d.Int(-12, 4) * kMin);
+        if (std::any_of(said.begin(), said.end(),
+                        [&](const std::string& s) { return s.find(flag) != std::string::npos; })) {
+          break;
+        }
         t.Add(at,
               "action: {type: feature_flag_on, target: " + flag + ", actor: " + Author(d) + "}");
         said.push_back("flag " + flag + " on at " + Secs(at));
@@ -447,6 +456,7 @@ Result<GeneratedScenario> GenerateScenario(uint64_t seed, std::string_view only_
   GeneratedScenario g;
   g.fault_class = kClasses[cls];
   g.variant = f.variant;
+  g.failure_at = Millis(f.at_s * 1000);
   std::string change = f.change;
   const std::string events = NameReleases(t.Yaml(), first_version, d, change);
   f.change = change;

@@ -27,6 +27,7 @@ namespace fw::sim {
 struct GeneratedScenario {
   std::string fault_class;  // the expected root cause
   std::string variant;      // how it was drawn, e.g. "deploy", "flag", "standalone"
+  Millis failure_at{0};     // when the failure begins (offset from the start)
   std::string yaml;         // the scenario file
   Scenario scenario;        // `yaml`, parsed
 };

@@ -19,6 +19,8 @@ Result<BenchCase> Score(IncidentRun& run, const BenchCase& base, int64_t delay_m
   if (!c.incident) return c;
   c.first_alert = run.first_alert();
   c.onset_offset_ms = run.onset() - run.start();
+  c.early = c.onset_offset_ms < c.failure_offset_ms;
+  if (c.early) return c;
   const Timestamp t0 = clock.Now();
   auto a = Analyze(run.Sources(), run.Window());
   c.analysis_ms = clock.Now() - t0;
@@ -41,12 +43,13 @@ Result<BenchCase> Score(IncidentRun& run, const BenchCase& base, int64_t delay_m
 
 // Runs `sc` once and scores it at every delay, earliest first.
 Result<void> RunScenario(const sim::Scenario& sc, const std::string& variant,
-                         const BenchOptions& options, Clock& clock,
+                         int64_t failure_offset_ms, const BenchOptions& options, Clock& clock,
                          const std::function<void(const BenchCase&)>& progress,
                          std::vector<BenchCase>& out) {
   BenchCase base;
   base.scenario = sc.name;
   base.variant = variant;
+  base.failure_offset_ms = failure_offset_ms;
   base.seed = sc.seed;
   if (sc.expect) {
     base.expected = sc.expect->root_cause;
@@ -105,7 +108,8 @@ Result<std::vector<BenchCase>> RunBench(const BenchOptions& options, Clock& cloc
       const uint64_t seed = options.random_seed + static_cast<uint64_t>(k);
       auto g = sim::GenerateScenario(seed, options.fault_class);
       if (!g) return Fail(g.error());
-      Result<void> st = RunScenario(g->scenario, g->variant, options, clock, progress, out);
+      Result<void> st = RunScenario(g->scenario, g->variant, g->failure_at.count(), options, clock,
+                                     progress, out);
       if (!st)
         return Fail(st.error().WithContext("generated scenario of seed " + std::to_string(seed)));
     }
@@ -123,7 +127,7 @@ Result<std::vector<BenchCase>> RunBench(const BenchOptions& options, Clock& cloc
     const uint64_t seed0 = sc->seed;
     for (int k = 0; k < options.seeds; ++k) {
       sc->seed = seed0 + static_cast<uint64_t>(k);
-      Result<void> st = RunScenario(*sc, "", options, clock, progress, out);
+      Result<void> st = RunScenario(*sc, "", 0, options, clock, progress, out);
       if (!st) return Fail(st.error().WithContext("scenario " + name));
     }
   }
@@ -137,11 +141,15 @@ std::string FormatBenchTable(const std::vector<BenchCase>& cases) {
   for (const auto& [delay, list] : by_delay) {
     std::map<std::string, Tally> per;
     Tally all;
-    std::map<std::string, int> quiet;
+    std::map<std::string, int> quiet, early;
     std::string alarms;
     for (const BenchCase* c : list) {
       if (!c->incident) {
         ++quiet[c->variant.empty() ? c->scenario : "generated " + c->expected];
+        continue;
+      }
+      if (c->early) {
+        ++early[c->expected];
         continue;
       }
       if (c->expected.empty()) {
@@ -167,6 +175,10 @@ std::string FormatBenchTable(const std::vector<BenchCase>& cases) {
     out += Row("overall", all);
     for (const auto& [name, n] : quiet) {
       out += name + ": no incident (" + std::to_string(n) + " runs, no alert fired)\n";
+    }
+    for (const auto& [name, n] : early) {
+      out += "generated " + name + ": alert before the failure began (" + std::to_string(n) +
+             " runs, not scored)\n";
     }
     out += alarms;
     out += "\n";

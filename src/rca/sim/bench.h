@@ -36,6 +36,10 @@ struct BenchCase {
   uint64_t seed = 0;
   int64_t delay_ms = 0;
   bool incident = false;  // an alert fired
+  // Generated: an alert fired before the failure began (the drawn
+  // environment alerted on its own). Not scored; counted apart.
+  bool early = false;
+  int64_t failure_offset_ms = 0;  // generated: when the failure began
   std::string first_alert;
   int64_t onset_offset_ms = 0;  // onset - scenario start
   std::string expected, expected_change;

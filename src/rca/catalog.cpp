@@ -19,6 +19,9 @@ constexpr double kSuspectThreshold = 0.6;
 struct Draft {
   Hypothesis h;
   double score = 0, penalty = 1;
+  // When this hypothesis's own cause signal left its baseline (0 = never):
+  // what moved first is more likely the cause than what followed.
+  Timestamp cause_moved = 0;
   std::vector<std::string> facts;
   void Add(double weight, const std::string& id, const std::string& fact) {
     score += weight;
@@ -72,16 +75,19 @@ void BlameChange(const Features& f, Draft& d, Timestamp first_moved,
                  const std::map<std::string, RobustScore>& per_instance,
                  const std::vector<const LogTemplate*>& templates) {
   double best = 0;
+  std::string chosen;  // the suspect's evidence id
   for (const Deploy& dep : f.deploys) {
     std::string reason;
-    const double s = ScoreSuspect(dep, first_moved, per_instance, templates, reason);
-    if (s < kSuspectThreshold || s <= best) {
+    const double s = ScoreSuspect(dep, first_moved, per_instance, templates, f.deploys, reason);
+    // On a tie the later change wins: it is the one that was running.
+    if (s < kSuspectThreshold || s < best) {
       if (s > 0 && s < kSuspectThreshold && !reason.empty()) {
         d.h.ruled_out_by.push_back("not blaming " + dep.version + ": " + reason);
       }
       continue;
     }
     best = s;
+    chosen = dep.evidence_id;
     SuspectChange c;
     c.service = dep.service;
     c.version = dep.version;
@@ -92,8 +98,8 @@ void BlameChange(const Features& f, Draft& d, Timestamp first_moved,
     c.score = s;
     c.reason = reason;
     d.h.suspect_change = c;
-    d.h.evidence.push_back(dep.evidence_id);
   }
+  if (!chosen.empty()) d.h.evidence.push_back(chosen);
 }
 
 Draft PoolExhaustion(const Features& f) {
@@ -147,10 +153,14 @@ Draft PoolExhaustion(const Features& f) {
   std::vector<const LogTemplate*> ts = pool_logs;
   ts.insert(ts.end(), leak_logs.begin(), leak_logs.end());
   // When the pool's trouble began: whichever of its signals moved first.
+  d.cause_moved =
+      Earliest({f.pool_usage.FirstMoved(kZ, 1), f.db_connections.FirstMoved(kZ, 1),
+                f.pool_pending.FirstMoved(kZ, 1), f.pool_timeouts.FirstMoved(kZ, 1),
+                FirstSeen(leak_logs), FirstSeen(pool_logs)});
+  // A leak fills the pool gradually: judge the change by where the climb began.
   BlameChange(f, d,
-              Earliest({f.pool_usage.FirstMoved(kZ, 1), f.db_connections.FirstMoved(kZ, 1),
-                        f.pool_pending.FirstMoved(kZ, 1), f.pool_timeouts.FirstMoved(kZ, 1),
-                        FirstSeen(leak_logs), FirstSeen(pool_logs)}),
+              Earliest({f.pool_usage.DriftStart(kZ, 1), f.db_connections.DriftStart(kZ, 1),
+                        d.cause_moved}),
               f.pool_usage.by, ts);
   return d;
 }
@@ -173,7 +183,8 @@ Draft MemoryLeak(const Features& f) {
   }
   if (Rose(f.memory)) d.Add(0.1, f.memory.evidence_id, "process memory grows");
   if (rising.empty() && oom.empty()) d.RuleOut(0.1, "the heap after GC is flat");
-  BlameChange(f, d, Earliest({f.heap.FirstMoved(kZ, 1), FirstSeen(oom)}), f.heap.by, oom);
+  d.cause_moved = Earliest({f.heap.FirstMoved(kZ, 1), FirstSeen(oom)});
+  BlameChange(f, d, Earliest({f.heap.DriftStart(kZ, 1), d.cause_moved}), f.heap.by, oom);
   return d;
 }
 
@@ -216,8 +227,9 @@ Draft SlowQueries(const Features& f) {
   if (Rose(f.lock_current) || f.db.lock_waits > 0) {
     d.RuleOut(0.5, "queries wait for row locks rather than run slowly");
   }
-  BlameChange(f, d, Earliest({f.slow_queries.FirstMoved(kZ, 1), FirstSeen(slow_logs)}),
-              f.route_p99.by, slow_logs);
+  d.cause_moved = Earliest({f.slow_queries.FirstMoved(kZ, 1), FirstSeen(slow_logs),
+                            f.db_running.FirstMoved(kZ, 1), f.route_p99.FirstMoved(kZ, 1)});
+  BlameChange(f, d, d.cause_moved, f.instance_p99.by, slow_logs);
   return d;
 }
 
@@ -234,10 +246,10 @@ Draft BadDeployment(const Features& f) {
     d.Add(0.25, exceptions.front()->evidence_id,
           "a new exception is thrown: " + exceptions.front()->pattern);
   }
-  BlameChange(f, d,
-              Earliest({f.instance_errors.FirstMoved(kZ, 1), f.error_ratio.FirstMoved(kZ, 1),
-                        FirstSeen(exceptions)}),
-              f.instance_errors.by, exceptions.empty() ? all_errors : exceptions);
+  d.cause_moved = Earliest({f.instance_errors.FirstMoved(kZ, 1), f.error_ratio.FirstMoved(kZ, 1),
+                            FirstSeen(exceptions)});
+  BlameChange(f, d, d.cause_moved, f.instance_errors.by,
+              exceptions.empty() ? all_errors : exceptions);
   if (d.h.suspect_change) {
     d.Add(0.6 * d.h.suspect_change->score, "",
           "the errors follow " + d.h.suspect_change->version + ": " + d.h.suspect_change->reason);
@@ -265,6 +277,7 @@ Draft TrafficSurge(const Features& f) {
   }
   if (!f.route_p99.Moved(kZ, 1).empty()) d.Add(0.1, f.route_p99.evidence_id, "");
   if (factor < 1.5) d.RuleOut(0.05, "the request rate is within its normal range");
+  if (factor >= 1.5) d.cause_moved = f.rps.FirstMoved(kZ, 1);
   return d;
 }
 
@@ -327,6 +340,10 @@ Draft InstanceFailure(const Features& f) {
                              : "every instance answers");
   }
   if (f.oom_kills > 0) d.RuleOut(0.4, "instances restart after OutOfMemoryError: a memory leak");
+  d.cause_moved = Earliest({FirstSeen(hang), crashed.empty() ? 0 : crashed.front()->time});
+  for (const auto& [inst, s] : f.up.by) {
+    if (s.current < 0.5 && s.z <= -kZ) d.cause_moved = Earliest({d.cause_moved, s.first_moved});
+  }
   return d;
 }
 
@@ -352,6 +369,8 @@ Draft LockContention(const Features& f) {
     d.h.facts["db.blocker_id"] = f.db.blocker_id;
   }
   if (!waits) d.RuleOut(0.1, "no transaction waits for locks");
+  d.cause_moved = Earliest({f.lock_current.FirstMoved(kZ, 1), f.lock_waits.FirstMoved(kZ, 1),
+                            FirstSeen(lock_logs)});
   return d;
 }
 
@@ -379,6 +398,7 @@ Draft DependencyFailure(const Features& f) {
   }
   if (!Rose(f.rps) && f.cpu.Moved(kZ, 1).empty()) d.Add(0.1, "", "");
   if (dep_logs.empty()) d.RuleOut(0.3, "no downstream call is failing in the logs");
+  d.cause_moved = FirstSeen(dep_logs);
   if (!db_calm) d.RuleOut(0.6, "the database is strained too");
   return d;
 }
@@ -402,8 +422,33 @@ Draft CpuSaturation(const Features& f) {
   size_t error_lines = 0;
   for (const LogTemplate* t : f.Templates(~0u)) error_lines += t->recent_count;
   if (error_lines > 2000) d.RuleOut(0.4, "the CPU is spent building and logging exceptions");
-  BlameChange(f, d, f.cpu.FirstMoved(kZ, 1), f.cpu.by, {});
+  d.cause_moved = f.cpu.FirstMoved(kZ, 1);
+  BlameChange(f, d, d.cause_moved, f.cpu.by, {});
   return d;
+}
+
+// Which signal moved first. Among the hypotheses the evidence supports,
+// the one whose own signal left its baseline first is more likely the
+// cause, and one whose signal followed well after it more likely its
+// consequence: a surge that fills heaps until instances die, lock waits
+// that pile up requests, a leak whose retries burn CPU.
+constexpr double kSupported = 0.3;
+constexpr int64_t kFollowedAfterMs = 90'000;
+
+void OrderByFirstMoved(std::vector<Draft>& drafts) {
+  const Draft* first = nullptr;
+  for (const Draft& d : drafts) {
+    if (d.score * d.penalty < kSupported || !d.cause_moved) continue;
+    if (!first || d.cause_moved < first->cause_moved) first = &d;
+  }
+  if (!first) return;
+  const std::string cause = first->h.category;
+  const Timestamp at = first->cause_moved;
+  for (Draft& d : drafts) {
+    if (d.h.category == cause || !d.cause_moved || d.cause_moved <= at + kFollowedAfterMs) continue;
+    d.RuleOut(0.5, "its signals moved at " + FormatTime(d.cause_moved) + ", after " + cause +
+                       "'s at " + FormatTime(at) + ": more likely a consequence");
+  }
 }
 
 std::string Explain(const Draft& d) {
@@ -430,6 +475,7 @@ std::vector<Hypothesis> EvaluateCatalog(const Features& f, const Analysis& a) {
   std::vector<Draft> drafts = {PoolExhaustion(f), MemoryLeak(f),        SlowQueries(f),
                                BadDeployment(f),  TrafficSurge(f),      InstanceFailure(f),
                                LockContention(f), DependencyFailure(f), CpuSaturation(f)};
+  OrderByFirstMoved(drafts);
   std::vector<Hypothesis> out;
   for (Draft& d : drafts) {
     d.h.confidence = std::clamp(d.score * d.penalty, 0.0, 1.0);

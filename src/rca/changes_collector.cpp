@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "changes/change_log.h"
 #include "metrics/promql/storage.h"
@@ -147,7 +148,8 @@ void CollectChanges(const changes::ChangeLog& log, const metrics::promql::Querya
 
 double ScoreSuspect(const Deploy& d, Timestamp first_moved,
                     const std::map<std::string, RobustScore>& per_instance,
-                    const std::vector<const LogTemplate*>& templates, std::string& reason) {
+                    const std::vector<const LogTemplate*>& templates,
+                    const std::vector<Deploy>& others, std::string& reason) {
   if (d.rollback) {
     reason = "a rollback restores a version that ran before";
     return 0;
@@ -160,27 +162,41 @@ double ScoreSuspect(const Deploy& d, Timestamp first_moved,
       reason = "the signals moved at " + FormatTime(first_moved) + ", before the change";
       return 0;
     }
-    const double late = static_cast<double>(first_moved - end - 5 * kMinute);
-    p_time = late <= 0 ? 1 : std::exp(-late / (3.0 * kMinute));
+    // A release replaced by another before anything moved was not running
+    // when the trouble began.
+    for (const Deploy& o : others) {
+      if (d.type == "deployment" && o.type == "deployment" && !o.rollback &&
+          o.service == d.service && o.start > d.start && o.start < first_moved - kMinute) {
+        reason = o.version + " replaced it before the signals moved";
+        return 0;
+      }
+    }
+    // The nearer the change before the trouble, the likelier: one minute of
+    // slack for scrapes and rule windows, then suspicion fades.
+    const double late = static_cast<double>(first_moved - end - kMinute);
+    p_time = late <= 0 ? 1 : std::exp(-late / (4.0 * kMinute));
     why.push_back(late <= 0 ? "signals moved during or right after the rollout"
                             : "signals moved " + FormatNumberShort((first_moved - end) / 60'000.0) +
                                   " min after the rollout completed");
   }
-  // Rollout overlap: each affected instance went bad after it got the change.
+  // Rollout overlap: each affected instance went bad after it got the change
+  // (where the climb began, for signals that climb).
   double p_inst = 0.5;
   std::vector<std::pair<Timestamp, Timestamp>> pairs;  // (switched, moved)
   int affected = 0, matching = 0;
+  // A flag or a config change reaches every instance when it is made.
+  const bool fleet_wide = d.type != "deployment";
   for (const auto& [inst, s] : per_instance) {
     if (!s.first_moved || s.z < 4) continue;
     ++affected;
     auto sw = d.switched.find(inst);
-    if (sw == d.switched.end()) continue;
-    pairs.push_back({sw->second, s.first_moved});
-    if (s.first_moved >= sw->second - kMinute && s.first_moved <= sw->second + 8 * kMinute) {
-      ++matching;
-    }
+    if (!fleet_wide && sw == d.switched.end()) continue;
+    const Timestamp got = fleet_wide ? d.start : sw->second;
+    const Timestamp moved = s.drift_start ? s.drift_start : s.first_moved;
+    pairs.push_back({got, moved});
+    if (moved >= got - kMinute && moved <= got + 6 * kMinute) ++matching;
   }
-  if (affected > 0 && !d.switched.empty()) {
+  if (affected > 0 && (fleet_wide || !d.switched.empty())) {
     p_inst = static_cast<double>(matching) / affected;
     if (pairs.size() >= 3) {
       Timestamp sw_lo = pairs[0].first, sw_hi = sw_lo, mv_lo = pairs[0].second, mv_hi = mv_lo;
@@ -195,6 +211,31 @@ double ScoreSuspect(const Deploy& d, Timestamp first_moved,
         why.push_back(std::to_string(matching) + " of " + std::to_string(affected) +
                       " affected instances went bad after they got " + d.version);
       }
+    }
+  }
+  // Reach: a change goes to every instance that runs it (a flag or a config
+  // change to all of them at once). When most of those stayed well, the
+  // few that went bad did so for a reason of their own.
+  double p_reach = 1;
+  if (affected > 0 && per_instance.size() >= 3) {
+    // Bad: left its baseline at some point (a heap that OOM kills reset
+    // counts), or logged the failing lines.
+    std::set<std::string> logged;
+    for (const LogTemplate* t : templates) {
+      for (const auto& [inst, n] : t->by_instance) logged.insert(inst);
+    }
+    int reached = 0, bad = 0;
+    for (const auto& [inst, s] : per_instance) {
+      const bool got = fleet_wide || d.switched.count(inst);
+      if (!got) continue;
+      ++reached;
+      bad += (s.first_moved && std::abs(s.extreme - s.baseline) >= 4 * s.scale) ||
+             logged.count(inst);
+    }
+    if (reached >= 3 && bad * 2 < reached) {
+      p_reach = static_cast<double>(bad) / reached;
+      why.push_back("only " + std::to_string(bad) + " of the " + std::to_string(reached) +
+                    " instances that got it went bad");
     }
   }
   // The version tag on failing requests while old and new versions both served.
@@ -214,7 +255,8 @@ double ScoreSuspect(const Deploy& d, Timestamp first_moved,
   }
   reason.clear();
   for (const std::string& w : why) reason += (reason.empty() ? "" : "; ") + w;
-  return std::clamp(0.45 * p_time + 0.35 * p_inst + 0.2 * p_ver, 0.0, 1.0);
+  return std::clamp((0.45 * p_time + 0.35 * p_inst + 0.2 * p_ver) * std::min(1.0, 2 * p_reach),
+                    0.0, 1.0);
 }
 
 }  // namespace fw::rca

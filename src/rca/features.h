@@ -28,6 +28,8 @@ struct MetricFeature {
   std::vector<std::string> Moved(double z, int direction) const;
   // Earliest first_moved among members that moved (0 = none).
   Timestamp FirstMoved(double z, int direction) const;
+  // Earliest drift_start among members that moved (0 = none).
+  Timestamp DriftStart(double z, int direction) const;
 };
 
 // Keyword classes of log templates: what an SRE recognises in a message.
@@ -94,7 +96,7 @@ struct Features {
   std::vector<std::string> services;  // the incident's; empty = all
   // True when `service` is one of the incident's (or either is unknown).
   bool InScope(const std::string& service) const;
-  MetricFeature error_ratio, route_errors, instance_errors, route_p99, rps, cpu, heap, memory,
+  MetricFeature error_ratio, route_errors, instance_errors, route_p99, instance_p99, rps, cpu, heap, memory,
       pool_usage, pool_pending, pool_timeouts, db_connections, db_running, slow_queries,
       lock_current, lock_waits, up, healthy_targets, lb_errors;
   std::vector<LogTemplate> templates;
@@ -124,9 +126,13 @@ std::vector<Hypothesis> EvaluateCatalog(const Features& f, const Analysis& a);
 // Suspicion in [0, 1] that `d` caused what the hypothesis describes, whose
 // signals first moved at `first_moved` (per instance in `per_instance`) and
 // whose error lines are `templates`. `reason` says why.
+// `per_instance` is empty when the hypothesis's signal is not kept per
+// instance. `others` are the other changes, to tell a release that was
+// replaced before anything moved.
 double ScoreSuspect(const Deploy& d, Timestamp first_moved,
                     const std::map<std::string, RobustScore>& per_instance,
-                    const std::vector<const LogTemplate*>& templates, std::string& reason);
+                    const std::vector<const LogTemplate*>& templates,
+                    const std::vector<Deploy>& others, std::string& reason);
 
 // Formatting helpers shared by collectors.
 std::string FormatNumberShort(double v);

@@ -75,8 +75,16 @@ const SignalDef kSignals[] = {
      "histogram_quantile(0.99, sum by (le, route) "
      "(rate(http_request_duration_seconds_bucket[1m])))",
      "route", Unit::kSeconds, 0.05, 0.15},
-    {&Features::rps, "request_rate", "request rate", "sum(rate(http_requests_total[1m]))", "",
-     Unit::kPerSecond, 1, 0.06},
+    {&Features::instance_p99, "instance_p99", "p99 latency",
+     "histogram_quantile(0.99, sum by (le, instance) "
+     "(rate(http_request_duration_seconds_bucket[1m])))",
+     "instance", Unit::kSeconds, 0.05, 0.15},
+    // Offered traffic: what instances served plus what the balancer had to
+    // answer itself because no instance could (down, overloaded).
+    {&Features::rps, "request_rate", "request rate",
+     "sum(rate(http_requests_total[1m])) + (sum(rate(lb_http_responses_total[1m])) or "
+     "vector(0))",
+     "", Unit::kPerSecond, 1, 0.06},
     {&Features::cpu, "cpu", "CPU busy",
      "1 - avg by (instance) (rate(node_cpu_seconds_total{mode=\"idle\"}[1m]))", "instance",
      Unit::kShare, 0.04, 0.05},
@@ -223,6 +231,20 @@ Timestamp MetricFeature::FirstMoved(double z, int direction) const {
     if (s.z * direction >= z && s.first_moved && (!best || s.first_moved < best)) {
       best = s.first_moved;
     }
+  }
+  return best;
+}
+
+Timestamp MetricFeature::DriftStart(double z, int direction) const {
+  Timestamp best = 0;
+  auto consider = [&](const RobustScore& s) {
+    const Timestamp t = s.drift_start ? s.drift_start : s.first_moved;
+    if (s.z * direction >= z && t && (!best || t < best)) best = t;
+  };
+  if (by.empty()) {
+    consider(score);
+  } else {
+    for (const auto& [k, s] : by) consider(s);
   }
   return best;
 }

@@ -110,6 +110,9 @@ RobustScore ScoreSeries(const std::vector<Timestamp>& t, const std::vector<doubl
   r.extreme = r.current;
   if (first < n) {
     r.first_moved = t[first];
+    size_t start = first;
+    while (start > 0 && dev[start - 1] * dir > 1) --start;
+    r.drift_start = t[start];
     for (size_t i = first; i < n; ++i) {
       if ((v[i] - r.baseline) * dir > (r.extreme - r.baseline) * dir) r.extreme = v[i];
     }

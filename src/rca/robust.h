@@ -33,6 +33,10 @@ struct RobustScore {
   double z = 0;         // (current - baseline) / scale, signed
   size_t change_index = 0;
   Timestamp first_moved = 0;  // 0: never left the baseline
+  // When the excursion that crossed the threshold began: the first sample
+  // past one scale after the last calm one. For a ramp (a leak) it is where
+  // the climb started, well before it crossed the threshold.
+  Timestamp drift_start = 0;
   bool rose() const { return z > 0; }
 };
 

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 #include "rca/features.h"
 
@@ -165,12 +167,39 @@ Draft PoolExhaustion(const Features& f) {
   return d;
 }
 
+// Per-instance heap scores as a leak shows them: an instance that died of
+// OutOfMemoryError counts from when its heap went past the threshold, even
+// though the restart has since reset it.
+std::map<std::string, RobustScore> HeapPeaks(const MetricFeature& heap,
+                                             const std::vector<const LogTemplate*>& oom) {
+  std::map<std::string, RobustScore> out = heap.by;
+  for (auto& [inst, s] : out) {
+    const bool died = std::any_of(oom.begin(), oom.end(), [&](const LogTemplate* t) {
+      return t->by_instance.count(inst) > 0;
+    });
+    if (!died || s.first_moved || s.peak_z < kZ || !s.crossed) continue;
+    s.first_moved = s.crossed;
+    s.z = s.peak_z;
+    s.extreme = s.baseline + s.peak_z * s.scale;
+  }
+  return out;
+}
+
 Draft MemoryLeak(const Features& f) {
   Draft d;
   d.h.category = "memory_leak";
-  const auto rising = f.heap.Moved(kZ, 1);
-  const double heap = MaxCurrent(f.heap);
   const auto oom = f.Templates(kLogOom);
+  const std::map<std::string, RobustScore> peaks = HeapPeaks(f.heap, oom);
+  std::vector<std::string> rising;
+  double heap = MaxCurrent(f.heap);
+  Timestamp began = 0, climb = 0;
+  for (const auto& [inst, s] : peaks) {
+    if (!s.first_moved || s.z < kZ) continue;
+    rising.push_back(inst);
+    heap = std::max(heap, s.extreme);
+    began = Earliest({began, s.first_moved});
+    climb = Earliest({climb, s.drift_start ? s.drift_start : s.first_moved});
+  }
   if (!rising.empty() && heap >= 0.6) {
     d.Add(0.45, f.heap.evidence_id,
           "the heap after GC climbs on " + std::to_string(rising.size()) + " instances, to " +
@@ -183,8 +212,10 @@ Draft MemoryLeak(const Features& f) {
   }
   if (Rose(f.memory)) d.Add(0.1, f.memory.evidence_id, "process memory grows");
   if (rising.empty() && oom.empty()) d.RuleOut(0.1, "the heap after GC is flat");
-  d.cause_moved = Earliest({f.heap.FirstMoved(kZ, 1), FirstSeen(oom)});
-  BlameChange(f, d, Earliest({f.heap.DriftStart(kZ, 1), d.cause_moved}), f.heap.by, oom);
+  d.cause_moved = Earliest({began, FirstSeen(oom)});
+  // A leak climbs for a while before it crosses any threshold: judge the
+  // change by where the climb began.
+  BlameChange(f, d, Earliest({climb, d.cause_moved}), peaks, oom);
   return d;
 }
 
@@ -227,8 +258,11 @@ Draft SlowQueries(const Features& f) {
   if (Rose(f.lock_current) || f.db.lock_waits > 0) {
     d.RuleOut(0.5, "queries wait for row locks rather than run slowly");
   }
-  d.cause_moved = Earliest({f.slow_queries.FirstMoved(kZ, 1), FirstSeen(slow_logs),
-                            f.db_running.FirstMoved(kZ, 1), f.route_p99.FirstMoved(kZ, 1)});
+  // The database's own signals say when statements slowed; a route's
+  // latency moves for many reasons (a rollout's restarts among them).
+  d.cause_moved = Earliest(
+      {f.slow_queries.FirstMoved(kZ, 1), FirstSeen(slow_logs), f.db_running.FirstMoved(kZ, 1)});
+  if (!d.cause_moved) d.cause_moved = f.route_p99.FirstMoved(kZ, 1);
   BlameChange(f, d, d.cause_moved, f.instance_p99.by, slow_logs);
   return d;
 }
@@ -471,7 +505,27 @@ std::string Explain(const Draft& d) {
 
 }  // namespace
 
+static void DebugDump(const Features& f) {
+  if (!std::getenv("FW_RCA_DEBUG")) return;
+  auto dump = [](const char* name, const MetricFeature& m) {
+    for (const auto& [k, s] : m.by) {
+      std::fprintf(stderr, "%s %s base %.3f cur %.3f z %.1f first %s drift %s\n", name, k.c_str(),
+                   s.baseline, s.current, s.z, s.first_moved ? FormatTime(s.first_moved).c_str() : "-",
+                   s.drift_start ? FormatTime(s.drift_start).c_str() : "-");
+    }
+  };
+  dump("pool", f.pool_usage);
+  dump("heap", f.heap);
+  dump("p99", f.instance_p99);
+  for (const Deploy& d : f.deploys) {
+    std::fprintf(stderr, "deploy %s %s start %s end %s\n", d.type.c_str(), d.version.c_str(),
+                 FormatTime(d.start).c_str(), d.end ? FormatTime(d.end).c_str() : "-");
+    for (const auto& [i, t] : d.switched) std::fprintf(stderr, "   %s %s\n", i.c_str(), FormatTime(t).c_str());
+  }
+}
+
 std::vector<Hypothesis> EvaluateCatalog(const Features& f, const Analysis& a) {
+  DebugDump(f);
   std::vector<Draft> drafts = {PoolExhaustion(f), MemoryLeak(f),        SlowQueries(f),
                                BadDeployment(f),  TrafficSurge(f),      InstanceFailure(f),
                                LockContention(f), DependencyFailure(f), CpuSaturation(f)};

@@ -173,8 +173,11 @@ double ScoreSuspect(const Deploy& d, Timestamp first_moved,
     }
     // The nearer the change before the trouble, the likelier: one minute of
     // slack for scrapes and rule windows, then suspicion fades.
+    // A flag or a config change acts at once; a release's effects may take
+    // a few minutes to show on the instances that got it.
     const double late = static_cast<double>(first_moved - end - kMinute);
-    p_time = late <= 0 ? 1 : std::exp(-late / (4.0 * kMinute));
+    const double fade = d.type == "deployment" ? 4.0 * kMinute : 1.5 * kMinute;
+    p_time = late <= 0 ? 1 : std::exp(-late / fade);
     why.push_back(late <= 0 ? "signals moved during or right after the rollout"
                             : "signals moved " + FormatNumberShort((first_moved - end) / 60'000.0) +
                                   " min after the rollout completed");
@@ -194,7 +197,8 @@ double ScoreSuspect(const Deploy& d, Timestamp first_moved,
     const Timestamp got = fleet_wide ? d.start : sw->second;
     const Timestamp moved = s.drift_start ? s.drift_start : s.first_moved;
     pairs.push_back({got, moved});
-    if (moved >= got - kMinute && moved <= got + 6 * kMinute) ++matching;
+    const Timestamp window = fleet_wide ? 150'000 : 6 * kMinute;
+    if (moved >= got - kMinute && moved <= got + window) ++matching;
   }
   if (affected > 0 && (fleet_wide || !d.switched.empty())) {
     p_inst = static_cast<double>(matching) / affected;

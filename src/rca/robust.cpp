@@ -107,6 +107,15 @@ RobustScore ScoreSeries(const std::vector<Timestamp>& t, const std::vector<doubl
   std::vector<double> dev(n);
   for (size_t i = 0; i < n; ++i) dev[i] = (v[i] - r.baseline) / r.scale;
   const size_t first = FirstPersistentExcursion(dev, dir, o.threshold);
+  for (size_t i = base_end; i < n; ++i) {
+    r.peak_z = std::max(r.peak_z, dev[i]);
+    if (!r.crossed && dev[i] >= o.threshold) {
+      r.crossed = t[i];
+      size_t start = i;
+      while (start > base_end && dev[start - 1] > 1) --start;
+      if (!r.first_moved && !r.drift_start) r.drift_start = t[start];
+    }
+  }
   r.extreme = r.current;
   if (first < n) {
     r.first_moved = t[first];

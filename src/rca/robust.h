@@ -37,6 +37,11 @@ struct RobustScore {
   // past one scale after the last calm one. For a ramp (a leak) it is where
   // the climb started, well before it crossed the threshold.
   Timestamp drift_start = 0;
+  // The highest sample since the baseline, in scales above it, and when the
+  // series first went past the threshold upwards, even if it came back (a
+  // heap that OOM kills keep resetting). 0 = never.
+  double peak_z = 0;
+  Timestamp crossed = 0;
   bool rose() const { return z > 0; }
 };
 

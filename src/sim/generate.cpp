@@ -214,7 +214,11 @@ void Place(Failure& f, Env& e, Timeline& t, Draw& d, double p_deploy, double p_f
     const std::string flag = d.Pick(kFlags);
     f.variant = "flag";
     f.change = flag + " on";
-    const int64_t release = std::max<int64_t>(60, f.at_s - d.Int(5, 15) * kMin);
+    // The dark release rolls out completely (about a minute per instance)
+    // before the flag turns it on.
+    const int64_t rollout = (e.n + 3) * kMin;
+    f.at_s = std::max(f.at_s, rollout + 2 * kMin);
+    const int64_t release = std::max<int64_t>(60, f.at_s - rollout - d.Int(0, 8) * kMin);
     std::string faults = f.fault;
     faults.insert(faults.size() - 1, ", flag: " + flag);
     if (!f.extra_fault.empty()) {
@@ -381,14 +385,17 @@ Failure CpuSaturation(Env& e, Timeline& t, Draw& d) {
 std::vector<std::string> AddDecoys(const Failure& f, Env& e, Timeline& t, Draw& d) {
   std::vector<std::string> said;
   const int count = d.Int(0, 3);
+  // A release takes about a minute per instance to roll out; decoys finish
+  // before the culprit starts.
+  const int64_t rollout = (e.n + 3) * kMin;
   const int64_t latest_release =
-      f.variant == "standalone" && !f.rollout_heals ? f.at_s + 4 * kMin : f.at_s - 5 * kMin;
+      f.variant == "standalone" && !f.rollout_heals ? f.at_s + 4 * kMin : f.at_s - rollout;
   for (int i = 0; i < count; ++i) {
     switch (d.Int(0, 3)) {
       case 0: {
         const int64_t at =
             d.Int(1, static_cast<int>(std::max<int64_t>(1, latest_release / kMin))) * kMin;
-        if (at >= latest_release || (f.variant == "flag" && at >= f.at_s - 20 * kMin)) break;
+        if (at >= latest_release || (f.variant == "flag" && at >= f.at_s - 2 * rollout)) break;
         t.Add(at, "deploy: {version: " + NextVersion(e.version) + ", author: " + Author(d) + "}");
         said.push_back("a harmless release at " + Secs(at));
         break;

@@ -82,8 +82,10 @@ const SignalDef kSignals[] = {
     // Offered traffic: what instances served plus what the balancer had to
     // answer itself because no instance could (down, overloaded).
     {&Features::rps, "request_rate", "request rate",
-     "sum(rate(http_requests_total[1m])) + (sum(rate(lb_http_responses_total[1m])) or "
-     "vector(0))",
+     // (No vector(0) for the first term: it would invent a quiet baseline
+     // from before the service existed.)
+     "(sum(rate(http_requests_total[1m])) or 0 * sum(rate(lb_http_responses_total[1m]))) + "
+     "(sum(rate(lb_http_responses_total[1m])) or vector(0))",
      "", Unit::kPerSecond, 1, 0.06},
     {&Features::cpu, "cpu", "CPU busy",
      "1 - avg by (instance) (rate(node_cpu_seconds_total{mode=\"idle\"}[1m]))", "instance",

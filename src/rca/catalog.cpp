@@ -7,8 +7,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 
 #include "rca/features.h"
 
@@ -143,9 +141,8 @@ Draft PoolExhaustion(const Features& f) {
   // A saturated pool is a symptom; the question is whether its holders are
   // slow (statements run longer) or never give connections back (a leak).
   const bool leaked = !leak_logs.empty() || f.db.app_long_idle >= 3;
-  const bool slow_holders = Rose(f.slow_queries) || Rose(f.db_running) ||
-                            f.db.running_slow >= 3 || f.db.full_scan ||
-                            !f.Templates(kLogSlowQuery).empty();
+  const bool slow_holders = Rose(f.slow_queries) || Rose(f.db_running) || f.db.running_slow >= 3 ||
+                            f.db.full_scan || !f.Templates(kLogSlowQuery).empty();
   if (slow_holders && !leaked) {
     d.RuleOut(0.3, "the connections are busy running slower statements, not leaked");
   }
@@ -155,15 +152,14 @@ Draft PoolExhaustion(const Features& f) {
   std::vector<const LogTemplate*> ts = pool_logs;
   ts.insert(ts.end(), leak_logs.begin(), leak_logs.end());
   // When the pool's trouble began: whichever of its signals moved first.
-  d.cause_moved =
-      Earliest({f.pool_usage.FirstMoved(kZ, 1), f.db_connections.FirstMoved(kZ, 1),
-                f.pool_pending.FirstMoved(kZ, 1), f.pool_timeouts.FirstMoved(kZ, 1),
-                FirstSeen(leak_logs), FirstSeen(pool_logs)});
+  d.cause_moved = Earliest({f.pool_usage.FirstMoved(kZ, 1), f.db_connections.FirstMoved(kZ, 1),
+                            f.pool_pending.FirstMoved(kZ, 1), f.pool_timeouts.FirstMoved(kZ, 1),
+                            FirstSeen(leak_logs), FirstSeen(pool_logs)});
   // A leak fills the pool gradually: judge the change by where the climb began.
-  BlameChange(f, d,
-              Earliest({f.pool_usage.DriftStart(kZ, 1), f.db_connections.DriftStart(kZ, 1),
-                        d.cause_moved}),
-              f.pool_usage.by, ts);
+  BlameChange(
+      f, d,
+      Earliest({f.pool_usage.DriftStart(kZ, 1), f.db_connections.DriftStart(kZ, 1), d.cause_moved}),
+      f.pool_usage.by, ts);
   return d;
 }
 
@@ -213,6 +209,13 @@ Draft MemoryLeak(const Features& f) {
   if (Rose(f.memory)) d.Add(0.1, f.memory.evidence_id, "process memory grows");
   if (rising.empty() && oom.empty()) d.RuleOut(0.1, "the heap after GC is flat");
   d.cause_moved = Earliest({began, FirstSeen(oom)});
+  // A leak fills the heap while requests run as fast as ever; requests that
+  // pile up (slower, waiting) fill it after latency rose.
+  const Timestamp slower = f.instance_p99.FirstMoved(kZ, 1);
+  if (slower && d.cause_moved && slower + 30'000 < d.cause_moved) {
+    d.RuleOut(0.4, "latency rose at " + FormatTime(slower) +
+                       ", before the heap filled: requests piled up in it");
+  }
   // A leak climbs for a while before it crosses any threshold: judge the
   // change by where the climb began.
   BlameChange(f, d, Earliest({climb, d.cause_moved}), peaks, oom);
@@ -255,6 +258,11 @@ Draft SlowQueries(const Features& f) {
     d.RuleOut(0.15, "the slow-query count is flat and the database is not busier");
   }
   if (TrafficFactor(f) >= 1.5) d.RuleOut(0.4, "more traffic explains a busier database");
+  const bool statements_slow =
+      Rose(f.slow_queries) || !slow_logs.empty() || f.db.running_slow >= 3 || f.db.full_scan;
+  if (!statements_slow && !f.Templates(kLogDependency).empty()) {
+    d.RuleOut(0.5, "no statement is slow itself; requests wait on a downstream call");
+  }
   if (Rose(f.lock_current) || f.db.lock_waits > 0) {
     d.RuleOut(0.5, "queries wait for row locks rather than run slowly");
   }
@@ -369,9 +377,9 @@ Draft InstanceFailure(const Features& f) {
     d.Add(0.2, f.instance_errors.evidence_id, "errors come from " + bad_instances.front());
   }
   if (down == 0 && hang.empty() && crashed.empty()) {
-    d.RuleOut(0.2, restarted ? "the instances that went down were restarted by the rollout of " +
-                                   rollout
-                             : "every instance answers");
+    d.RuleOut(0.2, restarted
+                       ? "the instances that went down were restarted by the rollout of " + rollout
+                       : "every instance answers");
   }
   if (f.oom_kills > 0) d.RuleOut(0.4, "instances restart after OutOfMemoryError: a memory leak");
   d.cause_moved = Earliest({FirstSeen(hang), crashed.empty() ? 0 : crashed.front()->time});
@@ -403,8 +411,8 @@ Draft LockContention(const Features& f) {
     d.h.facts["db.blocker_id"] = f.db.blocker_id;
   }
   if (!waits) d.RuleOut(0.1, "no transaction waits for locks");
-  d.cause_moved = Earliest({f.lock_current.FirstMoved(kZ, 1), f.lock_waits.FirstMoved(kZ, 1),
-                            FirstSeen(lock_logs)});
+  d.cause_moved = Earliest(
+      {f.lock_current.FirstMoved(kZ, 1), f.lock_waits.FirstMoved(kZ, 1), FirstSeen(lock_logs)});
   return d;
 }
 
@@ -424,9 +432,8 @@ Draft DependencyFailure(const Features& f) {
           "only " + (err_routes.empty() ? slow_routes : err_routes).front() + " is affected");
   }
   const bool db_calm = !Rose(f.slow_queries) && !Rose(f.db_running) && !Rose(f.lock_current) &&
-                       !Rose(f.db_connections) &&
-                       f.db.lock_waits == 0 && !f.db.full_scan && f.db.app_long_idle < 3 &&
-                       f.db.running_slow < 3;
+                       !Rose(f.db_connections) && f.db.lock_waits == 0 && !f.db.full_scan &&
+                       f.db.app_long_idle < 3 && f.db.running_slow < 3;
   if (db_calm && (!err_routes.empty() || !slow_routes.empty())) {
     d.Add(0.15, "", "the database is calm");
   }
@@ -505,27 +512,7 @@ std::string Explain(const Draft& d) {
 
 }  // namespace
 
-static void DebugDump(const Features& f) {
-  if (!std::getenv("FW_RCA_DEBUG")) return;
-  auto dump = [](const char* name, const MetricFeature& m) {
-    for (const auto& [k, s] : m.by) {
-      std::fprintf(stderr, "%s %s base %.3f cur %.3f z %.1f first %s drift %s\n", name, k.c_str(),
-                   s.baseline, s.current, s.z, s.first_moved ? FormatTime(s.first_moved).c_str() : "-",
-                   s.drift_start ? FormatTime(s.drift_start).c_str() : "-");
-    }
-  };
-  dump("pool", f.pool_usage);
-  dump("heap", f.heap);
-  dump("p99", f.instance_p99);
-  for (const Deploy& d : f.deploys) {
-    std::fprintf(stderr, "deploy %s %s start %s end %s\n", d.type.c_str(), d.version.c_str(),
-                 FormatTime(d.start).c_str(), d.end ? FormatTime(d.end).c_str() : "-");
-    for (const auto& [i, t] : d.switched) std::fprintf(stderr, "   %s %s\n", i.c_str(), FormatTime(t).c_str());
-  }
-}
-
 std::vector<Hypothesis> EvaluateCatalog(const Features& f, const Analysis& a) {
-  DebugDump(f);
   std::vector<Draft> drafts = {PoolExhaustion(f), MemoryLeak(f),        SlowQueries(f),
                                BadDeployment(f),  TrafficSurge(f),      InstanceFailure(f),
                                LockContention(f), DependencyFailure(f), CpuSaturation(f)};

@@ -233,8 +233,8 @@ double ScoreSuspect(const Deploy& d, Timestamp first_moved,
       const bool got = fleet_wide || d.switched.count(inst);
       if (!got) continue;
       ++reached;
-      bad += (s.first_moved && std::abs(s.extreme - s.baseline) >= 4 * s.scale) ||
-             logged.count(inst);
+      bad +=
+          (s.first_moved && std::abs(s.extreme - s.baseline) >= 4 * s.scale) || logged.count(inst);
     }
     if (reached >= 3 && bad * 2 < reached) {
       p_reach = static_cast<double>(bad) / reached;
@@ -259,8 +259,8 @@ double ScoreSuspect(const Deploy& d, Timestamp first_moved,
   }
   reason.clear();
   for (const std::string& w : why) reason += (reason.empty() ? "" : "; ") + w;
-  return std::clamp((0.45 * p_time + 0.35 * p_inst + 0.2 * p_ver) * std::min(1.0, 2 * p_reach),
-                    0.0, 1.0);
+  return std::clamp((0.45 * p_time + 0.35 * p_inst + 0.2 * p_ver) * std::min(1.0, 2 * p_reach), 0.0,
+                    1.0);
 }
 
 }  // namespace fw::rca

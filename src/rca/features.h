@@ -96,8 +96,8 @@ struct Features {
   std::vector<std::string> services;  // the incident's; empty = all
   // True when `service` is one of the incident's (or either is unknown).
   bool InScope(const std::string& service) const;
-  MetricFeature error_ratio, route_errors, instance_errors, route_p99, instance_p99, rps, cpu, heap, memory,
-      pool_usage, pool_pending, pool_timeouts, db_connections, db_running, slow_queries,
+  MetricFeature error_ratio, route_errors, instance_errors, route_p99, instance_p99, rps, cpu, heap,
+      memory, pool_usage, pool_pending, pool_timeouts, db_connections, db_running, slow_queries,
       lock_current, lock_waits, up, healthy_targets, lb_errors;
   std::vector<LogTemplate> templates;
   // Which version each instance was seen running, per minute (from logs).

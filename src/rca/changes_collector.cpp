@@ -233,8 +233,8 @@ double ScoreSuspect(const Deploy& d, Timestamp first_moved,
       const bool got = fleet_wide || d.switched.count(inst);
       if (!got) continue;
       ++reached;
-      bad +=
-          (s.first_moved && std::abs(s.extreme - s.baseline) >= 4 * s.scale) || logged.count(inst);
+      bad += (s.first_moved && (s.z >= 4 || std::abs(s.extreme - s.baseline) >= 4 * s.scale)) ||
+             logged.count(inst);
     }
     if (reached >= 3 && bad * 2 < reached) {
       p_reach = static_cast<double>(bad) / reached;

@@ -195,7 +195,7 @@ TEST(CatalogTest, TrafficExplainsCpuButAHogDoesNot) {
 TEST(SuspectTest, ChangeAfterTheSignalsMovedIsNotSuspect) {
   const Deploy d = MakeDeploy("v9", kT0 + 20 * kMin, kT0 + 25 * kMin);
   std::string why;
-  EXPECT_EQ(ScoreSuspect(d, kT0 + 10 * kMin, {}, {}, why), 0);
+  EXPECT_EQ(ScoreSuspect(d, kT0 + 10 * kMin, {}, {}, {}, why), 0);
   EXPECT_NE(why.find("before the change"), std::string::npos);
 }
 
@@ -207,16 +207,53 @@ TEST(SuspectTest, RolloutOrderIsSuspectSimultaneousOnsetIsNot) {
     at_once[inst] = Moved(0, 1, 20, kT0 + 12 * kMin);
   }
   std::string why;
-  EXPECT_GE(ScoreSuspect(d, kT0 + 3 * kMin, in_order, {}, why), 0.8);
-  EXPECT_LT(ScoreSuspect(d, kT0 + 12 * kMin, at_once, {}, why), 0.6);
+  EXPECT_GE(ScoreSuspect(d, kT0 + 3 * kMin, in_order, {}, {}, why), 0.8);
+  EXPECT_LT(ScoreSuspect(d, kT0 + 12 * kMin, at_once, {}, {}, why), 0.6);
   EXPECT_NE(why.find("all at once"), std::string::npos);
+}
+
+TEST(SuspectTest, AChangeMostInstancesGotWithoutHarmIsNotSuspect) {
+  // Every instance got v9; one went bad eight minutes after it finished.
+  const Deploy d = MakeDeploy("v9", kT0, kT0 + 5 * kMin);
+  std::map<std::string, RobustScore> one_hot;
+  for (const auto& [inst, sw] : d.switched) one_hot[inst] = Quiet(0.3);
+  one_hot["i-2"] = Moved(0.3, 0.98, 30, kT0 + 13 * kMin);
+  std::string why;
+  EXPECT_LT(ScoreSuspect(d, kT0 + 13 * kMin, one_hot, {}, {}, why), 0.6);
+  EXPECT_NE(why.find("only 1 of the 4"), std::string::npos) << why;
+}
+
+TEST(SuspectTest, AReleaseReplacedBeforeAnythingMovedIsNotSuspect) {
+  const Deploy old = MakeDeploy("v9", kT0, kT0 + 5 * kMin);
+  const Deploy next = MakeDeploy("v10", kT0 + 10 * kMin, kT0 + 15 * kMin);
+  std::string why;
+  EXPECT_EQ(ScoreSuspect(old, kT0 + 16 * kMin, {}, {}, {old, next}, why), 0);
+  EXPECT_NE(why.find("v10 replaced it"), std::string::npos) << why;
+  EXPECT_GT(ScoreSuspect(next, kT0 + 16 * kMin, {}, {}, {old, next}, why), 0.6);
+}
+
+TEST(SuspectTest, AFlagReachesEveryInstanceAtOnce) {
+  Deploy flag;
+  flag.type = "feature_flag";
+  flag.service = "shop";
+  flag.version = "new-cart on";
+  flag.start = flag.end = kT0 + 10 * kMin;
+  std::map<std::string, RobustScore> right_after, long_after;
+  for (const char* i : {"i-1", "i-2", "i-3", "i-4"}) {
+    right_after[i] = Moved(0, 1, 20, kT0 + 11 * kMin);
+    long_after[i] = Moved(0, 1, 20, kT0 + 16 * kMin);
+  }
+  std::string why;
+  EXPECT_GE(ScoreSuspect(flag, kT0 + 11 * kMin, right_after, {}, {}, why), 0.8);
+  EXPECT_LT(ScoreSuspect(flag, kT0 + 16 * kMin, long_after, {}, {}, why), 0.6)
+      << "a flag acts at once: six minutes later is something else";
 }
 
 TEST(SuspectTest, RollbacksAreNotSuspect) {
   Deploy d = MakeDeploy("v2.4.0", kT0, kT0 + 5 * kMin);
   d.rollback = true;
   std::string why;
-  EXPECT_EQ(ScoreSuspect(d, kT0 + 2 * kMin, {}, {}, why), 0);
+  EXPECT_EQ(ScoreSuspect(d, kT0 + 2 * kMin, {}, {}, {}, why), 0);
 }
 
 }  // namespace

@@ -209,12 +209,15 @@ Draft MemoryLeak(const Features& f) {
   if (Rose(f.memory)) d.Add(0.1, f.memory.evidence_id, "process memory grows");
   if (rising.empty() && oom.empty()) d.RuleOut(0.1, "the heap after GC is flat");
   d.cause_moved = Earliest({began, FirstSeen(oom)});
-  // A leak fills the heap while requests run as fast as ever; requests that
-  // pile up (slower, waiting) fill it after latency rose.
-  const Timestamp slower = f.instance_p99.FirstMoved(kZ, 1);
-  if (slower && d.cause_moved && slower + 30'000 < d.cause_moved) {
+  // A leak fills the heap while requests run as fast as ever and minutes
+  // before anything else moves; requests that pile up (slower, queued for
+  // connections) fill it together with latency or after it.
+  const Timestamp slower =
+      Earliest({f.instance_p99.FirstMoved(kZ, 1), f.route_p99.FirstMoved(kZ, 1),
+                f.pool_pending.FirstMoved(kZ, 1)});
+  if (slower && d.cause_moved && slower <= d.cause_moved + 30'000) {
     d.RuleOut(0.4, "latency rose at " + FormatTime(slower) +
-                       ", before the heap filled: requests piled up in it");
+                       ", no later than the heap filled: requests piled up in it");
   }
   // A leak climbs for a while before it crosses any threshold: judge the
   // change by where the climb began.

@@ -185,6 +185,7 @@ double ScoreSuspect(const Deploy& d, Timestamp first_moved,
   // Rollout overlap: each affected instance went bad after it got the change
   // (where the climb began, for signals that climb).
   double p_inst = 0.5;
+  bool at_once = false;  // the rollout spread over minutes, the symptom did not
   std::vector<std::pair<Timestamp, Timestamp>> pairs;  // (switched, moved)
   int affected = 0, matching = 0;
   // A flag or a config change reaches every instance when it is made.
@@ -197,8 +198,11 @@ double ScoreSuspect(const Deploy& d, Timestamp first_moved,
     const Timestamp got = fleet_wide ? d.start : sw->second;
     const Timestamp moved = s.drift_start ? s.drift_start : s.first_moved;
     pairs.push_back({got, moved});
+    // A fleet-wide change is made at one instant: what began before it was
+    // already under way.
+    const Timestamp before = fleet_wide ? 30'000 : kMinute;
     const Timestamp window = fleet_wide ? 150'000 : 6 * kMinute;
-    if (moved >= got - kMinute && moved <= got + window) ++matching;
+    if (moved >= got - before && moved <= got + window) ++matching;
   }
   if (affected > 0 && (fleet_wide || !d.switched.empty())) {
     p_inst = static_cast<double>(matching) / affected;
@@ -210,6 +214,7 @@ double ScoreSuspect(const Deploy& d, Timestamp first_moved,
       }
       if (sw_hi - sw_lo >= 2 * kMinute && (mv_hi - mv_lo) * 10 < (sw_hi - sw_lo) * 3) {
         p_inst *= 0.3;
+        at_once = true;
         why.push_back("instances went bad all at once, not in rollout order");
       } else if (p_inst >= 0.7) {
         why.push_back(std::to_string(matching) + " of " + std::to_string(affected) +
@@ -259,8 +264,8 @@ double ScoreSuspect(const Deploy& d, Timestamp first_moved,
   }
   reason.clear();
   for (const std::string& w : why) reason += (reason.empty() ? "" : "; ") + w;
-  return std::clamp((0.45 * p_time + 0.35 * p_inst + 0.2 * p_ver) * std::min(1.0, 2 * p_reach), 0.0,
-                    1.0);
+  const double fit = (0.45 * p_time + 0.35 * p_inst + 0.2 * p_ver) * std::min(1.0, 2 * p_reach);
+  return std::clamp(fit * (at_once ? 0.6 : 1.0), 0.0, 1.0);
 }
 
 }  // namespace fw::rca

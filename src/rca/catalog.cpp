@@ -196,6 +196,24 @@ Draft MemoryLeak(const Features& f) {
     began = Earliest({began, s.first_moved});
     climb = Earliest({climb, s.drift_start ? s.drift_start : s.first_moved});
   }
+  // A leak older than the window has no baseline to leave: the heap after
+  // GC climbs through the whole window instead, whatever the load.
+  int steady = 0;
+  Timestamp since = 0;
+  for (const auto& [inst, s] : f.heap.by) {
+    if (s.trend < 0.9 || s.rise < 0.2 || s.current < 0.6) continue;
+    ++steady;
+    heap = std::max(heap, s.current);
+    if (std::find(rising.begin(), rising.end(), inst) == rising.end()) rising.push_back(inst);
+    since = Earliest({since, s.first_sample});
+  }
+  if (steady > 0) {
+    began = Earliest({began, since});
+    climb = Earliest({climb, since});
+    d.Add(0.15, f.heap.evidence_id,
+          "it has climbed steadily on " + std::to_string(steady) + " instances since " +
+              FormatTime(since));
+  }
   if (!rising.empty() && heap >= 0.6) {
     d.Add(0.45, f.heap.evidence_id,
           "the heap after GC climbs on " + std::to_string(rising.size()) + " instances, to " +

@@ -103,16 +103,23 @@ RobustScore ScoreSeries(const std::vector<Timestamp>& t, const std::vector<doubl
   const size_t recent = std::min(std::max<size_t>(o.recent, 1), n);
   r.current = Median(std::vector<double>(v.end() - static_cast<std::ptrdiff_t>(recent), v.end()));
   r.z = (r.current - r.baseline) / r.scale;
+  r.trend = RankTrend(std::vector<double>(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(n)));
+  const size_t quarter = std::max<size_t>(1, n / 4);
+  r.rise = Median(std::vector<double>(v.end() - static_cast<std::ptrdiff_t>(quarter), v.end())) -
+           Median(std::vector<double>(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(quarter)));
+  r.first_sample = t[0];
   const int dir = r.z >= 0 ? 1 : -1;
   std::vector<double> dev(n);
   for (size_t i = 0; i < n; ++i) dev[i] = (v[i] - r.baseline) / r.scale;
   const size_t first = FirstPersistentExcursion(dev, dir, o.threshold);
   for (size_t i = base_end; i < n; ++i) {
     r.peak_z = std::max(r.peak_z, dev[i]);
-    if (!r.crossed && dev[i] >= o.threshold) {
+    // Crossed: three samples in a row past the threshold, not one spike.
+    if (!r.crossed && i + 2 < n && dev[i] >= o.threshold && dev[i + 1] >= o.threshold &&
+        dev[i + 2] >= o.threshold) {
       r.crossed = t[i];
       size_t start = i;
-      while (start > base_end && dev[start - 1] > 1) --start;
+      while (start > base_end && dev[start - 1] > 0) --start;
       if (!r.first_moved && !r.drift_start) r.drift_start = t[start];
     }
   }
@@ -127,6 +134,30 @@ RobustScore ScoreSeries(const std::vector<Timestamp>& t, const std::vector<doubl
     }
   }
   return r;
+}
+
+double RankTrend(const std::vector<double>& v) {
+  const size_t n = v.size();
+  if (n < 3) return 0;
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return v[a] < v[b]; });
+  // Ranks with ties averaged, then Pearson's correlation of ranks with time.
+  std::vector<double> rank(n);
+  for (size_t i = 0; i < n;) {
+    size_t j = i;
+    while (j + 1 < n && v[order[j + 1]] == v[order[i]]) ++j;
+    const double r = (static_cast<double>(i) + static_cast<double>(j)) / 2;
+    for (size_t k = i; k <= j; ++k) rank[order[k]] = r;
+    i = j + 1;
+  }
+  const double mean = (static_cast<double>(n) - 1) / 2;
+  double sxy = 0, sxx = 0, syy = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double x = static_cast<double>(i) - mean, y = rank[i] - mean;
+    sxy += x * y, sxx += x * x, syy += y * y;
+  }
+  return sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : 0;
 }
 
 std::vector<double> CounterRates(const std::vector<Timestamp>& t, const std::vector<double>& v) {

@@ -42,6 +42,12 @@ struct RobustScore {
   // heap that OOM kills keep resetting). 0 = never.
   double peak_z = 0;
   Timestamp crossed = 0;
+  // The whole window's direction: Spearman's rank correlation of the
+  // samples with time (+1 = rose at every step) and how far the last
+  // quarter's median lies above the first quarter's. A leak that began
+  // before the window has no baseline to leave, only this climb.
+  double trend = 0, rise = 0;
+  Timestamp first_sample = 0;
   bool rose() const { return z > 0; }
 };
 
@@ -61,6 +67,10 @@ struct ScoreOptions {
 // Series with fewer than 3 samples score 0.
 RobustScore ScoreSeries(const std::vector<Timestamp>& t, const std::vector<double>& v,
                         const ScoreOptions& options);
+
+// Spearman's rank correlation of `v` with its index, in [-1, 1]; 0 for
+// fewer than 3 values or a constant series.
+double RankTrend(const std::vector<double>& v);
 
 // Per-second rates of a counter between consecutive samples; a decrease is a
 // reset (the process restarted) and counts from zero, as PromQL's rate does.

@@ -173,8 +173,8 @@ std::map<std::string, RobustScore> HeapPeaks(const MetricFeature& heap,
     const bool died = std::any_of(oom.begin(), oom.end(), [&](const LogTemplate* t) {
       return t->by_instance.count(inst) > 0;
     });
-    if (!died || s.first_moved || s.peak_z < kZ || !s.crossed) continue;
-    s.first_moved = s.crossed;
+    if (!died || s.z >= kZ || s.peak_z < kZ || !s.crossed) continue;
+    if (!s.first_moved) s.first_moved = s.crossed;
     s.z = s.peak_z;
     s.extreme = s.baseline + s.peak_z * s.scale;
   }
@@ -208,8 +208,8 @@ Draft MemoryLeak(const Features& f) {
     since = Earliest({since, s.first_sample});
   }
   if (steady > 0) {
-    began = Earliest({began, since});
-    climb = Earliest({climb, since});
+    // The climb began at or before the window: no later change started it.
+    if (!began) began = since, climb = since - 2 * 60'000;
     d.Add(0.15, f.heap.evidence_id,
           "it has climbed steadily on " + std::to_string(steady) + " instances since " +
               FormatTime(since));

@@ -64,6 +64,7 @@ struct Env {
   int max_connections = 300, db_cores = 16, long_query_ms = 1000, lock_wait_s = 50;
   bool health_db = true;
   int idle_timeout_s = 60, pay_latency_ms = 250, pay_timeout_s = 10;
+  int health_interval_s = 10, unhealthy_threshold = 2;
   double rps = 400, diurnal = 0.2, noise = 0.03, peak_util = 0.3;
   double mix[4] = {0.45, 0.30, 0.15, 0.10};  // GET /, GET /product, POST /cart, POST /checkout
   int start_hour = 14;
@@ -127,8 +128,11 @@ std::string EnvYaml(const Env& e) {
       Fmt("  database: {max_connections: %d, cores: %d, long_query_time: %dms, "
           "lock_wait_timeout: %ds}\n",
           e.max_connections, e.db_cores, e.long_query_ms, e.lock_wait_s);
-  y += Fmt("  load_balancer: {health_checks_database: %s, idle_timeout: %ds}\n",
-           e.health_db ? "true" : "false", e.idle_timeout_s);
+  y += Fmt(
+      "  load_balancer: {health_checks_database: %s, idle_timeout: %ds, "
+      "health_check_interval: %ds, unhealthy_threshold: %d}\n",
+      e.health_db ? "true" : "false", e.idle_timeout_s, e.health_interval_s,
+      e.unhealthy_threshold);
   y += Fmt("  payment: {latency: %dms, timeout: %ds}\n", e.pay_latency_ms, e.pay_timeout_s);
   y += Fmt("traffic:\n  rps: %.0f\n  diurnal: %.2f\n  noise: %.3f\n", e.rps, e.diurnal, e.noise);
   y +=
@@ -318,6 +322,17 @@ Failure InstanceFailure(Env& e, Timeline& t, Draw& d) {
   Failure f;
   f.at_s = d.Int(6, 20) * kMin;
   const bool hang = d.Chance(0.5);
+  if (!hang) {
+    // A crash shows where one instance is a good share of the fleet and the
+    // balancer takes a while to notice (checks every 20-30 s, three misses):
+    // elsewhere the group replaces it before any alert.
+    const int small = std::min(e.n, d.Int(3, 5));
+    e.rps = std::round(e.rps * small / e.n);
+    e.n = e.min = small;
+    e.max = e.autoscale ? small * 2 + 2 : small;
+    e.health_interval_s = d.Int(20, 30);
+    e.unhealthy_threshold = 3;
+  }
   f.fault =
       Fmt("{type: instance_failure, instance: %d, magnitude: %d}", d.Int(0, e.n - 1), hang ? 1 : 0);
   f.description = hang ? "one instance hangs" : "one instance crashes";

@@ -53,6 +53,7 @@ void PrintAnalysis(const rca::Analysis& a, const rca::IncidentRun& run) {
     for (const std::string& id : h.evidence) {
       if (const rca::Evidence* e = a.FindEvidence(id)) std::printf("   - %s\n", e->title.c_str());
     }
+    for (const std::string& check : h.checks) std::printf("   ? %s\n", check.c_str());
   }
   std::printf("\nevidence (%zu items):\n", a.evidence.size());
   for (const rca::Evidence& e : a.evidence) {

@@ -30,6 +30,13 @@ struct Draft {
     }
     if (!fact.empty()) facts.push_back(fact);
   }
+  // What would confirm the hypothesis, and what the analysis found of it.
+  void Check(const std::string& what, bool available, bool found) {
+    h.checks.push_back(std::string(!available ? "not checked (no data): "
+                                   : found    ? "found: "
+                                              : "not found: ") +
+                       what);
+  }
   void RuleOut(double factor, const std::string& why) {
     penalty *= factor;
     h.ruled_out_by.push_back(why);
@@ -134,6 +141,10 @@ Draft PoolExhaustion(const Features& f) {
     d.h.facts["db.app_user"] = f.db.app_user;
     d.h.facts["db.leaked_ids"] = f.db.leaked_ids;
   }
+  d.Check("a pool at its limit", f.pool_usage.present || !pool_logs.empty(),
+          pool >= 0.8 || !pool_logs.empty());
+  d.Check("connections never given back (leak warnings, sessions asleep past the pool's limits)",
+          f.db.present || !f.templates.empty(), !leak_logs.empty() || f.db.app_long_idle >= 3);
   if (pool < 0.5 && pool_logs.empty()) d.RuleOut(0.2, "the pools have headroom");
   if (Rose(f.lock_current) || f.db.lock_waits > 0) {
     d.RuleOut(0.5, "row-lock waits hold connections: lock contention");
@@ -225,6 +236,9 @@ Draft MemoryLeak(const Features& f) {
           std::to_string(f.oom_kills) + " OutOfMemoryError kills");
   }
   if (Rose(f.memory)) d.Add(0.1, f.memory.evidence_id, "process memory grows");
+  d.Check("the heap after GC climbing on its own", f.heap.present, !rising.empty());
+  d.Check("OutOfMemoryError kills", !f.templates.empty() || f.oom_kills > 0,
+          f.oom_kills > 0 || !oom.empty());
   if (rising.empty() && oom.empty()) d.RuleOut(0.1, "the heap after GC is flat");
   d.cause_moved = Earliest({began, FirstSeen(oom)});
   // A leak fills the heap while requests run as fast as ever and minutes
@@ -275,6 +289,9 @@ Draft SlowQueries(const Features& f) {
     d.Add(0.15, f.pool_usage.evidence_id,
           "the pools fill because statements hold their connections longer");
   }
+  d.Check("statements slower in the database (slow log, running threads, long statements, plans)",
+          f.slow_queries.present || f.db_running.present || f.db.present,
+          Rose(f.slow_queries) || !slow_logs.empty() || db_busier || f.db.full_scan);
   if (!Rose(f.slow_queries) && slow_logs.empty() && !f.db.full_scan && !db_busier) {
     d.RuleOut(0.15, "the slow-query count is flat and the database is not busier");
   }
@@ -320,6 +337,10 @@ Draft BadDeployment(const Features& f) {
     d.RuleOut(0.3, f.deploys.empty() ? "no deployment, flag or config change before the onset"
                                      : "no change lines up with the errors");
   }
+  d.Check("a new application exception", !f.templates.empty() || !all_errors.empty(),
+          !exceptions.empty());
+  d.Check("a change the failing instances got just before they failed", !f.deploys.empty(),
+          d.h.suspect_change.has_value());
   if (exceptions.empty() && !all_errors.empty()) {
     d.RuleOut(0.3, "the new errors name a resource or dependency, not an application bug");
   }
@@ -339,6 +360,7 @@ Draft TrafficSurge(const Features& f) {
     d.Add(0.2, f.cpu.evidence_id, "CPU rose on most instances");
   }
   if (!f.route_p99.Moved(kZ, 1).empty()) d.Add(0.1, f.route_p99.evidence_id, "");
+  d.Check("offered traffic at least 1.5x its usual level", f.rps.present, factor >= 1.5);
   if (factor < 1.5) d.RuleOut(0.05, "the request rate is within its normal range");
   if (factor >= 1.5) d.cause_moved = f.rps.FirstMoved(kZ, 1);
   return d;
@@ -386,7 +408,7 @@ Draft InstanceFailure(const Features& f) {
   }
   if (!crashed.empty() && crashed.size() < fleet) {
     d.Add(down > 0 ? 0.2 : 0.55, crashed.front()->evidence_id,
-          crashed.front()->instance + " " + crashed.front()->state +
+          "instance " + crashed.front()->instance + " " + crashed.front()->state +
               (crashed.front()->reason.empty() ? "" : " (" + crashed.front()->reason + ")"));
   }
   if (Rose(f.lb_errors)) d.Add(0.15, f.lb_errors.evidence_id, "the balancer answers 5xx itself");
@@ -397,6 +419,9 @@ Draft InstanceFailure(const Features& f) {
   if (!bad_instances.empty() && bad_instances.size() * 3 <= f.instance_errors.by.size()) {
     d.Add(0.2, f.instance_errors.evidence_id, "errors come from " + bad_instances.front());
   }
+  d.Check("an instance down that no rollout restarted, a crash event or a hang report",
+          f.up.present || !f.instance_events.empty(),
+          down > 0 || !crashed.empty() || !hang.empty());
   if (down == 0 && hang.empty() && crashed.empty()) {
     d.RuleOut(0.2, restarted
                        ? "the instances that went down were restarted by the rollout of " + rollout
@@ -431,6 +456,8 @@ Draft LockContention(const Features& f) {
     d.h.facts["db.name"] = f.db.name;
     d.h.facts["db.blocker_id"] = f.db.blocker_id;
   }
+  d.Check("transactions waiting for row locks, and who holds them",
+          f.lock_current.present || f.db.present || !f.templates.empty(), waits);
   if (!waits) d.RuleOut(0.1, "no transaction waits for locks");
   d.cause_moved = Earliest(
       {f.lock_current.FirstMoved(kZ, 1), f.lock_waits.FirstMoved(kZ, 1), FirstSeen(lock_logs)});
@@ -459,6 +486,8 @@ Draft DependencyFailure(const Features& f) {
     d.Add(0.15, "", "the database is calm");
   }
   if (!Rose(f.rps) && f.cpu.Moved(kZ, 1).empty()) d.Add(0.1, "", "");
+  d.Check("a downstream call failing in the logs", !f.templates.empty(), !dep_logs.empty());
+  d.Check("a database that is calm", f.db_running.present || f.db.present, db_calm);
   if (dep_logs.empty()) d.RuleOut(0.3, "no downstream call is failing in the logs");
   d.cause_moved = FirstSeen(dep_logs);
   if (!db_calm) d.RuleOut(0.6, "the database is strained too");
@@ -476,6 +505,8 @@ Draft CpuSaturation(const Features& f) {
   if (!f.route_p99.Moved(kZ, 1).empty()) d.Add(0.15, f.route_p99.evidence_id, "requests slow down");
   if (!Rose(f.rps)) d.Add(0.15, "", "traffic is steady");
   if (f.heap.Moved(kZ, 1).empty()) d.Add(0.1, "", "");
+  d.Check("an instance's CPU near its limit without more traffic", f.cpu.present,
+          !hot.empty() && cpu >= 0.8 && TrafficFactor(f) < 1.5);
   if (hot.empty() || cpu < 0.7) d.RuleOut(0.15, "CPU has headroom");
   if (Rose(f.rps) && f.rps.baseline() > 0 && f.rps.current() / f.rps.baseline() >= 1.5) {
     d.RuleOut(0.2, "more traffic explains the CPU");

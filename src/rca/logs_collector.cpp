@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include "logs/event_source.h"
 #include "logs/insights/pattern.h"
@@ -21,20 +23,6 @@ const logs::Value* FieldOf(const logs::LogEvent& e, std::string_view name) {
     if (k == name) return &v;
   }
   return nullptr;
-}
-
-std::string StringField(const logs::LogEvent& e, std::string_view name) {
-  const logs::Value* v = FieldOf(e, name);
-  return v ? v->ToString() : "";
-}
-
-// The first of several names a field goes by in structured logs (ECS and
-// logstash "message", slog/zap/pino "msg", ...).
-std::string AnyField(const logs::LogEvent& e, std::initializer_list<std::string_view> names) {
-  for (std::string_view n : names) {
-    if (std::string v = StringField(e, n); !v.empty()) return v;
-  }
-  return "";
 }
 
 unsigned Classify(const std::string& m) {
@@ -108,38 +96,72 @@ std::vector<const LogTemplate*> Features::Templates(unsigned classes) const {
   return out;
 }
 
+// A field's text without copying it when it is a string (most are).
+std::string_view View(const logs::LogEvent& e, std::string_view name, std::string& scratch) {
+  const logs::Value* v = FieldOf(e, name);
+  if (!v) return {};
+  if (v->kind() == logs::Value::Kind::kString) return v->str();
+  scratch = v->ToString();
+  return scratch;
+}
+
+// The first of several names a field goes by in structured logs (ECS and
+// logstash "message", slog/zap/pino "msg", ...).
+std::string_view AnyView(const logs::LogEvent& e, std::initializer_list<std::string_view> names,
+                         std::string& scratch) {
+  for (std::string_view n : names) {
+    if (std::string_view v = View(e, n, scratch); !v.empty()) return v;
+  }
+  return {};
+}
+
 void CollectLogs(logs::EventSource& src, Features& f, Analysis& a) {
   std::map<std::string, Acc> acc;
   Timestamp data_start = 0;
+  // An error flood repeats a few messages: cluster each distinct text once.
+  std::unordered_map<std::string, std::string> pattern_of;
+  // The version each instance was last seen on, by minute: most lines only
+  // repeat it.
+  std::unordered_map<std::string, std::pair<int64_t, std::string>> last_seen;
+  std::string s1, s2, s3, s4, s5;
   auto scanned = src.Scan({f.from, f.now + 1}, [&](const logs::LogEvent& e) {
     if (!data_start || e.timestamp < data_start) data_start = e.timestamp;
-    if (!f.InScope(StringField(e, "service"))) return true;
-    const std::string instance = AnyField(e, {"instance", "host", "hostname", "pod"});
-    const std::string version = AnyField(e, {"version", "service.version", "app_version"});
+    if (!f.InScope(std::string(View(e, "service", s1)))) return true;
+    const std::string_view instance = AnyView(e, {"instance", "host", "hostname", "pod"}, s2);
+    const std::string_view version = AnyView(e, {"version", "service.version", "app_version"}, s3);
     const int64_t minute = e.timestamp / kMinute;
     if (!instance.empty() && !version.empty()) {
-      f.versions_by_minute[minute * kMinute][instance] = version;
+      auto [it, added] = last_seen.try_emplace(std::string(instance));
+      if (added || it->second.first != minute || it->second.second != version) {
+        it->second = {minute, std::string(version)};
+        f.versions_by_minute[minute * kMinute][it->first] = it->second.second;
+      }
     }
-    const std::string level =
-        logs::NormalizeLevel(AnyField(e, {"level", "severity", "lvl", "log.level"}));
+    const std::string level = logs::NormalizeLevel(
+        std::string(AnyView(e, {"level", "severity", "lvl", "log.level"}, s4)));
     if (!logs::IsProblemLevel(level)) return true;
-    const std::string message = AnyField(e, {"message", "msg", "log", "text"});
-    const std::string& text = message.empty() ? e.message : message;
-    std::string pattern = logs::insights::PatternOf(text);
+    const std::string_view message = AnyView(e, {"message", "msg", "log", "text"}, s5);
+    const std::string_view text = message.empty() ? std::string_view(e.message) : message;
+    auto cached = pattern_of.find(std::string(text));
+    if (cached == pattern_of.end()) {
+      if (pattern_of.size() > 100'000) pattern_of.clear();  // bounded memory
+      cached = pattern_of.emplace(std::string(text), logs::insights::PatternOf(text)).first;
+    }
+    const std::string& pattern = cached->second;
     Acc& x = acc[pattern];
     if (x.t.pattern.empty()) {
       x.t.pattern = pattern;
-      x.t.sample = text;
+      x.t.sample = std::string(text);
       x.t.level = level;
-      x.t.classes = Classify(text);
+      x.t.classes = Classify(x.t.sample);
       x.t.first_seen = e.timestamp;
     }
     x.t.first_seen = std::min(x.t.first_seen, e.timestamp);
-    if (!version.empty()) ++x.t.by_version[version];
-    if (!instance.empty()) ++x.t.by_instance[instance];
-    const std::string route = StringField(e, "route");
-    if (!route.empty()) ++x.t.by_route[route];
-    ++x.by_minute_version[{minute, version}];
+    if (!version.empty()) ++x.t.by_version[std::string(version)];
+    if (!instance.empty()) ++x.t.by_instance[std::string(instance)];
+    const std::string_view route = View(e, "route", s1);
+    if (!route.empty()) ++x.t.by_route[std::string(route)];
+    ++x.by_minute_version[{minute, std::string(version)}];
     return true;
   });
   if (!scanned) {

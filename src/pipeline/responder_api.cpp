@@ -44,6 +44,7 @@ json CaseJson(const response::ResponseCase& c, const std::vector<response::Waiti
       if (h.suspect_change) item["suspect_version"] = h.suspect_change->version;
       if (!h.facts.empty()) item["facts"] = h.facts;
       if (!h.ruled_out_by.empty()) item["ruled_out_by"] = h.ruled_out_by;
+      if (!h.checks.empty()) item["checks"] = h.checks;
       top.push_back(std::move(item));
       for (const std::string& id : h.evidence) {
         const rca::Evidence* e = c.analysis->FindEvidence(id);
@@ -58,6 +59,8 @@ json CaseJson(const response::ResponseCase& c, const std::vector<response::Waiti
     out["hypotheses"] = std::move(top);
     out["evidence"] = std::move(evidence);
     out["gaps"] = c.analysis->gaps;
+    out["decisive"] = c.analysis->decisive;
+    if (!c.analysis->decisive) out["undecided"] = c.analysis->undecided;
   }
   if (c.execution) out["run"] = report::RunRecordToJson(c.execution->record());
   json runs = json::array();

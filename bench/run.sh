@@ -20,6 +20,12 @@ done
 ls -l "$out/run"
 rm -rf "$out"
 
+echo
+echo "== root-cause analysis: built-in scenarios, then 450 generated failures of seeds never"
+echo "   used for tuning (BENCHMARKS.md says which ranges are which); about 4 minutes"
+"$BUILD/firewatch" rca bench --seeds 10 --delay 0s --delay 2m
+"$BUILD/firewatch" rca bench --random 450 --seed 700000 --delay 0s --delay 2m
+
 # Logs (issue #5): minutes each, so only when asked: LOGS=1 bench/run.sh
 if [ "${LOGS:-0}" = 1 ]; then
   echo

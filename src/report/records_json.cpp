@@ -216,17 +216,18 @@ json AnalysisToJson(const rca::Analysis& a) {
   json evidence = json::array(), hypotheses = json::array();
   for (const rca::Evidence& e : a.evidence) evidence.push_back(EvidenceToJson(e));
   for (const rca::Hypothesis& h : a.hypotheses) hypotheses.push_back(HypothesisToJson(h));
-  return {{"window",
-           {{"onset", a.window.onset},
-            {"now", a.window.now},
-            {"lookback_ms", a.window.lookback_ms},
-            {"services", a.window.services}}},
-          {"evidence", evidence},
-          {"hypotheses", hypotheses},
-          {"gaps", a.gaps},
-          {"timeline", a.timeline},
-          {"decisive", a.decisive},
-          {"undecided", a.undecided}};
+  json j = {{"window",
+             {{"onset", a.window.onset},
+              {"now", a.window.now},
+              {"lookback_ms", a.window.lookback_ms},
+              {"services", a.window.services}}},
+            {"evidence", evidence},
+            {"hypotheses", hypotheses},
+            {"gaps", a.gaps},
+            {"timeline", a.timeline},
+            {"decisive", a.decisive}};
+  if (!a.undecided.empty()) j["undecided"] = a.undecided;
+  return j;
 }
 
 Result<rca::Analysis> AnalysisFromJson(const json& j) {

@@ -74,6 +74,7 @@ inline rca::Analysis PoolAnalysis() {
   surge.confidence = 0.05;
   surge.ruled_out_by = {"request rate flat"};
   a.hypotheses = {pool, deploy, surge};
+  a.decisive = true;
   a.gaps = {"database process list: not configured"};
   a.timeline = {"metric:hikaricp_connections_pending", "log:connection_timeout"};
   return a;

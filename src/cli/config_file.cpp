@@ -26,6 +26,7 @@ const std::set<std::string> kTopLevel = {"server",
                                          "escalation_policies",
                                          "paging",
                                          "people",
+                                         "stakeholders",
                                          "incidents",
                                          "time_intervals",
                                          "mute_time_intervals",  // the older Alertmanager name
@@ -252,6 +253,7 @@ void ReadAlerting(YamlReader& r, const YAML::Node& root, const std::string& path
   out.routing = alerting::ParseRouting(r, root);
   out.oncall = incident::ParseOnCall(r, root);
   out.paging = notify::ParsePaging(r, root);
+  out.stakeholders = notify::ParseStakeholders(r, root, out.paging);
   if (!out.paging.secret_file.empty()) {
     out.paging.secret_file = Resolve(path, out.paging.secret_file).lexically_normal().string();
   }

@@ -83,13 +83,6 @@ Result<std::string> LocalNoise(const NoiseFlags& n) {
   notify::NoiseOptions o;
   auto since = ParseDuration(n.since);
   if (!since) return Fail(since.error().WithContext("--since"));
-  o.to = RealClock().Now();
-  if (!n.to.empty()) {
-    auto t = ParseTimestamp(n.to);
-    if (!t) return Fail(t.error().WithContext("--to"));
-    o.to = *t;
-  }
-  o.from = o.to - since->count();
   if (!n.time_zone.empty()) {
     auto tz = TimeZone::Load(n.time_zone);
     if (!tz) return Fail(tz.error().WithContext("--time-zone"));
@@ -108,6 +101,21 @@ Result<std::string> LocalNoise(const NoiseFlags& n) {
   if (!store) return Fail(store.error());
   RealClock clock;
   incident::IncidentService incidents(**store, clock);
+  // The window ends at --to, else at the data's last timeline entry: a
+  // stopped server's (or the demo's simulated) time, not the reader's.
+  if (!n.to.empty()) {
+    auto t = ParseTimestamp(n.to);
+    if (!t) return Fail(t.error().WithContext("--to"));
+    o.to = *t;
+  } else {
+    auto newest = incidents.List({.limit = 1});
+    if (!newest) return Fail(newest.error());
+    auto timeline = newest->empty() ? Result<std::vector<incident::TimelineEntry>>()
+                                    : incidents.Timeline(newest->front().id);
+    if (!timeline) return Fail(timeline.error());
+    o.to = timeline->empty() ? clock.Now() : timeline->back().time + 1;
+  }
+  o.from = o.to - since->count();
   auto r = notify::BuildNoiseReport(incidents, o);
   if (!r) return Fail(r.error());
   return n.json_out ? notify::NoiseJson(*r).dump(2) + "\n" : notify::NoiseText(*r);
@@ -177,6 +185,10 @@ void RegisterReport(CLI::App& app, ExitStatus& status) {
                     "(e.g. out/demo/data)");
   noise->add_option("--config", n.config, "With --data: firewatch.yml, for the people's zones");
   noise->add_flag("--json", n.json_out, "Print JSON");
+  noise->add_option("--server", f.server, "firewatch server URL (without --data)")
+      ->capture_default_str()
+      ->envname("FIREWATCH_SERVER");
+  noise->add_option("--token", f.token, "Bearer token (default: $FIREWATCH_TOKEN)");
   noise->callback([&status] {
     auto text = Noise(n, f);
     if (!text) return ReportError(text.error(), status);

@@ -40,5 +40,11 @@ std::string XmlEscape(const std::string& s);
 // REQUIRES: m.person names a person of `settings` with method m.method.
 int SendPage(const PagingSettings& settings, const PageMessage& m, Millis timeout, Timestamp now,
              std::string& detail);
+// Any text (a stakeholder update, a reminder) through one method: the
+// subject as the mail's subject, push title, Slack's bold first line; the
+// webhook gets {"version": "firewatch-update/1", "subject", "text"}.
+int SendText(const PagingSettings& settings, const ContactMethod& method,
+             const std::string& subject, const std::string& text, Millis timeout, Timestamp now,
+             std::string& detail);
 
 }  // namespace fw::notify

@@ -57,35 +57,7 @@ Person ParsePerson(YamlReader& r, const YAML::Node& n, const std::string& path) 
     r.Fail(YamlChild(n, "time_zone"), path + ".time_zone", tz.error().message());
   }
   p.quiet = ParseQuiet(r, YamlChild(n, "quiet_hours"), path + ".quiet_hours");
-  const YAML::Node ms = YamlChild(n, "contact_methods");
-  for (size_t i = 0; ms.IsSequence() && i < ms.size(); ++i) {
-    const std::string mp = YamlReader::Index(path + ".contact_methods", i);
-    if (!r.Keys(ms[i], mp, {"type", "url", "to", "user", "after"})) continue;
-    std::string type, url, to, user;
-    ContactMethod m;
-    r.Str(ms[i], mp, "type", type);
-    r.Str(ms[i], mp, "url", url);
-    r.Str(ms[i], mp, "to", to);
-    r.Str(ms[i], mp, "user", user);
-    r.Dur(ms[i], mp, "after", m.after);
-    auto parsed = ParseMethodType(type);
-    if (!parsed) {
-      r.Fail(YamlChild(ms[i], "type"), mp + ".type",
-             "unknown type \"" + type +
-                 "\" (use email, slack, slack_dm, teams, webhook, push, sms or voice)");
-      continue;
-    }
-    m.type = *parsed;
-    const bool wants_url = m.type == MethodType::kSlack || m.type == MethodType::kTeams ||
-                           m.type == MethodType::kWebhook || m.type == MethodType::kPush;
-    m.address = wants_url ? url : m.type == MethodType::kSlackDm ? user : to;
-    const char* key = wants_url ? "url" : m.type == MethodType::kSlackDm ? "user" : "to";
-    if (m.address.empty()) r.Fail(ms[i], mp + "." + key, "required for type " + type);
-    if (wants_url && !m.address.starts_with("http://") && !m.address.starts_with("https://")) {
-      r.Fail(YamlChild(ms[i], "url"), mp + ".url", "expected an http:// or https:// URL");
-    }
-    p.methods.push_back(std::move(m));
-  }
+  p.methods = ParseContactMethods(r, YamlChild(n, "contact_methods"), path + ".contact_methods");
   if (p.methods.empty()) r.Fail(n, path + ".contact_methods", "a person needs a contact method");
   return p;
 }
@@ -159,27 +131,41 @@ void ParseSettings(YamlReader& r, const YAML::Node& n, PagingSettings& out) {
   }
 }
 
-// Every method must have a way out: email needs smtp, sms and voice a provider.
-void CheckTransports(YamlReader& r, const YAML::Node& people, const PagingSettings& s) {
-  for (size_t i = 0; i < s.people.size(); ++i) {
-    for (const ContactMethod& m : s.people[i].methods) {
-      const char* missing = nullptr;
-      if (m.type == MethodType::kEmail && !s.smtp) missing = "paging.smtp";
-      if ((m.type == MethodType::kSms || m.type == MethodType::kVoice) && s.sms_providers.empty()) {
-        missing = "paging.sms_providers";
-      }
-      if (m.type == MethodType::kSlackDm && s.slack_bot_token.empty()) {
-        missing = "paging.slack.bot_token";
-      }
-      if (missing) {
-        r.Fail(people[i], YamlReader::Index("people", i) + ".contact_methods",
-               std::string(MethodTypeName(m.type)) + " needs " + missing);
-      }
-    }
-  }
-}
-
 }  // namespace
+
+std::vector<ContactMethod> ParseContactMethods(YamlReader& r, const YAML::Node& ms,
+                                               const std::string& path) {
+  std::vector<ContactMethod> out;
+  for (size_t i = 0; ms.IsSequence() && i < ms.size(); ++i) {
+    const std::string mp = YamlReader::Index(path, i);
+    if (!r.Keys(ms[i], mp, {"type", "url", "to", "user", "after"})) continue;
+    std::string type, url, to, user;
+    ContactMethod m;
+    r.Str(ms[i], mp, "type", type);
+    r.Str(ms[i], mp, "url", url);
+    r.Str(ms[i], mp, "to", to);
+    r.Str(ms[i], mp, "user", user);
+    r.Dur(ms[i], mp, "after", m.after);
+    auto parsed = ParseMethodType(type);
+    if (!parsed) {
+      r.Fail(YamlChild(ms[i], "type"), mp + ".type",
+             "unknown type \"" + type +
+                 "\" (use email, slack, slack_dm, teams, webhook, push, sms or voice)");
+      continue;
+    }
+    m.type = *parsed;
+    const bool wants_url = m.type == MethodType::kSlack || m.type == MethodType::kTeams ||
+                           m.type == MethodType::kWebhook || m.type == MethodType::kPush;
+    m.address = wants_url ? url : m.type == MethodType::kSlackDm ? user : to;
+    const char* key = wants_url ? "url" : m.type == MethodType::kSlackDm ? "user" : "to";
+    if (m.address.empty()) r.Fail(ms[i], mp + "." + key, "required for type " + type);
+    if (wants_url && !m.address.starts_with("http://") && !m.address.starts_with("https://")) {
+      r.Fail(YamlChild(ms[i], "url"), mp + ".url", "expected an http:// or https:// URL");
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
 
 const char* MethodTypeName(MethodType t) {
   for (const auto& m : kMethodNames) {
@@ -226,6 +212,23 @@ const Person* PagingSettings::FindByPhone(const std::string& number) const {
   return nullptr;
 }
 
+void CheckTransports(YamlReader& r, const YAML::Node& at, const std::string& path,
+                     const PagingSettings& s, const std::vector<ContactMethod>& methods) {
+  for (const ContactMethod& m : methods) {
+    const char* missing = nullptr;
+    if (m.type == MethodType::kEmail && !s.smtp) missing = "paging.smtp";
+    if ((m.type == MethodType::kSms || m.type == MethodType::kVoice) && s.sms_providers.empty()) {
+      missing = "paging.sms_providers";
+    }
+    if (m.type == MethodType::kSlackDm && s.slack_bot_token.empty()) {
+      missing = "paging.slack.bot_token";
+    }
+    if (missing) {
+      r.Fail(at, path, std::string(MethodTypeName(m.type)) + " needs " + missing);
+    }
+  }
+}
+
 PagingSettings ParsePaging(YamlReader& r, const YAML::Node& doc) {
   PagingSettings out;
   const YAML::Node paging = YamlChild(doc, "paging");
@@ -239,7 +242,10 @@ PagingSettings ParsePaging(YamlReader& r, const YAML::Node& doc) {
       r.Fail(people[i], path + ".name", "person \"" + out.people.back().name + "\" repeats");
     }
   }
-  CheckTransports(r, people, out);
+  for (size_t i = 0; i < out.people.size(); ++i) {
+    CheckTransports(r, people[i], YamlReader::Index("people", i) + ".contact_methods", out,
+                    out.people[i].methods);
+  }
   return out;
 }
 

@@ -90,6 +90,14 @@ struct PagingSettings {
   const Person* FindByPhone(const std::string& number) const;
 };
 
+// A list of contact methods ({type, url|to|user, after}) at `path`.
+std::vector<ContactMethod> ParseContactMethods(YamlReader& r, const YAML::Node& list,
+                                               const std::string& path);
+// Every method needs its transport: email smtp, sms and voice a provider,
+// slack_dm the bot token; problems go to `r` at `at`/`path`.
+void CheckTransports(YamlReader& r, const YAML::Node& at, const std::string& path,
+                     const PagingSettings& s, const std::vector<ContactMethod>& methods);
+
 // Reads `paging` and `people` from a config document; problems go to `r`
 // (a method whose transport is not configured, e.g. email without smtp).
 PagingSettings ParsePaging(YamlReader& r, const YAML::Node& doc);

@@ -48,6 +48,12 @@ Result<Url> ParseUrl(const std::string& url) {
   return u;
 }
 
+// host[:port], the port only when not the scheme's default; IPv6 in brackets.
+std::string HostHeader(const Url& u) {
+  const std::string host = u.host.find(':') != std::string::npos ? "[" + u.host + "]" : u.host;
+  return u.port == (u.https ? 443 : 80) ? host : host + ":" + std::to_string(u.port);
+}
+
 // Reads the rest of an answer after its status line: headers, then a body
 // by Content-Length, chunks, or up to the close.
 Result<std::string> ReadBody(Connection& c) {
@@ -139,7 +145,7 @@ Result<HttpAnswer> Post(const HttpPost& request, Millis timeout) {
     if (auto tls = (*conn)->StartTls(url->host); !tls) return Fail(tls.error());
   }
   std::string head =
-      "POST " + url->target + " HTTP/1.1\r\nHost: " + url->host +
+      "POST " + url->target + " HTTP/1.1\r\nHost: " + HostHeader(*url) +
       "\r\nUser-Agent: firewatch\r\nConnection: close\r\nContent-Type: " + request.content_type +
       "\r\nContent-Length: " + std::to_string(request.body.size()) + "\r\n";
   for (const auto& [k, v] : request.headers) head += k + ": " + v + "\r\n";

@@ -31,8 +31,8 @@ bool ByPerson(const incident::TimelineEntry& e) {
 
 // What one incident's timeline says, folded into the report.
 struct IncidentFacts {
-  std::set<std::string> rules;
-  int notifications = 0, pages = 0, off_hours = 0, firings = 0, flaps = 0;
+  std::map<std::string, std::pair<int, int>> rules;  // rule -> firings, flaps
+  int notifications = 0, pages = 0, off_hours = 0;
   bool acted = false;
 };
 
@@ -44,14 +44,15 @@ IncidentFacts Facts(const std::vector<incident::TimelineEntry>& timeline, const 
     const json details = json::parse(e.details, nullptr, false);
     const std::string fp = details.is_object() ? details.value("fingerprint", "") : "";
     if (e.kind == EntryKind::kAlertFiring) {
-      f.rules.insert(e.text.substr(0, e.text.rfind(" firing")));
-      ++f.firings;
-      if (state[fp] == 2) ++f.flaps;
+      auto& [firings, flaps] = f.rules[e.text.substr(0, e.text.rfind(" firing"))];
+      ++firings;
+      if (state[fp] == 2) ++flaps;
       state[fp] = 1;
     } else if (e.kind == EntryKind::kAlertResolved) {
       if (state[fp] == 1) state[fp] = 2;
-    } else if (e.kind == EntryKind::kNotificationSent && e.source == "router") {
-      ++f.notifications;
+    } else if (e.kind == EntryKind::kNotificationSent && e.text.starts_with("notified ") &&
+               e.text.find("(firing") != std::string::npos) {
+      ++f.notifications;  // the router's notification of firing alerts to a receiver
     } else if (e.kind == EntryKind::kNotificationDelivered) {
       const std::string who = PagedPerson(e.text);
       if (who.empty()) continue;
@@ -118,15 +119,15 @@ Result<NoiseReport> BuildNoiseReport(const incident::IncidentService& incidents,
       ++r.by_hour[hour].acknowledged;
       mtta_sum[hour] += static_cast<double>(*inc.acknowledged_at - inc.created_at) / 1000.0;
     }
-    for (const std::string& name : f.rules) {
+    for (const auto& [name, counts] : f.rules) {
       RuleNoise& rn = rules[name];
       rn.rule = name;
       ++rn.incidents;
       rn.notifications += f.notifications;
       rn.pages += f.pages;
       rn.off_hours += f.off_hours;
-      rn.firings += f.firings;
-      rn.flaps += f.flaps;
+      rn.firings += counts.first;
+      rn.flaps += counts.second;
       rn.no_action += no_action;
     }
   }

@@ -43,6 +43,7 @@ std::vector<std::string> Pager::Page(const Request& r, Timestamp now) {
   std::vector<std::string> lines;
   std::lock_guard lock(mu_);
   acknowledged_.erase(r.incident);  // a new page (a reopen) pages again
+  if (!r.people.empty()) last_person_[r.incident] = r.people.front();
   for (const std::string& name : r.people) {
     const Person* p = settings_.FindPerson(name);
     if (!p) {
@@ -110,6 +111,13 @@ void Pager::Acknowledge(const std::string& incident) {
   std::erase_if(planned_, [&](const auto& e) { return e.second.incident == incident; });
 }
 
+std::set<std::string> Pager::Planned() const {
+  std::lock_guard lock(mu_);
+  std::set<std::string> out;
+  for (const auto& [at, m] : planned_) out.insert(m.incident);
+  return out;
+}
+
 bool Pager::Acknowledged(const std::string& incident) const {
   std::lock_guard lock(mu_);
   return acknowledged_.contains(incident);
@@ -140,6 +148,12 @@ std::optional<std::pair<std::string, std::string>> Pager::Outcome(const alerting
                          : "page to " + m->person + " by " + how + " failed: " + detail;
   if (delivered && !detail.empty()) text += " " + detail;
   return std::pair{m->incident, text};
+}
+
+std::string Pager::LastPerson(const std::string& incident) const {
+  std::lock_guard lock(mu_);
+  auto it = last_person_.find(incident);
+  return it == last_person_.end() ? "" : it->second;
 }
 
 std::optional<std::string> Pager::LastPaged(const std::string& person) const {

@@ -59,6 +59,8 @@ class Pager {
   // Stops the pages of an incident. Idempotent.
   void Acknowledge(const std::string& incident);
   bool Acknowledged(const std::string& incident) const;
+  // Incidents with deliveries still planned (their escalation may be over).
+  std::set<std::string> Planned() const;
 
   // The notifier's transport for page: deliveries.
   int Deliver(const alerting::Delivery& d, std::string& detail);
@@ -69,6 +71,8 @@ class Pager {
                                                                     const std::string& detail);
   // The incident last paged to a person (an SMS reply "ACK" means it).
   std::optional<std::string> LastPaged(const std::string& person) const;
+  // The person an incident's last page reached first ("" if none).
+  std::string LastPerson(const std::string& incident) const;
   const PagingSettings& settings() const { return settings_; }
   const std::string& public_url() const { return options_.public_url; }
 
@@ -85,9 +89,10 @@ class Pager {
   SendFn send_;
   Options options_;
   mutable std::mutex mu_;
-  std::multimap<Timestamp, PageMessage> planned_;  // by due time
-  std::set<std::string> acknowledged_;             // incidents
-  std::map<std::string, std::string> last_paged_;  // person -> incident
+  std::multimap<Timestamp, PageMessage> planned_;   // by due time
+  std::set<std::string> acknowledged_;              // incidents
+  std::map<std::string, std::string> last_paged_;   // person -> incident
+  std::map<std::string, std::string> last_person_;  // incident -> person
 };
 
 }  // namespace fw::notify

@@ -64,6 +64,7 @@ Result<void> Pipeline::Impl::OpenAlerting() {
   policy.group_by = a.incident_group_by.empty() ? a.routing.root.group_by : a.incident_group_by;
   policy.correlate_window = a.correlate_window;
   incidents = std::make_unique<incident::IncidentService>(*store, clock, policy, log);
+  OpenStakeholders();
   metrics_link->incidents = incidents.get();
   alerting->AddObserver([this](const alerting::Notification& n) { OnNotification(n); });
   rules = std::make_unique<alerting::RuleManager>(
@@ -136,10 +137,13 @@ void Pipeline::Impl::OnAttempt(const alerting::Delivery& d, bool delivered,
                                const std::string& error, bool retry) {
   if (parts.observer) parts.observer->OnDelivery(d.receiver, d.url, delivered, error);
   if (!delivered && retry) return;
-  if (auto page = notify::Pager::Outcome(d, delivered, error)) {
+  auto page = notify::Pager::Outcome(d, delivered, error);
+  if (!page) page = notify::Stakeholders::Outcome(d, delivered, error);
+  if (page) {
     const auto status = delivered ? incident::NotificationStatus::kDelivered
                                   : incident::NotificationStatus::kFailed;
-    if (auto r = incidents->RecordNotification(page->first, status, "page", page->second);
+    const std::string receiver = d.url.starts_with(notify::kPageScheme) ? "page" : "stakeholders";
+    if (auto r = incidents->RecordNotification(page->first, status, receiver, page->second);
         !r && log) {
       log->Error("cannot record a page on an incident",
                  {{"incident", page->first}, {"error", r.error().ToString()}});
@@ -235,7 +239,33 @@ void Pipeline::Impl::EscalateDue(Timestamp now) {
                                         text);
     if (log) log->Info("escalation page", {{"incident", id}, {"to", who}});
   }
-  if (pager) pager->Step(now);
+  if (pager) {
+    // Methods still planned outlive an escalation that ran out of levels:
+    // an acknowledgement must stop them too.
+    for (const std::string& id : pager->Planned()) {
+      auto inc = incidents->Get(id);
+      if (!inc || inc->state != incident::State::kTriggered) pager->Acknowledge(id);
+    }
+    pager->Step(now);
+  }
+  if (stakeholders) stakeholders->Step(now);
+}
+
+// Stakeholder updates and reminders (stakeholders:), through the same
+// outbox and channels as pages.
+void Pipeline::Impl::OpenStakeholders() {
+  const notify::StakeholderSettings& s = settings.alerting.stakeholders;
+  if (s.audiences.empty() && s.cadence.empty()) return;
+  alerting::Notifier& n = alerting->notifier();
+  stakeholders = std::make_unique<notify::Stakeholders>(
+      s, settings.alerting.paging, *incidents,
+      [&n](alerting::Delivery d) { return n.Send(std::move(d)); },
+      [this](const std::string& id) { return pager ? pager->LastPerson(id) : std::string(); },
+      Millis(10'000));
+  n.SetTransport(std::string(notify::kUpdateScheme),
+                 [this](const alerting::Delivery& d, std::string& detail) {
+                   return stakeholders->Deliver(d, detail, clock.Now());
+                 });
 }
 
 Result<void> Pipeline::Impl::OpenPaging() {

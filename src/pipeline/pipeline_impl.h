@@ -21,6 +21,7 @@
 #include "logs/ingest/file_tail.h"
 #include "metrics/ingest/scrape_manager.h"
 #include "notify/pager.h"
+#include "notify/stakeholders.h"
 #include "pipeline/pipeline.h"
 #include "response/approvals.h"
 #include "runbook/runbook.h"
@@ -72,6 +73,7 @@ struct Pipeline::Impl {
   std::unique_ptr<incident::OverrideBook> overrides;
   std::unique_ptr<notify::AckLinks> ack_links;
   std::unique_ptr<notify::Pager> pager;
+  std::unique_ptr<notify::Stakeholders> stakeholders;  // null without stakeholders:
   std::mutex linked_mu;
   std::map<std::string, std::string> incident_of;  // alert fingerprint -> incident id
   std::set<std::string> known_incidents;           // for Observer::OnIncident(opened)
@@ -115,6 +117,7 @@ struct Pipeline::Impl {
   void StartEscalation(const incident::Incident& inc);
   void EscalateDue(Timestamp now);
   Result<void> OpenPaging();
+  void OpenStakeholders();  // REQUIRES: incidents built
   void OnRuleResult(const alerting::GroupResult& r);
 
   // pipeline_response.cpp

@@ -15,6 +15,7 @@
 #include "incident/oncall.h"
 #include "incident/severity_policy.h"
 #include "notify/contacts.h"
+#include "notify/stakeholders.h"
 #include "report/report.h"
 #include "runbook/site_actions.h"
 #include "server/http.h"
@@ -30,6 +31,7 @@ struct AlertingSettings {
   std::string escalation_policy;  // for new incidents; "" = none
   // people: and paging: — who the escalation's pages reach, and how.
   notify::PagingSettings paging;
+  notify::StakeholderSettings stakeholders;  // stakeholders: audiences and update cadence
   Millis reopen_window{3'600'000};
   std::optional<incident::SeverityPolicy> severity;  // incidents.severity; unset = default
   // incidents.group_by: alerts sharing these labels' values share one open

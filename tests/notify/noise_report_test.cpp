@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../e2e/subprocess.h"
-#include "incident/sqlite_store.h"
+#include "scratch_incidents.h"
 
 namespace fw::notify {
 namespace {
@@ -18,10 +18,8 @@ constexpr Timestamp kMinute = 60'000;
 class NoiseReportTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = incident::SqliteStore::Open(e2e::MakeTempDir() + "/i.db");
-    ASSERT_TRUE(store);
-    store_ = std::move(*store);
-    incidents_ = std::make_unique<incident::IncidentService>(*store_, clock_);
+    ASSERT_TRUE(scratch_.service);
+    incidents_ = scratch_.service.get();
   }
   // An incident of `rule` opened now; returns its id.
   std::string Fire(const std::string& rule, bool firing = true) {
@@ -39,8 +37,8 @@ class NoiseReportTest : public ::testing::Test {
 
   // Thursday 2026-01-15 02:00 UTC (03:00 in Berlin): off hours.
   ManualClock clock_{*ParseTimestamp("2026-01-15T02:00:00Z")};
-  std::unique_ptr<incident::SqliteStore> store_;
-  std::unique_ptr<incident::IncidentService> incidents_;
+  testing::ScratchIncidents scratch_{clock_};
+  incident::IncidentService* incidents_ = nullptr;
 };
 
 TEST_F(NoiseReportTest, CountsPagesFlapsSilentIncidentsAndSuggests) {

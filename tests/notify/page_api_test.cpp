@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "../e2e/subprocess.h"
-#include "incident/sqlite_store.h"
 #include "notify/http_post.h"
+#include "scratch_incidents.h"
 
 namespace fw::notify {
 namespace {
@@ -21,10 +21,8 @@ class PageApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string dir = e2e::MakeTempDir();
-    auto store = incident::SqliteStore::Open(dir + "/i.db");
-    ASSERT_TRUE(store);
-    store_ = std::move(*store);
-    incidents_ = std::make_unique<incident::IncidentService>(*store_, clock_);
+    ASSERT_TRUE(scratch_.service);
+    incidents_ = scratch_.service.get();
     for (const char* title : {"checkout is down", "search is slow"}) {
       auto inc = incidents_->Declare({title, {"shop"}, incident::Severity::kP1, ""}, {"rule"});
       ASSERT_TRUE(inc);
@@ -56,8 +54,8 @@ class PageApiTest : public ::testing::Test {
   incident::State State(const std::string& id) { return incidents_->Get(id)->state; }
 
   ManualClock clock_{1'768'487'100'000};
-  std::unique_ptr<incident::SqliteStore> store_;
-  std::unique_ptr<incident::IncidentService> incidents_;
+  testing::ScratchIncidents scratch_{clock_};
+  incident::IncidentService* incidents_ = nullptr;
   std::unique_ptr<AckLinks> links_;
   std::unique_ptr<Pager> pager_;
   std::unique_ptr<server::HttpServer> http_;

@@ -87,6 +87,25 @@ TEST_F(AckLinksTest, RefusesAnotherIncidentAForgeryAndAnExpiredLink) {
   EXPECT_TRUE(links->Redeem(token, "INC-7", now_ + day_ - 1));
 }
 
+TEST_F(AckLinksTest, NoSingleCharacterChangeIsAccepted) {
+  auto links = Open();
+  const std::string token = links->Make("INC-7", "alice", now_ + day_);
+  const std::string alphabet = "AZaz09-_.|=%";
+  for (size_t i = 0; i < token.size(); ++i) {
+    for (char c : alphabet) {
+      if (token[i] == c) continue;
+      std::string bad = token;
+      bad[i] = c;
+      auto r = links->Check(bad, "INC-7", now_);
+      // Base64 padding bits aside, every change must break the signature.
+      if (r) {
+        EXPECT_EQ(r->nonce, links->Check(token, "INC-7", now_)->nonce) << bad;
+      }
+    }
+    EXPECT_FALSE(links->Check(token.substr(0, i), "INC-7", now_)) << "a cut token at " << i;
+  }
+}
+
 TEST(TwilioSignatureTest, MatchesTwilioExample) {
   // Twilio's request-validation example (TwilioDevEd/api-snippets).
   const std::string signed_text =

@@ -72,6 +72,10 @@ Result<std::vector<BookedOverride>> OverrideBook::Swap(const Schedule& schedule,
                                                        const std::string& to, Timestamp start,
                                                        Timestamp end, const std::string& by) {
   if (start >= end) return Fail(ErrorCode::kInvalidArgument, "a swap needs start < end");
+  // Shifts are found minute by minute: a window is bounded like the shifts API's.
+  if (end - start > kMaxSwapWindow) {
+    return Fail(ErrorCode::kInvalidArgument, "a swap's window is at most 92 days");
+  }
   std::vector<BookedOverride> out;
   for (const Shift& s : schedule.Shifts(start, end)) {
     if (s.user != from) continue;

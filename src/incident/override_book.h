@@ -21,6 +21,8 @@ namespace fw::incident {
 
 struct Schedule;
 
+inline constexpr Timestamp kMaxSwapWindow = 92LL * 24 * 3'600'000;
+
 struct BookedOverride {
   std::string id, schedule, user;
   Timestamp start = 0, end = 0;
@@ -35,7 +37,8 @@ class OverrideBook {
   // kInvalidArgument unless start < end and the user is named.
   Result<BookedOverride> Add(BookedOverride o);
   // `to` covers `from`'s shifts of `schedule` within [start, end): one
-  // override per shift. kInvalidArgument when `from` has none there.
+  // override per shift. kInvalidArgument when `from` has none there, or the
+  // window is longer than kMaxSwapWindow.
   Result<std::vector<BookedOverride>> Swap(const Schedule& schedule, const std::string& from,
                                            const std::string& to, Timestamp start, Timestamp end,
                                            const std::string& by);

@@ -72,6 +72,9 @@ TEST(OverrideBookTest, OverrideAndSwapChangeWhoIsOnCallAndSurviveARestart) {
       << "swap ends with bob's day";
   EXPECT_FALSE((*book)->Swap(s, "bob", "dave", noon, noon + kHour, "ops"))
       << "bob has no shift left there";
+  auto too_long = (*book)->Swap(s, "alice", "dave", noon, noon + kMaxSwapWindow + 1, "ops");
+  ASSERT_FALSE(too_long);
+  EXPECT_EQ(too_long.error().message(), "a swap's window is at most 92 days");
 
   ASSERT_TRUE((*book)->Remove("ovr-1"));
   EXPECT_EQ((*book)->Remove("ovr-1").error().code(), ErrorCode::kNotFound);

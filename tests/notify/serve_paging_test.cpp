@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../e2e/subprocess.h"
+#include "common/clock.h"
 #include "fake_http.h"
 
 namespace fw::notify {
@@ -109,9 +110,11 @@ TEST(ServePagingTest, AlertPagesThePersonOnCallWhoAcknowledgesFromThePage) {
 
   // A swap from the CLI: bob covers alice this week, as `oncall who` shows.
   const std::vector<std::string> env = {std::string("FIREWATCH_TOKEN=") + kToken};
+  const Timestamp now = RealClock().Now();  // the server's clock: a real one
   auto swap = e2e::Run(
       {FIREWATCH_BIN, "oncall", "swap", "--server", server, "--schedule", "primary", "--from",
-       "alice", "--to", "bob", "--start", "2020-01-01T00:00:00Z", "--end", "2100-01-01T00:00:00Z"},
+       "alice", "--to", "bob", "--start", FormatRfc3339Millis(now - 8LL * 24 * 3'600'000), "--end",
+       FormatRfc3339Millis(now + 8LL * 24 * 3'600'000)},
       env);
   ASSERT_EQ(swap.exit_code, 0) << swap.err;
   EXPECT_NE(swap.out.find("bob covers alice (swap)"), std::string::npos) << swap.out;

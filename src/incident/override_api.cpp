@@ -62,7 +62,7 @@ Result<const Schedule*> KnownSchedule(const OnCallConfig& config, const std::str
   return Fail(ErrorCode::kNotFound, "no schedule \"" + name + "\"");
 }
 
-std::string Caller(const Request& req) {
+std::string OverrideAuthor(const Request& req) {
   return req.principal.empty() ? "anonymous" : req.principal;
 }
 
@@ -81,8 +81,9 @@ void RegisterOverrideApi(server::HttpServer& http, const OnCallConfig& config, O
                 if (auto s = KnownSchedule(config, b->str["schedule"]); !s) {
                   return Response::FromError(s.error());
                 }
-                auto o = book.Add({"", b->str["schedule"], b->str["user"], b->time["start"],
-                                   b->time["end"], Caller(req), b->doc.value("reason", "")});
+                auto o =
+                    book.Add({"", b->str["schedule"], b->str["user"], b->time["start"],
+                              b->time["end"], OverrideAuthor(req), b->doc.value("reason", "")});
                 if (!o) return Response::FromError(o.error());
                 return OverridesAnswer(201, OverrideJson(*o));
               });
@@ -93,7 +94,7 @@ void RegisterOverrideApi(server::HttpServer& http, const OnCallConfig& config, O
                 auto s = KnownSchedule(config, b->str["schedule"]);
                 if (!s) return Response::FromError(s.error());
                 auto made = book.Swap(**s, b->str["from"], b->str["to"], b->time["start"],
-                                      b->time["end"], Caller(req));
+                                      b->time["end"], OverrideAuthor(req));
                 if (!made) return Response::FromError(made.error());
                 json list = json::array();
                 for (const BookedOverride& o : *made) list.push_back(OverrideJson(o));

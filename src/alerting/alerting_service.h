@@ -78,6 +78,8 @@ class AlertingService {
   std::vector<std::pair<RoutedAlert, Explanation>> Alerts() const;
 
   const Notifier& notifier() const { return notifier_; }
+  // For Notifier::SetTransport and Send (pages), before Start().
+  Notifier& notifier() { return notifier_; }
 
  private:
   void Loop(std::stop_token stop);

@@ -15,6 +15,10 @@ Notifier::Notifier(Outbox& outbox, Clock& clock, Logger* log, Options options, A
 
 Notifier::~Notifier() { Stop(); }
 
+void Notifier::SetTransport(std::string prefix, Transport t) {
+  transports_[std::move(prefix)] = std::move(t);
+}
+
 void Notifier::Start() {
   if (thread_.joinable()) return;
   page_thread_ = std::jthread([this](std::stop_token stop) { Loop(stop, 0); });
@@ -44,6 +48,9 @@ Result<void> Notifier::Send(Delivery d) {
 
 int Notifier::Post(const Delivery& d, std::string& error) {
   if (IsExecUrl(d.url)) return Exec(d, error);
+  for (const auto& [prefix, transport] : transports_) {
+    if (d.url.starts_with(prefix)) return transport(d, error);
+  }
   const size_t scheme = d.url.find("://");
   const size_t path_at = scheme == std::string::npos ? 0 : d.url.find('/', scheme + 3);
   const std::string host = d.url.substr(0, path_at);

@@ -30,13 +30,22 @@ class Notifier {
     Millis backoff_max{300'000};
   };
   // Called after every attempt: delivered, or the error and whether it retries.
+  // `error` is empty on a delivery, unless its transport left a note
+  // (which provider took a page).
   using AttemptHook =
       std::function<void(const Delivery&, bool delivered, const std::string& error, bool retry)>;
+  // Delivers what plain HTTP cannot (pages: notify/pager.h). Answers like an
+  // HTTP status (2xx delivered; 0, 429, 5xx retried; else given up) and sets
+  // `detail`: why it failed, or a note on a delivered one.
+  using Transport = std::function<int(const Delivery&, std::string& detail)>;
 
   // REQUIRES: outbox and clock outlive the notifier; log may be null.
   Notifier(Outbox& outbox, Clock& clock, Logger* log, Options options, AttemptHook hook = nullptr);
   ~Notifier();
 
+  // Deliveries whose url starts with `prefix` go to `t`.
+  // REQUIRES: before Start() and before any DeliverDue().
+  void SetTransport(std::string prefix, Transport t);
   void Start();
   void Stop();
   Result<void> Send(Delivery d);
@@ -66,6 +75,7 @@ class Notifier {
   Logger* log_;
   Options options_;
   AttemptHook hook_;
+  std::map<std::string, Transport> transports_;  // by url prefix
   std::mutex mu_;
   std::map<std::string, Retry> retries_;  // by delivery id; absent = due now
   std::stop_source wake_;

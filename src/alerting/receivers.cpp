@@ -63,7 +63,17 @@ std::string PagerDutySeverity(const Notification& n, const PagerDutyConfig& c) {
 }
 
 // The alerts a destination with `max_alerts` gets, and how many it does not.
-// Slack reads &, < and > in message text as markup (links, mentions).
+Notification Cut(const Notification& n, uint64_t max_alerts, uint64_t& truncated) {
+  truncated = 0;
+  if (max_alerts == 0 || n.alerts.size() <= max_alerts) return n;
+  Notification cut = n;
+  truncated = n.alerts.size() - max_alerts;
+  cut.alerts.resize(max_alerts);
+  return cut;
+}
+
+}  // namespace
+
 std::string SlackEscape(std::string_view text) {
   std::string out;
   for (char c : text) {
@@ -79,17 +89,6 @@ std::string SlackEscape(std::string_view text) {
   }
   return out;
 }
-
-Notification Cut(const Notification& n, uint64_t max_alerts, uint64_t& truncated) {
-  truncated = 0;
-  if (max_alerts == 0 || n.alerts.size() <= max_alerts) return n;
-  Notification cut = n;
-  truncated = n.alerts.size() - max_alerts;
-  cut.alerts.resize(max_alerts);
-  return cut;
-}
-
-}  // namespace
 
 std::string FirewatchPayload(const Notification& n, const std::string& external_url,
                              uint64_t truncated) {

@@ -35,6 +35,8 @@ std::vector<Delivery> DeliveriesFor(const Notification& n, const Receiver& r,
 //  "fingerprint", "generator_url"}]}; times RFC 3339.
 std::string FirewatchPayload(const Notification& n, const std::string& external_url,
                              uint64_t truncated = 0);
+// Slack reads &, < and > in message text as markup (links, mentions).
+std::string SlackEscape(std::string_view text);
 std::string SlackPayload(const Notification& n, const SlackConfig& c,
                          const std::string& external_url);
 std::string PagerDutyPayload(const Notification& n, const PagerDutyConfig& c,

@@ -24,6 +24,9 @@ const std::set<std::string> kTopLevel = {"server",
                                          "inhibit_rules",
                                          "schedules",
                                          "escalation_policies",
+                                         "paging",
+                                         "people",
+                                         "stakeholders",
                                          "incidents",
                                          "time_intervals",
                                          "mute_time_intervals",  // the older Alertmanager name
@@ -249,6 +252,14 @@ void ReadAlerting(YamlReader& r, const YAML::Node& root, const std::string& path
   ReadRuleFiles(r, root, path, out.rule_files);
   out.routing = alerting::ParseRouting(r, root);
   out.oncall = incident::ParseOnCall(r, root);
+  out.paging = notify::ParsePaging(r, root);
+  out.stakeholders = notify::ParseStakeholders(r, root, out.paging);
+  if (!out.paging.secret_file.empty()) {
+    out.paging.secret_file = Resolve(path, out.paging.secret_file).lexically_normal().string();
+  }
+  if (out.paging.smtp && !out.paging.smtp->ca_file.empty()) {
+    out.paging.smtp->ca_file = Resolve(path, out.paging.smtp->ca_file).lexically_normal().string();
+  }
   const YAML::Node inc = YamlChild(root, "incidents");
   if (inc.IsDefined() && !inc.IsNull() &&
       r.Keys(inc, "incidents",

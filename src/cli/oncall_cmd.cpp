@@ -1,6 +1,8 @@
 // `firewatch oncall who|shifts|policies`: who is on call, from the schedules
 // of a config file (--config) or of a running server (--server, or
 // FIREWATCH_SERVER). Both print the same, from incident/oncall_api.h's JSON.
+// `firewatch oncall override|swap|overrides` change a running server's
+// schedules (they are kept in its data directory, not in the config file).
 
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -21,6 +23,7 @@ struct OnCallFlags {
   std::string config, server, token;
   std::string at, from, to, schedule;
   bool json_out = false;
+  std::string user, start, end, reason, remove;  // override, swap
 };
 
 constexpr Timestamp kWeek = 7LL * 24 * 3'600'000;
@@ -116,19 +119,71 @@ void Print(const std::string& what, const json& data) {
   PrintTable(rows, std::cout);
 }
 
+// override / swap / overrides: a change on the server, printed as the
+// overrides it made (or all of them).
+Result<json> Change(const OnCallFlags& f, const std::string& what) {
+  if (f.server.empty()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "give --server URL (or FIREWATCH_SERVER): overrides live on the server");
+  }
+  ApiClient api(f.server, f.token);
+  Result<json> answer;
+  if (what == "override" && !f.remove.empty()) {
+    answer = api.Delete("/api/v1/oncall/overrides/" + UrlEncode(f.remove));
+    if (answer) answer = api.Get("/api/v1/oncall/overrides");
+  } else if (what == "override") {
+    answer = api.Post("/api/v1/oncall/overrides", {{"schedule", f.schedule},
+                                                   {"user", f.user},
+                                                   {"start", f.start},
+                                                   {"end", f.end},
+                                                   {"reason", f.reason}});
+    if (answer) (*answer)["data"] = json{{"overrides", json::array({(*answer)["data"]})}};
+  } else if (what == "swap") {
+    answer = api.Post("/api/v1/oncall/swaps", {{"schedule", f.schedule},
+                                               {"from", f.from},
+                                               {"to", f.user},
+                                               {"start", f.start},
+                                               {"end", f.end}});
+  } else {
+    answer = api.Get("/api/v1/oncall/overrides");
+  }
+  if (!answer) return Fail(answer.error());
+  return (*answer)["data"];
+}
+
+void PrintOverrides(const json& data) {
+  std::vector<std::vector<std::string>> rows = {
+      {"ID", "SCHEDULE", "ON CALL", "START", "END", "BY", "REASON"}};
+  for (const json& o : data["overrides"]) {
+    rows.push_back({Text(o["id"]), Text(o["schedule"]), Text(o["user"]), Text(o["start"]),
+                    Text(o["end"]), Text(o["by"]), Text(o["reason"])});
+  }
+  PrintTable(rows, std::cout);
+}
+
+bool IsChange(const std::string& what) {
+  return what == "override" || what == "swap" || what == "overrides";
+}
+
+// A verb: reads (who, shifts, policies) from --config or --server, changes
+// (override, swap, overrides) on --server only.
 CLI::App* Verb(CLI::App* parent, const std::string& what, const std::string& help, OnCallFlags& f,
                ExitStatus& status) {
   auto* cmd = parent->add_subcommand(what, help);
-  cmd->add_option("--config", f.config, "Read the schedules from this firewatch.yml");
+  if (!IsChange(what)) {
+    cmd->add_option("--config", f.config, "Read the schedules from this firewatch.yml");
+  }
   cmd->add_option("--server", f.server, "Ask this running server, e.g. http://127.0.0.1:9400")
       ->envname("FIREWATCH_SERVER");
   cmd->add_option("--token", f.token, "Bearer token for --server (default: FIREWATCH_TOKEN)");
   cmd->add_flag("--json", f.json_out, "Print the answer's JSON");
   cmd->callback([what, &f, &status] {
-    auto data = Fetch(f, what);
+    auto data = IsChange(what) ? Change(f, what) : Fetch(f, what);
     if (!data) return ReportError(data.error(), status);
     if (f.json_out) {
       std::cout << data->dump(2) << "\n";
+    } else if (IsChange(what)) {
+      PrintOverrides(*data);
     } else {
       Print(what, *data);
     }
@@ -140,7 +195,8 @@ CLI::App* Verb(CLI::App* parent, const std::string& what, const std::string& hel
 
 void RegisterOnCall(CLI::App& app, ExitStatus& status) {
   static OnCallFlags f;
-  auto* cmd = app.add_subcommand("oncall", "On-call schedules: who is on call, shifts, escalation");
+  auto* cmd = app.add_subcommand(
+      "oncall", "On-call schedules: who is on call, shifts, escalation, overrides and swaps");
   cmd->require_subcommand(1);
   auto* who = Verb(cmd, "who", "Who is on call now (or --at T), per schedule", f, status);
   who->add_option("--at", f.at, "An instant: RFC 3339 (2026-12-24T18:00:00Z) or Unix seconds");
@@ -151,6 +207,21 @@ void RegisterOnCall(CLI::App& app, ExitStatus& status) {
   shifts->add_option("--from", f.from, "Window start (default: now)");
   shifts->add_option("--to", f.to, "Window end (default: a week after --from; at most 92 days)");
   Verb(cmd, "policies", "The escalation policies: levels, targets, delays", f, status);
+  auto* ovr = Verb(cmd, "override", "Put someone on call over a window (on a server)", f, status);
+  ovr->add_option("--schedule", f.schedule, "The schedule");
+  ovr->add_option("--user", f.user, "Who is on call instead");
+  ovr->add_option("--start", f.start, "Window start, RFC 3339");
+  ovr->add_option("--end", f.end, "Window end, RFC 3339");
+  ovr->add_option("--reason", f.reason, "Why (kept with the override)");
+  ovr->add_option("--remove", f.remove, "Remove this override (ovr-N) instead");
+  auto* swap =
+      Verb(cmd, "swap", "Hand someone's shifts in a window to another (on a server)", f, status);
+  swap->add_option("--schedule", f.schedule, "The schedule")->required();
+  swap->add_option("--from", f.from, "Whose shifts")->required();
+  swap->add_option("--to", f.user, "Who covers them")->required();
+  swap->add_option("--start", f.start, "Window start, RFC 3339")->required();
+  swap->add_option("--end", f.end, "Window end, RFC 3339")->required();
+  Verb(cmd, "overrides", "The overrides made on a server", f, status);
 }
 
 }  // namespace fw::cli

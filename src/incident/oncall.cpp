@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <set>
 
+#include "incident/override_book.h"
+
 namespace fw::incident {
 namespace {
 
@@ -11,15 +13,6 @@ constexpr int64_t kMinute = 60'000;
 
 int64_t LocalSeconds(const CivilTime& c) {
   return DaysFromCivil(c.year, c.month, c.day) * 86400 + c.hour * 3600 + c.minute * 60 + c.second;
-}
-
-// "HH:MM" -> minutes after midnight ("24:00" allowed as an end).
-std::optional<int> ParseClock(const std::string& s) {
-  int h = 0, m = 0;
-  char tail = 0;
-  if (std::sscanf(s.c_str(), "%d:%d%c", &h, &m, &tail) != 2) return std::nullopt;
-  if (h < 0 || m < 0 || m > 59 || h > 24 || (h == 24 && m != 0)) return std::nullopt;
-  return h * 60 + m;
 }
 
 // "2026-01-05 09:00" or "2026-01-05T09:00[:00]" as a local civil time.
@@ -157,7 +150,18 @@ Schedule ParseSchedule(YamlReader& r, const YAML::Node& n, const std::string& pa
 
 }  // namespace
 
+std::optional<int> ParseClock(const std::string& s) {
+  int h = 0, m = 0;
+  char tail = 0;
+  if (std::sscanf(s.c_str(), "%d:%d%c", &h, &m, &tail) != 2) return std::nullopt;
+  if (h < 0 || m < 0 || m > 59 || h > 24 || (h == 24 && m != 0)) return std::nullopt;
+  return h * 60 + m;
+}
+
 std::string Schedule::OnCall(Timestamp t) const {
+  if (book) {
+    if (auto who = book->At(name, t)) return *who;
+  }
   for (auto it = overrides.rbegin(); it != overrides.rend(); ++it) {
     if (it->start <= t && t < it->end) return it->user;
   }

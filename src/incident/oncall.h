@@ -60,11 +60,16 @@ struct Shift {
   Timestamp start = 0, end = 0;
 };
 
+class OverrideBook;
+
 struct Schedule {
   std::string name;
   TimeZone tz = TimeZone::Utc();
   std::vector<Layer> layers;
   std::vector<Override> overrides;
+  // Overrides and swaps made while serving (override_book.h); they win over
+  // the config's. Null: none. REQUIRES: outlives the schedule's use.
+  const OverrideBook* book = nullptr;
 
   // "" when nobody is on call at t.
   std::string OnCall(Timestamp t) const;
@@ -102,6 +107,9 @@ struct OnCallAt {
 };
 inline constexpr Timestamp kShiftSearch = 14LL * 24 * 3'600'000;
 OnCallAt WhoIsOnCall(const Schedule& s, Timestamp at);
+
+// "HH:MM" -> minutes after midnight ("24:00" allowed as an end).
+std::optional<int> ParseClock(const std::string& s);
 
 // Reads `schedules` and `escalation_policies` from a config document.
 // Problems (unknown zones, bad times, unknown targets) go to `r`.

@@ -38,4 +38,15 @@ nlohmann::json PoliciesJson(const OnCallConfig& config);
 // REQUIRES: config and clock outlive the server.
 void RegisterOnCallApi(server::HttpServer& http, const OnCallConfig& config, Clock& clock);
 
+// Overrides and swaps while serving (override_book.h), responders and up:
+//   GET    /api/v1/oncall/overrides      {"overrides": [{"id", "schedule", "user",
+//                                         "start", "end", "by", "reason"}]}
+//   POST   /api/v1/oncall/overrides      {"schedule", "user", "start", "end", "reason"?}
+//   POST   /api/v1/oncall/swaps          {"schedule", "from", "to", "start", "end"}:
+//                                         `to` covers `from`'s shifts in the window
+//   DELETE /api/v1/oncall/overrides/:id
+// REQUIRES: config and book outlive the server.
+class OverrideBook;
+void RegisterOverrideApi(server::HttpServer& http, const OnCallConfig& config, OverrideBook& book);
+
 }  // namespace fw::incident

@@ -8,6 +8,8 @@
 #include "metrics/api/prom_api.h"
 #include "metrics/api/stats_api.h"
 #include "metrics/model.h"
+#include "notify/noise_report.h"
+#include "notify/page_api.h"
 #include "pipeline/pipeline_impl.h"
 #include "response/api.h"
 
@@ -88,11 +90,17 @@ void Pipeline::RegisterApis(server::HttpServer& http) {
                                 {&m.changes, m.journal.get(), m.replayed});
   incident::RegisterIncidentApi(http, *m.incidents, m.clock);
   incident::RegisterOnCallApi(http, m.settings.alerting.oncall, m.clock);
+  incident::RegisterOverrideApi(http, m.settings.alerting.oncall, *m.overrides);
   response::RegisterResponseApi(
       http, *m.incidents,
       {&m.storage->queryable(), m.log_source.get(), &m.changes, m.Diagnostics()}, m.clock,
       {m.settings.impact, m.log_store.get()});
   RegisterResponderApi(http, m);
+  notify::RegisterNoiseApi(http, *m.incidents, m.clock, &m.settings.alerting.paging);
+  if (m.pager) {
+    notify::RegisterPageApi(http, *m.pager, *m.ack_links, *m.incidents, m.clock,
+                            m.pager->public_url());
+  }
   server::SelfMetrics& self = http.metrics();
   self.AddCollector([link = m.metrics_link, &self, &clock = m.clock, log = m.log] {
     std::lock_guard lock(link->mu);
@@ -185,6 +193,7 @@ Result<void> Pipeline::Step(Timestamp now) {
   m.alerting->Step(now);
   m.alerting->DeliverDue(now);
   m.EscalateDue(now);
+  if (m.pager) m.alerting->DeliverDue(now);  // the pages this turn queued
   std::lock_guard lock(m.response_mu);
   m.RespondStep(now);
   return {};

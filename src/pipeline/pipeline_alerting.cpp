@@ -53,12 +53,18 @@ Result<void> Pipeline::Impl::OpenAlerting() {
   ao.on_attempt = [this](const alerting::Delivery& d, bool delivered, const std::string& error,
                          bool retry) { OnAttempt(d, delivered, error, retry); };
   alerting = std::make_unique<alerting::AlertingService>(a.routing, *outbox, clock, log, ao);
+  auto book = incident::OverrideBook::Open(options.data_dir + "/oncall_overrides.jsonl");
+  if (!book) return Fail(book.error());
+  overrides = std::move(*book);
+  for (incident::Schedule& s : settings.alerting.oncall.schedules) s.book = overrides.get();
+  if (auto paging = OpenPaging(); !paging) return paging;
   incident::IncidentPolicy policy;
   policy.reopen_window = a.reopen_window;
   if (a.severity) policy.severity = *a.severity;
   policy.group_by = a.incident_group_by.empty() ? a.routing.root.group_by : a.incident_group_by;
   policy.correlate_window = a.correlate_window;
   incidents = std::make_unique<incident::IncidentService>(*store, clock, policy, log);
+  OpenStakeholders();
   metrics_link->incidents = incidents.get();
   alerting->AddObserver([this](const alerting::Notification& n) { OnNotification(n); });
   rules = std::make_unique<alerting::RuleManager>(
@@ -131,6 +137,19 @@ void Pipeline::Impl::OnAttempt(const alerting::Delivery& d, bool delivered,
                                const std::string& error, bool retry) {
   if (parts.observer) parts.observer->OnDelivery(d.receiver, d.url, delivered, error);
   if (!delivered && retry) return;
+  auto page = notify::Pager::Outcome(d, delivered, error);
+  if (!page) page = notify::Stakeholders::Outcome(d, delivered, error);
+  if (page) {
+    const auto status = delivered ? incident::NotificationStatus::kDelivered
+                                  : incident::NotificationStatus::kFailed;
+    const std::string receiver = d.url.starts_with(notify::kPageScheme) ? "page" : "stakeholders";
+    if (auto r = incidents->RecordNotification(page->first, status, receiver, page->second);
+        !r && log) {
+      log->Error("cannot record a page on an incident",
+                 {{"incident", page->first}, {"error", r.error().ToString()}});
+    }
+    return;
+  }
   for (const std::string& id : IncidentsOf(d)) {
     const auto status = delivered ? incident::NotificationStatus::kDelivered
                                   : incident::NotificationStatus::kFailed;
@@ -198,6 +217,7 @@ void Pipeline::Impl::EscalateDue(Timestamp now) {
       if (!inc || inc->state != incident::State::kTriggered) {
         it->second.Acknowledge();
         escalated.erase(it->first);
+        if (pager) pager->Acknowledge(it->first);  // acknowledged anywhere: pages stop
       }
       for (incident::Page& p : it->second.Due(now)) pages.push_back({it->first, p});
       it = it->second.Next() ? std::next(it) : escalations.erase(it);
@@ -206,13 +226,67 @@ void Pipeline::Impl::EscalateDue(Timestamp now) {
   for (const auto& [id, p] : pages) {
     std::string who;
     for (const std::string& u : p.users) who += (who.empty() ? "" : ", ") + u;
-    const std::string text = "page level " + std::to_string(p.level + 1) + " (round " +
-                             std::to_string(p.round + 1) +
-                             "): " + (who.empty() ? "nobody on call" : who);
+    std::string text = "page level " + std::to_string(p.level + 1) + " (round " +
+                       std::to_string(p.round + 1) + "): " + (who.empty() ? "nobody on call" : who);
+    if (pager) {
+      auto inc = incidents->Get(id);
+      const notify::Pager::Request request{id, inc ? inc->title : id,
+                                           inc ? static_cast<int>(inc->severity) : 1,
+                                           static_cast<int>(p.level + 1), p.users};
+      for (const std::string& line : pager->Page(request, now)) text += "; " + line;
+    }
     (void)incidents->RecordNotification(id, incident::NotificationStatus::kSent, "escalation",
                                         text);
     if (log) log->Info("escalation page", {{"incident", id}, {"to", who}});
   }
+  if (pager) {
+    // Methods still planned outlive an escalation that ran out of levels:
+    // an acknowledgement must stop them too.
+    for (const std::string& id : pager->Planned()) {
+      auto inc = incidents->Get(id);
+      if (!inc || inc->state != incident::State::kTriggered) pager->Acknowledge(id);
+    }
+    pager->Step(now);
+  }
+  if (stakeholders) stakeholders->Step(now);
+}
+
+// Stakeholder updates and reminders (stakeholders:), through the same
+// outbox and channels as pages.
+void Pipeline::Impl::OpenStakeholders() {
+  const notify::StakeholderSettings& s = settings.alerting.stakeholders;
+  if (s.audiences.empty() && s.cadence.empty()) return;
+  alerting::Notifier& n = alerting->notifier();
+  stakeholders = std::make_unique<notify::Stakeholders>(
+      s, settings.alerting.paging, *incidents,
+      [&n](alerting::Delivery d) { return n.Send(std::move(d)); },
+      [this](const std::string& id) { return pager ? pager->LastPerson(id) : std::string(); },
+      Millis(10'000));
+  n.SetTransport(std::string(notify::kUpdateScheme),
+                 [this](const alerting::Delivery& d, std::string& detail) {
+                   return stakeholders->Deliver(d, detail, clock.Now());
+                 });
+}
+
+Result<void> Pipeline::Impl::OpenPaging() {
+  const notify::PagingSettings& s = settings.alerting.paging;
+  if (s.people.empty()) return {};
+  const std::string secret =
+      s.secret_file.empty() ? options.data_dir + "/paging.key" : s.secret_file;
+  auto links = notify::AckLinks::Open(secret, options.data_dir + "/paging.used");
+  if (!links) return Fail(links.error());
+  ack_links = std::move(*links);
+  notify::Pager::Options o;
+  o.public_url = s.public_url.empty() ? settings.alerting.external_url : s.public_url;
+  while (o.public_url.ends_with("/")) o.public_url.pop_back();
+  alerting::Notifier& n = alerting->notifier();
+  pager = std::make_unique<notify::Pager>(
+      s, *ack_links, clock, [&n](alerting::Delivery d) { return n.Send(std::move(d)); }, o);
+  n.SetTransport(std::string(notify::kPageScheme),
+                 [this](const alerting::Delivery& d, std::string& detail) {
+                   return pager->Deliver(d, detail);
+                 });
+  return {};
 }
 
 }  // namespace fw::pipeline

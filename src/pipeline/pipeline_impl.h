@@ -15,10 +15,13 @@
 #include "db/actions.h"
 #include "db/databases.h"
 #include "incident/oncall.h"
+#include "incident/override_book.h"
 #include "incident/sqlite_store.h"
 #include "logs/api/logs_api.h"
 #include "logs/ingest/file_tail.h"
 #include "metrics/ingest/scrape_manager.h"
+#include "notify/pager.h"
+#include "notify/stakeholders.h"
 #include "pipeline/pipeline.h"
 #include "response/approvals.h"
 #include "runbook/runbook.h"
@@ -65,6 +68,12 @@ struct Pipeline::Impl {
   // Incidents whose escalation ran; one leaves once acknowledged (or
   // further), so that a reopen escalates afresh.
   std::set<std::string> escalated;
+  // Pages to people (people: in firewatch.yml); null when nobody is declared.
+  // Overrides and swaps made while serving; every schedule consults it.
+  std::unique_ptr<incident::OverrideBook> overrides;
+  std::unique_ptr<notify::AckLinks> ack_links;
+  std::unique_ptr<notify::Pager> pager;
+  std::unique_ptr<notify::Stakeholders> stakeholders;  // null without stakeholders:
   std::mutex linked_mu;
   std::map<std::string, std::string> incident_of;  // alert fingerprint -> incident id
   std::set<std::string> known_incidents;           // for Observer::OnIncident(opened)
@@ -107,6 +116,8 @@ struct Pipeline::Impl {
   void OnNotification(const alerting::Notification& n);
   void StartEscalation(const incident::Incident& inc);
   void EscalateDue(Timestamp now);
+  Result<void> OpenPaging();
+  void OpenStakeholders();  // REQUIRES: incidents built
   void OnRuleResult(const alerting::GroupResult& r);
 
   // pipeline_response.cpp

@@ -14,6 +14,8 @@
 #include "db/config.h"
 #include "incident/oncall.h"
 #include "incident/severity_policy.h"
+#include "notify/contacts.h"
+#include "notify/stakeholders.h"
 #include "report/report.h"
 #include "runbook/site_actions.h"
 #include "server/http.h"
@@ -27,6 +29,9 @@ struct AlertingSettings {
   alerting::RoutingConfig routing;
   incident::OnCallConfig oncall;
   std::string escalation_policy;  // for new incidents; "" = none
+  // people: and paging: — who the escalation's pages reach, and how.
+  notify::PagingSettings paging;
+  notify::StakeholderSettings stakeholders;  // stakeholders: audiences and update cadence
   Millis reopen_window{3'600'000};
   std::optional<incident::SeverityPolicy> severity;  // incidents.severity; unset = default
   // incidents.group_by: alerts sharing these labels' values share one open

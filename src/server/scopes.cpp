@@ -20,7 +20,7 @@ constexpr std::array<std::pair<Area, std::string_view>, 5> kScopeNames = {{
 // Longest prefix first where prefixes overlap (the report route is checked
 // before the incident prefix). A prefix matches the whole path or a path
 // continuing with '/'.
-constexpr std::array<std::pair<std::string_view, Area>, 22> kAreaPrefixes = {{
+constexpr std::array<std::pair<std::string_view, Area>, 24> kAreaPrefixes = {{
     {"/metrics", Area::kMetrics},
     {"/api/v1/query", Area::kMetrics},
     {"/api/v1/query_range", Area::kMetrics},
@@ -39,6 +39,8 @@ constexpr std::array<std::pair<std::string_view, Area>, 22> kAreaPrefixes = {{
     {"/api/v1/maintenance_windows", Area::kAlerts},
     {"/api/v1/oncall", Area::kAlerts},
     {"/api/v1/escalation_policies", Area::kAlerts},
+    {"/api/v1/people", Area::kAlerts},
+    {"/api/v1/reports", Area::kReports},
     {"/api/v1/logs", Area::kLogs},
     {"/api/v1/incidents", Area::kIncidents},
     {"/api/v1/changes", Area::kIncidents},

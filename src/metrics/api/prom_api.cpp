@@ -13,6 +13,7 @@
 #include "metrics/promql/db_storage.h"
 #include "metrics/promql/engine.h"
 #include "metrics/promql/parser.h"
+#include "server/form.h"
 
 namespace fw::metrics::api {
 namespace {
@@ -45,47 +46,6 @@ json Metric(const LabelSet& l) {
   return m;
 }
 
-int Hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string UrlDecode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && Hex(s[i + 1]) >= 0 && Hex(s[i + 2]) >= 0) {
-      out += static_cast<char>(Hex(s[i + 1]) * 16 + Hex(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-// URL parameters plus, for form POSTs (what Grafana sends), the body's.
-std::multimap<std::string, std::string> Params(const Request& req) {
-  auto params = req.query;
-  auto ct = req.headers.find("content-type");
-  if (req.method == "POST" && ct != req.headers.end() &&
-      ct->second.starts_with("application/x-www-form-urlencoded")) {
-    std::string_view body = req.body;
-    while (!body.empty()) {
-      const size_t amp = body.find('&');
-      std::string_view pair = body.substr(0, amp);
-      const size_t eq = pair.find('=');
-      params.emplace(UrlDecode(pair.substr(0, eq)),
-                     eq == std::string_view::npos ? "" : UrlDecode(pair.substr(eq + 1)));
-      body = amp == std::string_view::npos ? "" : body.substr(amp + 1);
-    }
-  }
-  return params;
-}
-
 std::string Get(const std::multimap<std::string, std::string>& p, const std::string& k) {
   auto it = p.find(k);
   return it == p.end() ? "" : it->second;
@@ -114,7 +74,7 @@ class Api {
   Api(tsdb::Db& db, Clock& clock, ApiOptions o) : db_(db), clock_(clock), options_(o) {}
 
   Response Query(const Request& req) {
-    const auto p = Params(req);
+    const auto p = server::FormParams(req);
     auto expr = promql::ParseExpr(Get(p, "query"), ParseOptions());
     if (!expr) return BadData(expr.error().ToString());
     Timestamp t = clock_.Now();
@@ -131,7 +91,7 @@ class Api {
   }
 
   Response QueryRange(const Request& req) {
-    const auto p = Params(req);
+    const auto p = server::FormParams(req);
     auto expr = promql::ParseExpr(Get(p, "query"), ParseOptions());
     if (!expr) return BadData(expr.error().ToString());
     auto start = ParseTime(Get(p, "start"), "start");
@@ -158,7 +118,7 @@ class Api {
   }
 
   Response Series(const Request& req) {
-    const auto p = Params(req);
+    const auto p = server::FormParams(req);
     auto sets = Matchers(p);
     if (!sets) return BadData(sets.error().message());
     if (sets->empty()) return BadData("no match[] parameter provided");
@@ -175,7 +135,7 @@ class Api {
   }
 
   Response Labels(const Request& req, const std::string& name) {
-    const auto p = Params(req);
+    const auto p = server::FormParams(req);
     auto sets = Matchers(p);
     if (!sets) return BadData(sets.error().message());
     std::set<std::string> out;

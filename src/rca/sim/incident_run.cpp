@@ -13,9 +13,9 @@
 
 namespace fw::rca {
 
-namespace {
-
 // The run's log lines as they stand: the run may go on after it was read.
+// (Not in an anonymous namespace: IncidentRun::State, declared in the
+// header, holds one.)
 class LinesSoFar final : public logs::EventSource {
  public:
   explicit LinesSoFar(const std::vector<logs::LogEvent>& events) : events_(events) {}
@@ -30,8 +30,6 @@ class LinesSoFar final : public logs::EventSource {
  private:
   const std::vector<logs::LogEvent>& events_;
 };
-
-}  // namespace
 
 struct IncidentRun::State final : sim::SimSink {
   explicit State(const sim::Scenario& sc)

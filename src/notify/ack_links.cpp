@@ -57,6 +57,9 @@ std::optional<std::string> FromB64Url(std::string_view s) {
       out += static_cast<char>((v >> bits) & 0xff);
     }
   }
+  // Only the canonical spelling: the last character's unused low bits would
+  // otherwise let several texts stand for one token.
+  if (B64Url(out) != s) return std::nullopt;
   return out;
 }
 

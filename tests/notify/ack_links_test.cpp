@@ -96,11 +96,9 @@ TEST_F(AckLinksTest, NoSingleCharacterChangeIsAccepted) {
       if (token[i] == c) continue;
       std::string bad = token;
       bad[i] = c;
-      auto r = links->Check(bad, "INC-7", now_);
-      // Base64 padding bits aside, every change must break the signature.
-      if (r) {
-        EXPECT_EQ(r->nonce, links->Check(token, "INC-7", now_)->nonce) << bad;
-      }
+      // Every change is refused, even one in a character's unused low bits
+      // (only the canonical base64url spelling is read).
+      EXPECT_FALSE(links->Check(bad, "INC-7", now_)) << bad;
     }
     EXPECT_FALSE(links->Check(token.substr(0, i), "INC-7", now_)) << "a cut token at " << i;
   }

@@ -36,7 +36,8 @@ const std::set<std::string> kTopLevel = {"server",
                                          "actions",
                                          "databases",
                                          "log_files",
-                                         "reports"};
+                                         "reports",
+                                         "state"};
 
 std::filesystem::path Resolve(const std::string& config_path, const std::string& p) {
   const std::filesystem::path path(p);
@@ -405,6 +406,7 @@ void ReadTopLevel(YamlReader& r, const YAML::Node& root, const std::string& path
   ReadResponse(r, root, out.pipeline.response);
   out.pipeline.actions = runbook::ReadSiteActions(r, root);
   out.pipeline.databases = db::ReadDatabases(r, root);
+  out.pipeline.state = pg::ReadStateSettings(r, root);
   ReadLogFiles(r, root, path, out.pipeline.log_files);
   ReadReports(r, root, out.pipeline.impact);
   const YAML::Node storage = YamlChild(root, "storage");

@@ -4,12 +4,11 @@
 #include "incident/sqlite_store.h"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
+
+#include "incident/store_codec.h"
 
 namespace fw::incident {
 namespace {
-
-using nlohmann::json;
 
 #define FW_INCIDENT_COLUMNS                                                         \
   "num, title, services, severity, state, group_key, created_at, acknowledged_at, " \
@@ -47,50 +46,19 @@ constexpr const char* kFindResolved =
     " FROM incidents WHERE group_key = ?1 AND state IN ('resolved', 'closed') "
     "AND resolved_at >= ?2 ORDER BY resolved_at DESC, num DESC LIMIT 1";
 
-std::string ServicesJson(const Incident& i) {
-  return json(i.services).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-std::string RolesJson(const Incident& i) {
-  json j = json::object();
-  for (const auto& [role, person] : i.roles) j[std::string(RoleName(role))] = person;
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-std::string LabelsJson(const LabelSet& labels) {
-  json j = json::object();
-  for (const Label& l : labels.labels()) j[l.name] = l.value;
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-// Stored JSON was written by this file; a parse failure means corruption or
-// a hand edit, reported rather than thrown.
-Result<json> ParseStored(const std::string& text, std::string_view what) {
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) {
-    return Fail(ErrorCode::kInternal, "incident store: stored " + std::string(what) +
-                                          " is not valid JSON: " + text.substr(0, 80));
-  }
-  return j;
-}
-
 // Binds the columns shared by insert and update (?1..?5, ?7..?11).
 void BindIncident(sql::Stmt& s, const Incident& i) {
-  s.Bind(1, i.title).Bind(2, ServicesJson(i)).Bind(3, static_cast<int64_t>(i.severity));
+  s.Bind(1, i.title).Bind(2, codec::ServicesJson(i)).Bind(3, static_cast<int64_t>(i.severity));
   s.Bind(4, StateName(i.state)).Bind(5, i.group_key);
   s.Bind(7, i.acknowledged_at).Bind(8, i.mitigated_at).Bind(9, i.resolved_at);
-  s.Bind(10, i.closed_at).Bind(11, RolesJson(i));
+  s.Bind(10, i.closed_at).Bind(11, codec::RolesJson(i));
 }
 
 Result<Incident> RowToIncident(const sql::Stmt& s) {
   Incident i;
   i.id = FormatIncidentId(s.Int(0));
   i.title = s.Text(1);
-  auto services = ParseStored(s.Text(2), "services");
-  if (!services || !services->is_array()) return Fail(ErrorCode::kInternal, "bad services");
-  for (const json& v : *services) {
-    if (v.is_string()) i.services.push_back(v.get<std::string>());
-  }
+  if (auto r = codec::ReadServices(s.Text(2), i); !r) return Fail(r.error());
   i.severity = static_cast<Severity>(std::clamp<int64_t>(s.Int(3), 1, 4));
   auto state = ParseState(s.Text(4));
   if (!state) return Fail(state.error().WithContext("incident store " + i.id));
@@ -101,12 +69,7 @@ Result<Incident> RowToIncident(const sql::Stmt& s) {
   i.mitigated_at = s.OptInt(8);
   i.resolved_at = s.OptInt(9);
   i.closed_at = s.OptInt(10);
-  auto roles = ParseStored(s.Text(11), "roles");
-  if (!roles || !roles->is_object()) return Fail(ErrorCode::kInternal, "bad roles");
-  for (const auto& [name, person] : roles->items()) {
-    auto role = ParseRole(name);
-    if (role && person.is_string()) i.roles[*role] = person.get<std::string>();
-  }
+  if (auto r = codec::ReadRoles(s.Text(11), i); !r) return Fail(r.error());
   i.version = s.Int(12);
   return i;
 }
@@ -120,7 +83,7 @@ Result<void> SqliteStore::WriteAlerts(int64_t num, const Incident& incident,
     const LinkedAlert& a = incident.alerts[only ? (*only)[k] : k];
     auto s = Prepare(kUpsertAlert);
     if (!s) return Fail(s.error());
-    s->Bind(1, num).Bind(2, a.fingerprint).Bind(3, LabelsJson(a.labels));
+    s->Bind(1, num).Bind(2, a.fingerprint).Bind(3, codec::LabelsJson(a.labels));
     s->Bind(4, int64_t{a.firing}).Bind(5, a.first_seen).Bind(6, a.last_seen);
     if (auto r = s->Run(); !r) return r;
   }
@@ -222,16 +185,14 @@ Result<std::vector<Incident>> SqliteStore::ReadIncidents(sql::Stmt& stmt) const 
       auto row = s->Step();
       if (!row) return Fail(row.error());
       if (!*row) break;
-      auto labels = ParseStored(s->Text(1), "alert labels");
+      auto labels = codec::ReadLabels(s->Text(1));
       if (!labels) return Fail(labels.error());
       LinkedAlert a;
       a.fingerprint = s->Text(0);
+      a.labels = std::move(*labels);
       a.firing = s->Int(2) != 0;
       a.first_seen = s->Int(3);
       a.last_seen = s->Int(4);
-      for (const auto& [k, v] : labels->items()) {
-        if (v.is_string()) a.labels.Set(k, v.get<std::string>());
-      }
       i.alerts.push_back(std::move(a));
     }
   }
@@ -342,20 +303,6 @@ constexpr const char* kSelectItems =
 constexpr const char* kSetItemDone =
     "UPDATE action_items SET done = ?3, done_at = ?4 WHERE incident = ?1 AND num = ?2";
 
-std::string ItemId(int64_t num) { return "AI-" + std::to_string(num); }
-
-Result<int64_t> ParseItemId(std::string_view id) {
-  int64_t n = 0;
-  const bool ok = id.starts_with("AI-") && id.size() > 3 && id.size() < 20 &&
-                  std::ranges::all_of(id.substr(3), [](char c) { return c >= '0' && c <= '9'; });
-  if (ok) n = std::stoll(std::string(id.substr(3)));
-  if (!ok || n <= 0) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "bad action item id \"" + std::string(id) + "\" (expected AI-<n>, e.g. AI-1)");
-  }
-  return n;
-}
-
 Error NoActionItems(int version) {
   return Error(ErrorCode::kInvalidArgument,
                "incident store schema version " + std::to_string(version) +
@@ -394,7 +341,7 @@ Result<std::vector<ActionItem>> SqliteStore::ReadActionItems(int64_t num, const 
     auto row = s->Step();
     if (!row) return Fail(row.error());
     if (!*row) break;
-    out.push_back({.id = ItemId(s->Int(0)),
+    out.push_back({.id = codec::ItemId(s->Int(0)),
                    .incident_id = id,
                    .text = s->Text(1),
                    .owner = s->Text(2),
@@ -428,7 +375,7 @@ Result<std::vector<ActionItem>> SqliteStore::AddActionItems(const std::string& i
   std::vector<ActionItem> stored;
   for (const ActionItem& item : items) {
     ActionItem a = item;
-    a.id = ItemId(n);
+    a.id = codec::ItemId(n);
     a.incident_id = incident_id;
     if (!a.done) a.done_at.reset();
     auto s = Prepare(kInsertItem);
@@ -459,7 +406,7 @@ Result<ActionItem> SqliteStore::SetActionItemDone(const std::string& incident_id
                                                   Timestamp now, const ActionItemEntry& entry) {
   auto num = ParseIncidentId(incident_id);
   if (!num) return Fail(num.error());
-  auto item = ParseItemId(item_id);
+  auto item = codec::ParseItemId(item_id);
   if (!item) return Fail(item.error());
   std::lock_guard lock(mu_);
   if (schema_version_ < 4) return Fail(NoActionItems(schema_version_));

@@ -46,9 +46,7 @@ Result<void> Pipeline::Impl::OpenAlerting() {
   auto box = alerting::Outbox::Open(options.data_dir + "/outbox");
   if (!box) return Fail(box.error());
   outbox = std::move(*box);
-  auto opened = incident::SqliteStore::Open(options.data_dir + "/incidents.db");
-  if (!opened) return Fail(opened.error());
-  store = std::move(*opened);
+  if (auto opened = OpenStore(); !opened) return opened;
   alerting::AlertingService::Options ao{a.external_url, {}, {}, options.data_dir + "/nflog"};
   ao.on_attempt = [this](const alerting::Delivery& d, bool delivered, const std::string& error,
                          bool retry) { OnAttempt(d, delivered, error, retry); };

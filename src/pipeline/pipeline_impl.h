@@ -2,6 +2,7 @@
 // Pipeline's insides, shared by its .cpp files (alerting glue, response,
 // sources, APIs). Not for use outside src/pipeline.
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <set>
@@ -16,6 +17,7 @@
 #include "db/databases.h"
 #include "incident/oncall.h"
 #include "incident/override_book.h"
+#include "incident/pg_store.h"
 #include "incident/sqlite_store.h"
 #include "logs/api/logs_api.h"
 #include "logs/ingest/file_tail.h"
@@ -59,7 +61,7 @@ struct Pipeline::Impl {
   std::unique_ptr<alerting::Outbox> outbox;
   std::unique_ptr<alerting::AlertingService> alerting;
   std::unique_ptr<alerting::RuleManager> rules;
-  std::unique_ptr<incident::SqliteStore> store;
+  std::unique_ptr<incident::IncidentStore> store;  // SQLite, or PostgreSQL (state:)
   std::unique_ptr<incident::IncidentService> incidents;
   std::unique_ptr<alerting::IntakeJournal> journal;
   std::vector<alerting::RoutedAlert> replayed;  // from the journal at Open
@@ -108,6 +110,14 @@ struct Pipeline::Impl {
 
   std::unique_ptr<logs::api::LogsApi> logs_api;  // kept while the server answers
   std::jthread escalation_thread, response_thread, tail_thread;
+
+  // pipeline_state.cpp: the incident store, and with PostgreSQL the lease
+  // that makes one replica the leader.
+  Result<void> OpenStore();
+  // The epoch this replica leads with; 0 while it follows. Without
+  // PostgreSQL the one process always leads (epoch 1).
+  std::atomic<int64_t> leader_epoch{1};
+  bool leading() const { return leader_epoch.load() > 0; }
 
   // pipeline_alerting.cpp
   Result<void> OpenAlerting();

@@ -16,6 +16,7 @@
 #include "incident/severity_policy.h"
 #include "notify/contacts.h"
 #include "notify/stakeholders.h"
+#include "pg/state_settings.h"
 #include "report/report.h"
 #include "runbook/site_actions.h"
 #include "server/http.h"
@@ -85,6 +86,7 @@ struct Settings {
   runbook::SiteActions actions;
   db::DatabaseSettings databases;  // databases: diagnosed by rca, acted on by runbooks
   std::vector<LogFileSettings> log_files;
+  pg::StateSettings state;  // state: SQLite (default) or PostgreSQL shared by replicas
 };
 
 }  // namespace fw::pipeline

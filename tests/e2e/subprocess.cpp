@@ -35,6 +35,9 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::vector<std::string>
     const int devnull = open("/dev/null", O_RDONLY);
     dup2(devnull, 0);
     for (const std::string& e : env) putenv(const_cast<char*>(e.c_str()));
+    // Only 0-2 reach the child: a pipe end it inherited would keep a
+    // daemon it starts (pg_ctl's server) holding the caller's pipe open.
+    close_range(3, ~0U, 0);
     execv(args[0], args.data());
     _exit(127);
   }

@@ -100,6 +100,11 @@ void AlertingService::OnRuleResult(const GroupResult& r) {
   if (!routed.empty()) Put(routed);
 }
 
+void AlertingService::RestoreSent(std::map<std::string, std::pair<uint64_t, Timestamp>> sent) {
+  std::lock_guard lock(mu_);
+  router_.RestoreSent(std::move(sent));
+}
+
 void AlertingService::Put(const std::vector<RoutedAlert>& alerts) {
   {
     std::lock_guard lock(mu_);
@@ -217,6 +222,7 @@ void AlertingService::Dispatch(const Notification& n) {
   // In the outbox now (delivered even after a crash): a restart need not
   // send it again.
   if (queued && sent_log_) (void)sent_log_->Record(n.group_key, n.digest, n.at);
+  if (queued && options_.record_sent) options_.record_sent(n.group_key, n.digest, n.at);
 }
 
 Timestamp AlertingService::DeliverDue(Timestamp now) { return notifier_.DeliverDue(now); }
@@ -225,6 +231,10 @@ void AlertingService::Loop(std::stop_token stop) {
   while (!stop.stop_requested()) {
     std::stop_token token;
     const Timestamp now = clock_.Now();
+    if (options_.active && !options_.active()) {  // a follower: look again shortly
+      clock_.SleepUntil(now + 500, stop);
+      continue;
+    }
     const Timestamp wake_at = Step(now, &token);
     if (wake_at <= now) continue;
     std::stop_callback forward(stop, [this] { Wake(); });

@@ -42,6 +42,11 @@ class AlertingService {
     // The NotificationLog's file (DATA/nflog): groups that sent before a
     // restart do not send the same alerts again. "": none.
     std::string notification_log;
+    // Replicas (docs/ha.md): groups are flushed only while this holds (the
+    // leader), and each notification sent is also recorded through
+    // record_sent (shared with the other replicas); null: always / none.
+    std::function<bool()> active{};
+    std::function<void(const std::string& group_key, uint64_t digest, Timestamp at)> record_sent{};
   };
   using Observer = std::function<void(const Notification&)>;
 
@@ -67,6 +72,9 @@ class AlertingService {
   void OnRuleResult(const GroupResult& r);
   // Intake: alerts from an Alertmanager payload or PagerDuty events.
   void Put(const std::vector<RoutedAlert>& alerts);
+  // A replica that becomes the leader: what its predecessors sent (so the
+  // router does not send it again), before the alerts replayed with Put.
+  void RestoreSent(std::map<std::string, std::pair<uint64_t, Timestamp>> sent);
 
   Result<std::string> AddSilence(Silence s);
   bool ExpireSilence(const std::string& id);

@@ -190,13 +190,14 @@ Response Silences(AlertingService& svc, Timestamp now) {
   return Response::Json(200, Dump(list));
 }
 
-// Intake is durable before it is answered: journaled (fsynced), then routed.
-Result<void> Accept(AlertingService& svc, IntakeJournal* journal,
+// Intake is durable before it is answered: journaled (fsynced), then routed
+// (here, or by the leader of the replicas sharing the intake).
+Result<void> Accept(AlertingService& svc, IntakeSink* journal,
                     const std::vector<RoutedAlert>& alerts) {
   if (journal) {
     if (auto r = journal->Append(alerts); !r) return r;
   }
-  svc.Put(alerts);
+  if (!journal || !journal->routed_elsewhere()) svc.Put(alerts);
   return {};
 }
 
@@ -205,8 +206,8 @@ Response Unavailable(const Error& e) {
                              "the alert could not be made durable, send it again: " + e.ToString());
 }
 
-Response PagerDuty(AlertingService& svc, IntakeState& st, IntakeJournal* journal,
-                   const Request& req, Timestamp now) {
+Response PagerDuty(AlertingService& svc, IntakeState& st, IntakeSink* journal, const Request& req,
+                   Timestamp now) {
   auto e = ParsePagerDutyEvent(req.body, now);
   if (!e) {
     return Response::Json(400, Dump({{"status", "invalid event"},
@@ -380,7 +381,7 @@ void RegisterAlertingApi(server::HttpServer& http, AlertingService& svc, RuleMan
                          Clock& clock, IntakeOptions intake) {
   auto state = std::make_shared<IntakeState>();
   changes::ChangeLog* changes = intake.changes;
-  IntakeJournal* journal = intake.journal;
+  IntakeSink* journal = intake.journal;
   // PagerDuty alerts put back from the journal answer to their dedup_key again.
   for (const RoutedAlert& a : intake.replayed) {
     if (a.labels.Has("dedup_key") && a.ends_at == 0) {

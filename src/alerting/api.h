@@ -27,8 +27,8 @@ namespace fw::alerting {
 
 struct IntakeOptions {
   changes::ChangeLog* changes = nullptr;  // where change events go; null = kept for the list only
-  // Intake is journaled (fsynced) before it is answered; null = not durable.
-  IntakeJournal* journal = nullptr;
+  // Intake is made durable here before it is answered; null = not durable.
+  IntakeSink* journal = nullptr;
   std::vector<RoutedAlert> replayed;  // what the journal gave back at start-up
 };
 

@@ -246,4 +246,12 @@ Result<void> IntakeJournal::Append(const std::vector<RoutedAlert>& alerts) {
   return {};
 }
 
+std::string EncodeAlert(const RoutedAlert& a) {
+  std::string line = Line(a);
+  line.pop_back();  // the newline
+  return line;
+}
+
+bool DecodeAlert(const std::string& text, RoutedAlert& a) { return ParseLine(text, a); }
+
 }  // namespace fw::alerting

@@ -48,18 +48,29 @@ struct IntakeJournalOptions {
   std::chrono::microseconds commit_delay{500};
 };
 
-class IntakeJournal {
+// Where alerts taken in from outside go before the sender gets its answer:
+// the journal below (one server), or the intake table replicas share, which
+// the leader routes from (then routed_elsewhere: the API does not route).
+class IntakeSink {
+ public:
+  virtual ~IntakeSink() = default;
+  // Returns once every alert is durable.
+  virtual Result<void> Append(const std::vector<RoutedAlert>& alerts) = 0;
+  virtual bool routed_elsewhere() const { return false; }
+};
+
+class IntakeJournal final : public IntakeSink {
  public:
   // `replay` receives the alerts to put back into the router.
   static Result<std::unique_ptr<IntakeJournal>> Open(const std::string& path, Timestamp now,
                                                      std::vector<RoutedAlert>* replay,
                                                      IntakeJournalOptions options = {});
-  ~IntakeJournal();
+  ~IntakeJournal() override;
   IntakeJournal(const IntakeJournal&) = delete;
   IntakeJournal& operator=(const IntakeJournal&) = delete;
 
   // Returns once every alert is on disk (fdatasync'ed).
-  Result<void> Append(const std::vector<RoutedAlert>& alerts);
+  Result<void> Append(const std::vector<RoutedAlert>& alerts) override;
 
  private:
   IntakeJournal(std::string path, int fd, IntakeJournalOptions options)
@@ -89,5 +100,10 @@ class IntakeJournal {
   // they covered fails too.
   std::vector<std::tuple<uint64_t, uint64_t, std::string>> failures_;
 };
+
+// One alert as the journal writes it (a JSON object), for other stores of
+// intake (pg_alert_state.h); DecodeAlert is false for anything else.
+std::string EncodeAlert(const RoutedAlert& a);
+bool DecodeAlert(const std::string& text, RoutedAlert& a);
 
 }  // namespace fw::alerting

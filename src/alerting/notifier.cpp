@@ -116,6 +116,14 @@ Timestamp Notifier::DeliverDue(Timestamp now, std::stop_token stop, std::stop_to
   for (const Delivery& d : due) {
     if (stop.stop_requested()) return now;
     if (priority < 0 && wake && wake->stop_requested()) return now;  // something new: look again
+    // Replicas share one outbox: only the one that claims it sends it.
+    auto claimed = outbox_.Claim(d, options_.timeout * 2 + Millis(5'000));
+    if (!claimed || !*claimed) {
+      if (!claimed && log_) {
+        log_->Warn("cannot claim a notification", {{"error", claimed.error().message()}});
+      }
+      continue;
+    }
     std::string error;
     int status = 0;  // an exception counts as a failed attempt, retried
     try {
@@ -161,6 +169,10 @@ void Notifier::Loop(std::stop_token stop, int priority) {
   while (!stop.stop_requested()) {
     std::stop_token token;
     const Timestamp now = clock_.Now();
+    if (options_.active && !options_.active()) {  // a follower: look again shortly
+      clock_.SleepUntil(now + 500, stop);
+      continue;
+    }
     const Timestamp wake_at = DeliverDue(now, stop, &token, priority);
     if (wake_at > now) {
       std::stop_callback forward(stop, [this] {

@@ -28,6 +28,9 @@ class Notifier {
     Millis timeout{10'000};
     Millis backoff_initial{1'000};
     Millis backoff_max{300'000};
+    // Replicas (docs/ha.md): deliveries are attempted only while this holds
+    // (the leader); null: always.
+    std::function<bool()> active{};
   };
   // Called after every attempt: delivered, or the error and whether it retries.
   // `error` is empty on a delivery, unless its transport left a note

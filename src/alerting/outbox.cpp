@@ -72,10 +72,16 @@ std::optional<Delivery> ReadDelivery(const fs::path& path, const std::string& id
 }  // namespace
 
 Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& dir) {
+  auto box = DirOutbox::Open(dir);
+  if (!box) return Fail(box.error());
+  return std::unique_ptr<Outbox>(std::move(*box));
+}
+
+Result<std::unique_ptr<DirOutbox>> DirOutbox::Open(const std::string& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Fail(ErrorCode::kIo, "cannot create outbox " + dir + ": " + ec.message());
-  std::unique_ptr<Outbox> box(new Outbox(dir));
+  std::unique_ptr<DirOutbox> box(new DirOutbox(dir));
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
     if (name.ends_with(".tmp")) {
@@ -88,7 +94,7 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& dir) {
   return box;
 }
 
-Result<std::string> Outbox::Enqueue(Delivery d) {
+Result<std::string> DirOutbox::Enqueue(Delivery d) {
   std::lock_guard lock(mu_);
   char name[32];
   std::snprintf(name, sizeof name, "d-%020llu", static_cast<unsigned long long>(next_++));
@@ -100,7 +106,7 @@ Result<std::string> Outbox::Enqueue(Delivery d) {
   return std::string(name);
 }
 
-Result<void> Outbox::Done(const std::string& id) {
+Result<void> DirOutbox::Done(const std::string& id) {
   std::lock_guard lock(mu_);
   pending_.erase(id);
   std::error_code ec;
@@ -109,7 +115,7 @@ Result<void> Outbox::Done(const std::string& id) {
   return SyncDir(dir_);
 }
 
-std::vector<Delivery> Outbox::Pending(int priority) const {
+std::vector<Delivery> DirOutbox::Pending(int priority) const {
   std::lock_guard lock(mu_);
   std::vector<Delivery> out;
   for (const auto& [id, d] : pending_) {

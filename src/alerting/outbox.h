@@ -1,5 +1,5 @@
 #pragma once
-// A durable outbox for notifications: each delivery (a URL and a body) is a
+// DirOutbox, a durable outbox for notifications: each delivery (a URL and a body) is a
 // file in the outbox directory, written to a temporary name, fsynced and
 // renamed (directory fsynced) before Enqueue returns, and removed once
 // delivered. After a crash or restart, Pending() returns what was not
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/duration.h"
 #include "common/error.h"
 
 namespace fw::alerting {
@@ -28,18 +29,40 @@ struct Delivery {
   int priority = 1;  // NotificationPriority: 0 pages, 1 the rest
 };
 
+// Where the notifier finds what to deliver: the directory below (one
+// server), or PostgreSQL shared by replicas (pg_outbox.h).
 class Outbox {
  public:
-  // Creates `dir` if needed; removes torn temporaries from a crash.
+  virtual ~Outbox() = default;
+  // The directory outbox: creates `dir` if needed; removes torn temporaries
+  // from a crash.
   static Result<std::unique_ptr<Outbox>> Open(const std::string& dir);
 
-  Result<std::string> Enqueue(Delivery d);
-  Result<void> Done(const std::string& id);
+  // Returns once `d` is durable, with its id.
+  virtual Result<std::string> Enqueue(Delivery d) = 0;
+  virtual Result<void> Done(const std::string& id) = 0;
   // Undelivered, oldest first; `priority` >= 0: only those of that priority.
-  std::vector<Delivery> Pending(int priority = -1) const;
+  virtual std::vector<Delivery> Pending(int priority = -1) const = 0;
+  // Takes `d` for one attempt by this process for up to `hold`, before it
+  // is sent: false when another process holds it, it is done, or this
+  // process may no longer send. One process per directory: always true.
+  virtual Result<bool> Claim(const Delivery& d, Millis hold) {
+    (void)d;
+    (void)hold;
+    return true;
+  }
+};
+
+class DirOutbox final : public Outbox {
+ public:
+  static Result<std::unique_ptr<DirOutbox>> Open(const std::string& dir);
+
+  Result<std::string> Enqueue(Delivery d) override;
+  Result<void> Done(const std::string& id) override;
+  std::vector<Delivery> Pending(int priority = -1) const override;
 
  private:
-  explicit Outbox(std::string dir) : dir_(std::move(dir)) {}
+  explicit DirOutbox(std::string dir) : dir_(std::move(dir)) {}
   std::string dir_;
   mutable std::mutex mu_;
   uint64_t next_ = 0;

@@ -171,6 +171,10 @@ void RuleManager::EvalDue(Timestamp now) {
 void RuleManager::Loop(std::stop_token stop) {
   while (!stop.stop_requested()) {
     const Timestamp now = clock_.Now();
+    if (options_.active && !options_.active()) {  // a follower: look again shortly
+      clock_.SleepUntil(now + 500, stop);
+      continue;
+    }
     Timestamp wake_at = now + 3'600'000;
     std::vector<std::pair<std::shared_ptr<Entry>, bool>> due;  // entry, early
     std::stop_token sleep_token;

@@ -52,6 +52,9 @@ class RuleManager {
     // evaluated in turn on one thread, so a slow rule holds up the others by
     // at most this long, and then fails (rule health "err").
     Millis query_timeout{0};
+    // Replicas (docs/ha.md): rules are evaluated only while this holds (the
+    // leader); null: always.
+    std::function<bool()> active{};
   };
 
   // REQUIRES: storage and clock outlive the manager.

@@ -37,7 +37,8 @@ const std::set<std::string> kTopLevel = {"server",
                                          "databases",
                                          "log_files",
                                          "reports",
-                                         "state"};
+                                         "state",
+                                         "remote_metrics"};
 
 std::filesystem::path Resolve(const std::string& config_path, const std::string& p) {
   const std::filesystem::path path(p);
@@ -407,6 +408,8 @@ void ReadTopLevel(YamlReader& r, const YAML::Node& root, const std::string& path
   out.pipeline.actions = runbook::ReadSiteActions(r, root);
   out.pipeline.databases = db::ReadDatabases(r, root);
   out.pipeline.state = pg::ReadStateSettings(r, root);
+  out.pipeline.remote_metrics = metrics::remote::ReadRemoteMetrics(
+      r, root, std::filesystem::path(path).parent_path().string());
   ReadLogFiles(r, root, path, out.pipeline.log_files);
   ReadReports(r, root, out.pipeline.impact);
   const YAML::Node storage = YamlChild(root, "storage");

@@ -11,7 +11,7 @@ namespace fw::incident {
 namespace {
 
 // kMigrations[i] takes the schema from version i to version i + 1.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     // 1: incidents, timelines, linked alerts and action items, with the
     // indexes for dedup lookups, listing by time and reading a timeline.
     R"sql(
@@ -62,6 +62,36 @@ CREATE TABLE action_items (
 CREATE INDEX incidents_by_key ON incidents(group_key, state);
 CREATE INDEX incidents_by_created ON incidents(created_at);
 CREATE INDEX timeline_by_incident ON timeline(incident, seq);
+)sql",
+    // 2: what replicas share besides incidents (alerting/pg_alert_state.h):
+    // the notification outbox, claimed per attempt; alerts taken in by any
+    // replica, routed by the leader; which notification each group sent.
+    R"sql(
+CREATE TABLE outbox (
+  id BIGSERIAL PRIMARY KEY,
+  receiver TEXT NOT NULL,
+  url TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created BIGINT NOT NULL,
+  priority INTEGER NOT NULL,
+  done_at TIMESTAMPTZ,
+  claimed_until TIMESTAMPTZ,
+  claimed_epoch BIGINT,
+  attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX outbox_pending ON outbox(id) WHERE done_at IS NULL;
+CREATE TABLE intake (
+  id BIGSERIAL PRIMARY KEY,
+  received BIGINT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  alert TEXT NOT NULL
+);
+CREATE INDEX intake_by_fingerprint ON intake(fingerprint, id);
+CREATE TABLE notification_log (
+  group_key TEXT PRIMARY KEY,
+  digest TEXT NOT NULL,
+  at BIGINT NOT NULL
+);
 )sql",
 };
 

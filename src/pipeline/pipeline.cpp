@@ -61,6 +61,16 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Open(const Settings& settings, Optio
                {"damaged_records_skipped", std::to_string(opened.skipped_records)}});
   }
   m.storage = std::make_unique<alerting::DbRuleStorage>(*m.db);
+  if (!settings.remote_metrics.url.empty()) {
+    // Every stage reads through storage: their Prometheus and ours together.
+    m.remote_metrics =
+        std::make_unique<metrics::remote::RemoteQueryable>(settings.remote_metrics, log);
+    m.metrics_union =
+        std::make_unique<metrics::remote::UnionQueryable>(m.storage->local(), *m.remote_metrics);
+    m.storage->ReadFrom(m.metrics_union.get());
+    if (log)
+      log->Info("reading metrics from a remote query API", {{"url", settings.remote_metrics.url}});
+  }
   auto logs = logs::store::LogStore::Open(m.options.data_dir + "/logs", clock, m.options.logs);
   if (!logs) return Fail(logs.error());
   m.log_store = std::move(*logs);
@@ -96,6 +106,7 @@ void Pipeline::RegisterApis(server::HttpServer& http) {
       {&m.storage->queryable(), m.log_source.get(), &m.changes, m.Diagnostics()}, m.clock,
       {m.settings.impact, m.log_store.get()});
   RegisterResponderApi(http, m);
+  RegisterStateApi(http, m);
   notify::RegisterNoiseApi(http, *m.incidents, m.clock, &m.settings.alerting.paging);
   if (m.pager) {
     notify::RegisterPageApi(http, *m.pager, *m.ack_links, *m.incidents, m.clock,
@@ -116,15 +127,16 @@ void Pipeline::Start(server::SelfMetrics* self_metrics) {
   m.started = true;
   m.alerting->Start();
   m.rules->Start();
+  m.StartLease();
   m.escalation_thread = std::jthread([&m](std::stop_token stop) {
     while (!stop.stop_requested()) {
-      m.EscalateDue(m.clock.Now());
+      if (m.leading()) m.EscalateDue(m.clock.Now());
       m.clock.SleepUntil(m.clock.Now() + 1'000, stop);
     }
   });
   m.response_thread = std::jthread([&m](std::stop_token stop) {
     while (!stop.stop_requested()) {
-      {
+      if (m.leading()) {
         std::lock_guard lock(m.response_mu);
         m.RespondStep(m.clock.Now());
       }
@@ -155,6 +167,7 @@ void Pipeline::Stop() {
   m.escalation_thread = {};
   if (m.rules) m.rules->Stop();
   if (m.alerting) m.alerting->Stop();
+  m.StopLease();  // last: a follower takes over as soon as this one stops
   m.started = false;
 }
 

@@ -43,11 +43,28 @@ Result<void> Pipeline::Impl::OpenAlerting() {
     if (!parsed.errors.empty()) return Fail(parsed.errors.front());
     for (auto& g : parsed.groups) groups.push_back(std::move(g));
   }
-  auto box = alerting::Outbox::Open(options.data_dir + "/outbox");
-  if (!box) return Fail(box.error());
-  outbox = std::move(*box);
   if (auto opened = OpenStore(); !opened) return opened;
-  alerting::AlertingService::Options ao{a.external_url, {}, {}, options.data_dir + "/nflog"};
+  if (settings.state.postgres) {
+    if (auto shared = OpenShared(); !shared) return shared;
+  } else {
+    auto box = alerting::Outbox::Open(options.data_dir + "/outbox");
+    if (!box) return Fail(box.error());
+    outbox = std::move(*box);
+  }
+  alerting::AlertingService::Options ao;
+  ao.external_url = a.external_url;
+  ao.notification_log = options.data_dir + "/nflog";
+  if (settings.state.postgres) {
+    // Replicas: only the leader flushes and delivers; what it sent is shared.
+    ao.notification_log.clear();
+    ao.active = [this] { return leading(); };
+    ao.delivery.active = ao.active;
+    ao.record_sent = [this](const std::string& key, uint64_t digest, Timestamp at) {
+      if (auto r = shared_intake->RecordSent(key, digest, at); !r && log) {
+        log->Warn("cannot record a sent notification", {{"error", r.error().message()}});
+      }
+    };
+  }
   ao.on_attempt = [this](const alerting::Delivery& d, bool delivered, const std::string& error,
                          bool retry) { OnAttempt(d, delivered, error, retry); };
   alerting = std::make_unique<alerting::AlertingService>(a.routing, *outbox, clock, log, ao);
@@ -68,8 +85,11 @@ Result<void> Pipeline::Impl::OpenAlerting() {
   rules = std::make_unique<alerting::RuleManager>(
       std::move(groups), *storage, clock,
       [this](const alerting::GroupResult& r) { OnRuleResult(r); },
-      alerting::RuleManager::Options{a.evaluation_interval, std::chrono::milliseconds(250),
-                                     options.query_limits.timeout});
+      alerting::RuleManager::Options{
+          a.evaluation_interval, std::chrono::milliseconds(250), options.query_limits.timeout,
+          settings.state.postgres ? std::function<bool()>([this] { return leading(); })
+                                  : std::function<bool()>()});
+  if (settings.state.postgres) return {};  // the leader replays the shared intake
   // Alerts taken in from outside but not yet notified when the last process
   // died come back from the journal into the router.
   auto j =

@@ -12,6 +12,7 @@
 #include "alerting/db_rule_storage.h"
 #include "alerting/intake_journal.h"
 #include "alerting/outbox.h"
+#include "alerting/pg_alert_state.h"
 #include "alerting/rule_manager.h"
 #include "db/actions.h"
 #include "db/databases.h"
@@ -22,8 +23,10 @@
 #include "logs/api/logs_api.h"
 #include "logs/ingest/file_tail.h"
 #include "metrics/ingest/scrape_manager.h"
+#include "metrics/remote/remote_queryable.h"
 #include "notify/pager.h"
 #include "notify/stakeholders.h"
+#include "pg/leader_lease.h"
 #include "pipeline/pipeline.h"
 #include "response/approvals.h"
 #include "runbook/runbook.h"
@@ -53,6 +56,9 @@ struct Pipeline::Impl {
   // Stores.
   std::unique_ptr<metrics::tsdb::Db> db;
   std::unique_ptr<alerting::DbRuleStorage> storage;  // rules and PromQL over db
+  // remote_metrics: a team's Prometheus, read together with db.
+  std::unique_ptr<metrics::remote::RemoteQueryable> remote_metrics;
+  std::unique_ptr<metrics::remote::UnionQueryable> metrics_union;
   std::unique_ptr<logs::store::LogStore> log_store;
   std::unique_ptr<logs::store::StoreEventSource> log_source;
   changes::ChangeLog changes;
@@ -63,8 +69,8 @@ struct Pipeline::Impl {
   std::unique_ptr<alerting::RuleManager> rules;
   std::unique_ptr<incident::IncidentStore> store;  // SQLite, or PostgreSQL (state:)
   std::unique_ptr<incident::IncidentService> incidents;
-  std::unique_ptr<alerting::IntakeJournal> journal;
-  std::vector<alerting::RoutedAlert> replayed;  // from the journal at Open
+  std::unique_ptr<alerting::IntakeSink> journal;  // the file journal, or the shared intake
+  std::vector<alerting::RoutedAlert> replayed;    // from the journal at Open
   std::mutex escalation_mu;
   std::map<std::string, incident::Escalation> escalations;  // by incident id
   // Incidents whose escalation ran; one leaves once acknowledged (or
@@ -118,6 +124,17 @@ struct Pipeline::Impl {
   // PostgreSQL the one process always leads (epoch 1).
   std::atomic<int64_t> leader_epoch{1};
   bool leading() const { return leader_epoch.load() > 0; }
+  // With PostgreSQL: what replicas share, and the lease thread that renews
+  // the lease, takes over, and routes the shared intake while leading.
+  std::unique_ptr<alerting::PgAlertIntake> shared_intake;
+  std::unique_ptr<pg::PgConnection> lease_conn;
+  std::unique_ptr<pg::LeaderLease> lease;
+  std::jthread lease_thread;
+  Result<void> OpenShared();  // outbox, intake sink; REQUIRES: store opened
+  void StartLease();
+  void StopLease();
+  void LeaseTurn(int64_t& intake_cursor, Timestamp& renewed_at, Timestamp& next_renew);
+  void TakeOver(int64_t epoch, int64_t& intake_cursor);
 
   // pipeline_alerting.cpp
   Result<void> OpenAlerting();
@@ -145,5 +162,7 @@ struct Pipeline::Impl {
 
 // The responder's API: its state per incident, approvals, runbooks.
 void RegisterResponderApi(server::HttpServer& http, Pipeline::Impl& p);
+// GET /api/v1/state: where state lives and whether this replica leads.
+void RegisterStateApi(server::HttpServer& http, Pipeline::Impl& p);
 
 }  // namespace fw::pipeline

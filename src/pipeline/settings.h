@@ -14,6 +14,7 @@
 #include "db/config.h"
 #include "incident/oncall.h"
 #include "incident/severity_policy.h"
+#include "metrics/remote/remote_settings.h"
 #include "notify/contacts.h"
 #include "notify/stakeholders.h"
 #include "pg/state_settings.h"
@@ -87,6 +88,8 @@ struct Settings {
   db::DatabaseSettings databases;  // databases: diagnosed by rca, acted on by runbooks
   std::vector<LogFileSettings> log_files;
   pg::StateSettings state;  // state: SQLite (default) or PostgreSQL shared by replicas
+  // remote_metrics: a Prometheus-compatible query API read beside the store.
+  metrics::remote::RemoteMetricsSettings remote_metrics;
 };
 
 }  // namespace fw::pipeline

@@ -34,6 +34,7 @@ void RegisterRca(CLI::App& app, ExitStatus& status);
 void RegisterRunbook(CLI::App& app, ExitStatus& status);
 void RegisterReport(CLI::App& app, ExitStatus& status);
 void RegisterOnCall(CLI::App& app, ExitStatus& status);
+void RegisterAdmin(CLI::App& app, ExitStatus& status);
 // Adds `rules` under the `check` command.
 void AddCheckRules(CLI::App& check, ExitStatus& status);
 

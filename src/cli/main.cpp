@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   fw::cli::RegisterRunbook(app, status);
   fw::cli::RegisterReport(app, status);
   fw::cli::RegisterOnCall(app, status);
+  fw::cli::RegisterAdmin(app, status);
 
   try {
     app.parse(argc, argv);

@@ -237,7 +237,14 @@ void Pipeline::Impl::EscalateDue(Timestamp now) {
         escalated.erase(it->first);
         if (pager) pager->Acknowledge(it->first);  // acknowledged anywhere: pages stop
       }
-      for (incident::Page& p : it->second.Due(now)) pages.push_back({it->first, p});
+      for (incident::Page& p : it->second.Due(now)) {
+        auto sent = pages_sent_before.find(it->first);
+        if (sent != pages_sent_before.end() && sent->second > 0) {
+          --sent->second;  // the previous leader sent this one
+          continue;
+        }
+        pages.push_back({it->first, p});
+      }
       it = it->second.Next() ? std::next(it) : escalations.erase(it);
     }
   }

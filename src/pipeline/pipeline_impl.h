@@ -76,6 +76,9 @@ struct Pipeline::Impl {
   // Incidents whose escalation ran; one leaves once acknowledged (or
   // further), so that a reopen escalates afresh.
   std::set<std::string> escalated;
+  // Pages a new leader's escalation leaves out: those its predecessor sent
+  // (counted on the incident's timeline), by incident id.
+  std::map<std::string, size_t> pages_sent_before;
   // Pages to people (people: in firewatch.yml); null when nobody is declared.
   // Overrides and swaps made while serving; every schedule consults it.
   std::unique_ptr<incident::OverrideBook> overrides;
@@ -135,6 +138,9 @@ struct Pipeline::Impl {
   void StopLease();
   void LeaseTurn(int64_t& intake_cursor, Timestamp& renewed_at, Timestamp& next_renew);
   void TakeOver(int64_t epoch, int64_t& intake_cursor);
+  // Escalations of the incidents still unacknowledged, from their opening,
+  // less the pages already on their timelines. REQUIRES: not yet leading.
+  void ResumeEscalations();
 
   // pipeline_alerting.cpp
   Result<void> OpenAlerting();

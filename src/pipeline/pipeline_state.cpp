@@ -152,11 +152,39 @@ void Pipeline::Impl::TakeOver(int64_t epoch, int64_t& intake_cursor) {
   }
   alerting->RestoreSent(std::move(*sent));
   alerting->Put(replay->first);
+  ResumeEscalations();
   intake_cursor = replay->second;
   leader_epoch = epoch;
   if (log) {
     log->Info("leading", {{"epoch", std::to_string(epoch)},
                           {"alerts_replayed", std::to_string(replay->first.size())}});
+  }
+}
+
+void Pipeline::Impl::ResumeEscalations() {
+  const AlertingSettings& a = settings.alerting;
+  if (a.escalation_policy.empty()) return;
+  const incident::EscalationPolicy* policy = a.oncall.FindPolicy(a.escalation_policy);
+  if (!policy) return;
+  auto open = incidents->List({.state = incident::State::kTriggered});
+  if (!open) {
+    if (log) log->Warn("cannot resume escalations", {{"error", open.error().message()}});
+    return;
+  }
+  for (const incident::Incident& inc : *open) {
+    auto timeline = store->Timeline(inc.id);
+    if (!timeline) continue;
+    size_t pages = 0;
+    for (const incident::TimelineEntry& e : *timeline) {
+      if (e.kind == incident::EntryKind::kNotificationSent &&
+          e.details.find("\"receiver\":\"escalation\"") != std::string::npos) {
+        ++pages;
+      }
+    }
+    std::lock_guard lock(escalation_mu);
+    if (!escalated.insert(inc.id).second) continue;
+    escalations.try_emplace(inc.id, *policy, a.oncall, inc.created_at);
+    pages_sent_before[inc.id] = pages;
   }
 }
 

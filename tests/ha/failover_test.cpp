@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "../e2e/subprocess.h"
+#include "incident/sqlite_store.h"
 #include "pg_cluster.h"
 
 namespace fw {
@@ -51,6 +52,14 @@ class Receiver {
       }
       res.set_content("{}", "application/json");
     });
+    server_.Post("/page", [this](const httplib::Request& req, httplib::Response& res) {
+      json j = json::parse(req.body, nullptr, false);
+      std::lock_guard lock(mu_);
+      if (j.is_object()) {
+        ++pages_[j.value("incident", "?") + " level " + std::to_string(j.value("level", 0))];
+      }
+      res.set_content("{}", "application/json");
+    });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
   }
@@ -67,6 +76,10 @@ class Receiver {
     std::lock_guard lock(mu_);
     return count_;
   }
+  std::map<std::string, int> pages() {
+    std::lock_guard lock(mu_);
+    return pages_;
+  }
   Clock::time_point last() {
     std::lock_guard lock(mu_);
     return last_;
@@ -79,6 +92,7 @@ class Receiver {
   std::mutex mu_;
   std::set<std::string> firing_;
   std::map<std::string, int> count_;
+  std::map<std::string, int> pages_;  // "INC-1 level 1" -> times paged
   Clock::time_point last_{};
 };
 
@@ -99,7 +113,7 @@ class FailoverTest : public ::testing::Test {
 
   // A replica's firewatch.yml: its own data directory and port, the shared
   // PostgreSQL, one route to the receiver.
-  Replica Start(const std::string& name) {
+  Replica Start(const std::string& name, const std::string& extra = "") {
     const std::string data = dir_ + "/" + name;
     std::ofstream(dir_ + "/" + name + ".yml")
         << "server: {listen: \"127.0.0.1:0\"}\n"
@@ -109,7 +123,8 @@ class FailoverTest : public ::testing::Test {
         << "route: {receiver: hook, group_by: [alertname], group_wait: 1s, group_interval: 2s,"
         << " repeat_interval: 4h}\n"
         << "receivers:\n  - name: hook\n    webhook_configs: [{url: \"http://127.0.0.1:"
-        << receiver_.port() << "/hook\"}]\n";
+        << receiver_.port() << "/hook\"}]\n"
+        << extra;
     Replica r;
     r.process = std::make_unique<e2e::Background>(
         std::vector<std::string>{FIREWATCH_BIN, "serve", "--config", dir_ + "/" + name + ".yml"},
@@ -239,6 +254,93 @@ TEST_F(FailoverTest, ANewLeaderDoesNotSendAgainWhatWasSent) {
   ASSERT_TRUE(e2e::PollUntil([&] { return Leading(b); }, 15'000ms, 50ms));
   std::this_thread::sleep_for(4s);  // group_wait and two group_intervals
   EXPECT_EQ(receiver_.counts(), before) << "the new leader sent again what was sent";
+}
+
+// An escalation in progress goes on at the new leader: the next level is
+// paged when due, and the level the old leader paged is not paged again.
+TEST_F(FailoverTest, EscalationGoesOnWithoutPagingTwice) {
+  const std::string paging =
+      "people:\n  - name: pat\n    contact_methods: [{type: webhook, url: "
+      "\"http://127.0.0.1:" +
+      std::to_string(receiver_.port()) +
+      "/page\"}]\n"
+      "paging: {secret_file: " +
+      dir_ +
+      "/paging.key}\n"
+      "escalation_policies:\n  - name: p\n    levels:\n"
+      "      - {targets: [\"user:pat\"], delay: 8s}\n"
+      "      - {targets: [\"user:pat\"], delay: 8s}\n"
+      "incidents: {escalation_policy: p}\n";
+  Replica a = Start("a", paging);
+  ASSERT_TRUE(e2e::PollUntil([&] { return Leading(a); }, 15'000ms, 50ms));
+  Replica b = Start("b", paging);
+  ASSERT_TRUE(e2e::PollUntil([&] { return !State(b).is_null(); }, 15'000ms, 50ms));
+  ASSERT_TRUE(Post(a, "e-1"));
+  ASSERT_TRUE(
+      e2e::PollUntil([&] { return receiver_.pages().contains("INC-1 level 1"); }, 20'000ms, 50ms))
+      << "no first page";
+  std::this_thread::sleep_for(500ms);
+  a.process->Kill();
+  ASSERT_TRUE(e2e::PollUntil([&] { return Leading(b); }, 15'000ms, 50ms));
+  ASSERT_TRUE(
+      e2e::PollUntil([&] { return receiver_.pages().contains("INC-1 level 2"); }, 20'000ms, 50ms))
+      << "the escalation stopped with the old leader";
+  std::this_thread::sleep_for(1500ms);
+  const std::map<std::string, int> want = {{"INC-1 level 1", 1}, {"INC-1 level 2", 1}};
+  EXPECT_EQ(receiver_.pages(), want);
+}
+
+// A single server's SQLite store moves into PostgreSQL: ids, timelines and
+// action items kept, a second run copies nothing, and a replica serves them.
+TEST_F(FailoverTest, MigrateStateCopiesASqliteStore) {
+  {
+    auto sqlite = incident::SqliteStore::Open(dir_ + "/incidents.db");
+    ASSERT_TRUE(sqlite) << sqlite.error().ToString();
+    incident::Incident inc;
+    inc.title = "checkout down";
+    inc.group_key = "k";
+    inc.created_at = 1000;
+    incident::TimelineEntry e;
+    e.time = 1000;
+    e.kind = incident::EntryKind::kNote;
+    e.text = "opened by hand";
+    ASSERT_TRUE((*sqlite)->Create(inc, {e}));
+    inc.title = "payments slow";
+    ASSERT_TRUE((*sqlite)->Create(inc, {e, e}));
+    ASSERT_TRUE((*sqlite)->AddActionItems("INC-2",
+                                          {{.text = "alert on pool usage", .created_at = 2000}},
+                                          [&](const incident::ActionItem&) { return e; }));
+  }
+  std::ofstream(dir_ + "/m.yml") << "state:\n  postgres:\n    dsn: \"" << cluster_->Dsn()
+                                 << "\"\n    schema: " << schema_ << "\n";
+  const std::vector<std::string> cmd = {
+      FIREWATCH_BIN,   "admin",  "migrate-state",       "--config",
+      dir_ + "/m.yml", "--from", dir_ + "/incidents.db"};
+  auto first = e2e::Run(cmd);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.out.find("2 incidents copied (4 timeline entries, 1 action items), 0 already"),
+            std::string::npos)
+      << first.out;
+  auto again = e2e::Run(cmd);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("0 incidents copied"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("2 already there"), std::string::npos) << again.out;
+
+  Replica r = Start("r");
+  ASSERT_TRUE(e2e::PollUntil([&] { return Leading(r); }, 15'000ms, 50ms));
+  httplib::Client c("127.0.0.1", r.port);
+  const httplib::Headers auth = {{"Authorization", std::string("Bearer ") + kToken}};
+  auto inc = c.Get("/api/v1/incidents/INC-2", auth);
+  ASSERT_TRUE(inc && inc->status == 200);
+  EXPECT_NE(inc->body.find("payments slow"), std::string::npos);
+  auto items = c.Get("/api/v1/incidents/INC-2/action_items", auth);
+  ASSERT_TRUE(items && items->status == 200);
+  EXPECT_NE(items->body.find("alert on pool usage"), std::string::npos);
+
+  auto missing = e2e::Run({FIREWATCH_BIN, "admin", "migrate-state", "--config", dir_ + "/m.yml",
+                           "--from", dir_ + "/nope.db"});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find("no incident store at"), std::string::npos) << missing.err;
 }
 
 }  // namespace

@@ -38,7 +38,8 @@ const std::set<std::string> kTopLevel = {"server",
                                          "log_files",
                                          "reports",
                                          "state",
-                                         "remote_metrics"};
+                                         "remote_metrics",
+                                         "remote_write"};
 
 std::filesystem::path Resolve(const std::string& config_path, const std::string& p) {
   const std::filesystem::path path(p);
@@ -408,8 +409,9 @@ void ReadTopLevel(YamlReader& r, const YAML::Node& root, const std::string& path
   out.pipeline.actions = runbook::ReadSiteActions(r, root);
   out.pipeline.databases = db::ReadDatabases(r, root);
   out.pipeline.state = pg::ReadStateSettings(r, root);
-  out.pipeline.remote_metrics = metrics::remote::ReadRemoteMetrics(
-      r, root, std::filesystem::path(path).parent_path().string());
+  const std::string config_dir = std::filesystem::path(path).parent_path().string();
+  out.pipeline.remote_metrics = metrics::remote::ReadRemoteMetrics(r, root, config_dir);
+  out.pipeline.remote_write = metrics::remote::ReadRemoteWrite(r, root, config_dir);
   ReadLogFiles(r, root, path, out.pipeline.log_files);
   ReadReports(r, root, out.pipeline.impact);
   const YAML::Node storage = YamlChild(root, "storage");

@@ -48,6 +48,14 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Open(const Settings& settings, Optio
   impl->parts = parts;
   Impl& m = *impl;
   m.options.db.clock = &clock;
+  if (!settings.remote_write.empty()) {
+    m.remote_writer =
+        std::make_unique<metrics::remote::RemoteWriter>(settings.remote_write, clock, log);
+    m.options.db.on_appended =
+        [w = m.remote_writer.get()](const std::vector<metrics::tsdb::LabeledSample>& batch) {
+          w->Enqueue(batch);
+        };
+  }
   auto db = metrics::tsdb::Db::Open(m.options.data_dir, m.options.db);
   if (!db) return Fail(db.error());
   m.db = std::move(*db);
@@ -128,6 +136,7 @@ void Pipeline::Start(server::SelfMetrics* self_metrics) {
   m.alerting->Start();
   m.rules->Start();
   m.StartLease();
+  if (m.remote_writer) m.remote_writer->Start();
   m.escalation_thread = std::jthread([&m](std::stop_token stop) {
     while (!stop.stop_requested()) {
       if (m.leading()) m.EscalateDue(m.clock.Now());
@@ -167,7 +176,8 @@ void Pipeline::Stop() {
   m.escalation_thread = {};
   if (m.rules) m.rules->Stop();
   if (m.alerting) m.alerting->Stop();
-  m.StopLease();  // last: a follower takes over as soon as this one stops
+  m.StopLease();  // a follower takes over as soon as this one stops
+  if (m.remote_writer) m.remote_writer->Stop();
   m.started = false;
 }
 

@@ -24,6 +24,7 @@
 #include "logs/ingest/file_tail.h"
 #include "metrics/ingest/scrape_manager.h"
 #include "metrics/remote/remote_queryable.h"
+#include "metrics/remote/remote_writer.h"
 #include "notify/pager.h"
 #include "notify/stakeholders.h"
 #include "pg/leader_lease.h"
@@ -54,6 +55,9 @@ struct Pipeline::Impl {
   bool started = false;
 
   // Stores.
+  // remote_write: forwards what db accepts; declared before db, so it
+  // outlives the store that calls it.
+  std::unique_ptr<metrics::remote::RemoteWriter> remote_writer;
   std::unique_ptr<metrics::tsdb::Db> db;
   std::unique_ptr<alerting::DbRuleStorage> storage;  // rules and PromQL over db
   // remote_metrics: a team's Prometheus, read together with db.

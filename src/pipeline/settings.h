@@ -90,6 +90,8 @@ struct Settings {
   pg::StateSettings state;  // state: SQLite (default) or PostgreSQL shared by replicas
   // remote_metrics: a Prometheus-compatible query API read beside the store.
   metrics::remote::RemoteMetricsSettings remote_metrics;
+  // remote_write: where the store forwards every sample it accepts.
+  std::vector<metrics::remote::RemoteWriteTarget> remote_write;
 };
 
 }  // namespace fw::pipeline

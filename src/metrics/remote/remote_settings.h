@@ -27,6 +27,28 @@ struct RemoteMetricsSettings {
   std::vector<std::pair<std::string, std::string>> headers;  // Authorization included
 };
 
+// One `remote_write:` endpoint (Prometheus's keys): where firewatch's own
+// store forwards every sample it accepts (remote_writer.h).
+//
+//   remote_write:
+//     - url: http://victoria.internal:8428/api/v1/write
+//       remote_timeout: 30s
+//       headers: {X-Scope-OrgID: team-a}
+//       authorization: {credentials_file: secrets/lts.token}   # Bearer
+//       queue_config: {capacity: 100000, max_samples_per_send: 2000, batch_send_deadline: 5s}
+struct RemoteWriteTarget {
+  std::string url;   // http://host:port/path (e.g. .../api/v1/write)
+  std::string name;  // for logs and metrics; default: the url
+  Millis timeout{30'000};
+  std::vector<std::pair<std::string, std::string>> headers;  // Authorization included
+  size_t capacity = 100'000;
+  size_t max_samples_per_send = 2'000;
+  Millis batch_send_deadline{5'000};
+};
+
+std::vector<RemoteWriteTarget> ReadRemoteWrite(YamlReader& r, const YAML::Node& root,
+                                               const std::string& config_dir);
+
 // `config_dir` resolves a relative bearer_token_file.
 RemoteMetricsSettings ReadRemoteMetrics(YamlReader& r, const YAML::Node& root,
                                         const std::string& config_dir);

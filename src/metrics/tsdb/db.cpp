@@ -190,6 +190,7 @@ Result<AppendStats> Db::Append(const std::vector<LabeledSample>& batch) {
   std::lock_guard lock(write_mu_);
   auto st = AppendLocked(batch);
   if (!st) return st;
+  if (options_.on_appended && st->accepted > 0) options_.on_appended(batch);
   const Timestamp now = options_.clock->Now();
   const bool cut_due = head_->MaxTime() != INT64_MIN && head_->MinTime() != INT64_MAX &&
                        head_->MaxTime() - head_->MinTime() > options_.block_range_ms / 2 * 3;

@@ -85,6 +85,10 @@ struct DbOptions {
   // "cut:checkpointed",
   // "compact:merged_written") so a test can kill the process exactly there.
   std::function<void(std::string_view step)> crash_point;
+  // Called with every batch Append accepted any of, once it is durable, on
+  // the appending thread and under the write lock: keep it short (queue the
+  // batch). remote_write forwards through it.
+  std::function<void(const std::vector<LabeledSample>& batch)> on_appended;
 };
 
 struct DbStats {

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Remote-write ingest, firewatch vs Debian's Prometheus, same workload, same
-# run. bench/remote_write_load (built with `make`) pre-encodes 10,000 series
+# Remote-write ingest, firewatch vs Debian's Prometheus and VictoriaMetrics,
+# same workload, same run. bench/remote_write_load (built with `make`) pre-encodes 10,000 series
 # x 120 points (1.2 M samples, 2,000 series per request) and sends them to
 #   firewatch serve            POST /api/v1/write   (fsynced before the 204)
 #   prometheus --web.enable-remote-write-receiver   (WAL written, not fsynced
 #                                                    per request)
+#   victoria-metrics           POST /api/v1/write   (buffered in memory, written
+#                                                    in the background)
 # each on a fresh data directory, 3 runs each. Reported per run: the
 # receiver's CPU time (utime + stime from /proc) and wall time; the summary
 # gives medians and samples per CPU-second, which is samples/s/core.
@@ -28,6 +30,10 @@ run() {
     FIREWATCH_TOKEN=bench "$FW" serve --data "$dir" --port "$port" >"$dir.log" 2>&1 &
     pid=$!
     wait_ready "http://127.0.0.1:$port/healthz"
+  elif [ "$name" = victoria ]; then
+    victoria-metrics -storageDataPath="$dir" -httpListenAddr="127.0.0.1:$port" >"$dir.log" 2>&1 &
+    pid=$!
+    wait_ready "http://127.0.0.1:$port/health"
   else
     echo "global: {}" >"$dir.yml"
     prometheus --config.file="$dir.yml" --storage.tsdb.path="$dir" \
@@ -51,10 +57,11 @@ results="$work/results"
 for _ in 1 2 3; do
   run firewatch | tee -a "$results"
   run prometheus | tee -a "$results"
+  run victoria | tee -a "$results"
 done
 samples=$((SERIES * POINTS))
 echo
-for name in firewatch prometheus; do
+for name in firewatch prometheus victoria; do
   cpu=$(grep "^$name " "$results" | awk '{print $2}' | sort -n | sed -n 2p)
   wall=$(grep "^$name " "$results" | awk '{print $3}' | sort -n | sed -n 2p)
   echo "$name: median CPU $cpu ms, wall $wall ms for $samples samples:" \

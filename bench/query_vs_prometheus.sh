@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Query latency, firewatch vs Debian's Prometheus, on the same data in the
-# same run: 10,000 series x 6 hours at a 30 s interval (7.2 M samples).
+# Query latency, firewatch vs Debian's Prometheus and VictoriaMetrics, on the
+# same data in the same run: 10,000 series x 6 hours at a 30 s interval (7.2 M
+# samples).
 #   5,000 counters   http_requests_total{instance, route}
 #   5,000 buckets    http_request_duration_seconds_bucket{instance, le}
-# Both servers load the same OpenMetrics file (promtool builds Prometheus's
-# blocks; firewatch imports it into its store), then answer the same three
-# queries over HTTP; each is timed 7 times and the median reported.
+# All three load the same OpenMetrics file (promtool builds Prometheus's
+# blocks; firewatch imports it into its store; VictoriaMetrics takes it on
+# /api/v1/import/prometheus, timestamps in ms, then merges it), then answer
+# the same three queries over HTTP; each is timed 7 times and the median
+# reported. VictoriaMetrics runs with its result cache off
+# (-search.disableCache), or the 6 repeats would be answered from it.
 # Usage: bench/query_vs_prometheus.sh [path/to/firewatch]   (takes a few minutes)
 set -euo pipefail
 FW=${1:-build/firewatch}
@@ -57,6 +61,16 @@ prometheus --config.file="$work/prom.yml" --storage.tsdb.path="$work/prom" \
   --storage.tsdb.retention.time=10y --web.listen-address="127.0.0.1:$pp" >"$work/prom.log" 2>&1 &
 pids+=($!)
 
+vp=$(free_port)
+victoria-metrics -storageDataPath="$work/vm" -httpListenAddr="127.0.0.1:$vp" -search.disableCache \
+  -retentionPeriod=100y -search.latencyOffset=0s >"$work/vm.log" 2>&1 &
+pids+=($!)
+wait_ready "http://127.0.0.1:$vp/health"
+awk '!/^#/ {$NF = $NF * 1000; print}' "$work/data.om" >"$work/data.prom"
+/usr/bin/time -f "victoria-metrics import: %e s" \
+  curl -fsS --data-binary "@$work/data.prom" "http://127.0.0.1:$vp/api/v1/import/prometheus"
+curl -fsS "http://127.0.0.1:$vp/internal/force_flush" >/dev/null
+curl -fsS "http://127.0.0.1:$vp/internal/force_merge" >/dev/null
 /usr/bin/time -f "firewatch import: %e s" "$FW" metrics import "$work/data.om" --data "$work/fw" >/dev/null
 fp=$(free_port)
 FIREWATCH_TOKEN=bench "$FW" serve --data "$work/fw" --port "$fp" >"$work/fw.out" 2>"$work/fw.err" &
@@ -67,17 +81,17 @@ done
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 run() {  # name, path+query string
-  local name=$1 q=$2 pt ft
-  for server in prometheus firewatch; do
-    port=$pp; [ "$server" = firewatch ] && port=$fp
+  local name=$1 q=$2 t
+  declare -A took
+  for server in prometheus victoria firewatch; do
+    case $server in prometheus) port=$pp ;; victoria) port=$vp ;; firewatch) port=$fp ;; esac
     curl -fsS -o /dev/null "http://127.0.0.1:$port$q"  # warm up
-    t=$(for _ in 1 2 3 4 5 6 7; do
+    took[$server]=$(for _ in 1 2 3 4 5 6 7; do
           curl -fsS -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$port$q"
         done | median)
-    [ "$server" = prometheus ] && pt=$t || ft=$t
   done
-  awk -v n="$name" -v p="$pt" -v f="$ft" \
-    'BEGIN {printf "%-44s prometheus %7.3f s  firewatch %7.3f s  ratio %5.2fx\n", n, p, f, p / f}'
+  awk -v n="$name" -v p="${took[prometheus]}" -v v="${took[victoria]}" -v f="${took[firewatch]}" \
+    'BEGIN {printf "%-44s prometheus %7.3f s  victoria-metrics %7.3f s  firewatch %7.3f s  ratios %5.2fx %5.2fx\n", n, p, v, f, p / f, v / f}'
 }
 enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1"; }
 at=$((end - 60))

@@ -1,12 +1,26 @@
 #include "alerting/alerting_service.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <exception>
+#include <random>
 
 #include "alerting/receivers.h"
 #include "alerting/webhook.h"
 
 namespace fw::alerting {
+namespace {
+
+// Unique across replicas without asking anyone: 64 random bits.
+std::string RandomSilenceId() {
+  std::random_device rd;
+  const uint64_t r = (static_cast<uint64_t>(rd()) << 32) | rd();
+  char id[24];
+  snprintf(id, sizeof id, "s-%016llx", static_cast<unsigned long long>(r));
+  return id;
+}
+
+}  // namespace
 
 AlertingService::AlertingService(RoutingConfig routing, Outbox& outbox, Clock& clock, Logger* log,
                                  Options options)
@@ -120,7 +134,16 @@ void AlertingService::Put(const std::vector<RoutedAlert>& alerts) {
 
 Result<std::string> AlertingService::AddSilence(Silence s) {
   std::lock_guard lock(mu_);
-  auto id = router_.AddSilence(std::move(s), clock_.Now());
+  if (options_.save_silence && s.id.empty()) s.id = RandomSilenceId();
+  auto id = router_.AddSilence(s, clock_.Now());
+  if (id && options_.save_silence) {
+    s.id = *id;
+    if (s.starts_at == 0) s.starts_at = clock_.Now();
+    if (auto saved = options_.save_silence(s); !saved) {
+      router_.ExpireSilence(*id, clock_.Now());
+      return Fail(saved.error().WithContext("saving the silence"));
+    }
+  }
   wake_.request_stop();
   return id;
 }
@@ -128,7 +151,21 @@ Result<std::string> AlertingService::AddSilence(Silence s) {
 bool AlertingService::ExpireSilence(const std::string& id) {
   std::lock_guard lock(mu_);
   wake_.request_stop();
-  return router_.ExpireSilence(id, clock_.Now());
+  if (!router_.ExpireSilence(id, clock_.Now())) return false;
+  if (options_.save_silence) {
+    for (const Silence& s : router_.Silences()) {
+      if (s.id == id && !options_.save_silence(s) && log_) {
+        log_->Warn("cannot save an expired silence", {{"silence", id}});
+      }
+    }
+  }
+  return true;
+}
+
+void AlertingService::ReplaceSilences(std::vector<Silence> all) {
+  std::lock_guard lock(mu_);
+  router_.ReplaceSilences(std::move(all));
+  wake_.request_stop();
 }
 
 std::vector<Silence> AlertingService::Silences() const {

@@ -47,6 +47,10 @@ class AlertingService {
     // record_sent (shared with the other replicas); null: always / none.
     std::function<bool()> active{};
     std::function<void(const std::string& group_key, uint64_t digest, Timestamp at)> record_sent{};
+    // Replicas: each silence made or expired here is saved through this
+    // (shared), under an id unique across replicas; ReplaceSilences brings
+    // in what the others made. Null: silences stay in this process.
+    std::function<Result<void>(const Silence&)> save_silence{};
   };
   using Observer = std::function<void(const Notification&)>;
 
@@ -77,6 +81,7 @@ class AlertingService {
   void RestoreSent(std::map<std::string, std::pair<uint64_t, Timestamp>> sent);
 
   Result<std::string> AddSilence(Silence s);
+  void ReplaceSilences(std::vector<Silence> all);
   bool ExpireSilence(const std::string& id);
   std::vector<Silence> Silences() const;
   Explanation Explain(const LabelSet& labels) const;

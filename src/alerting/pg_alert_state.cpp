@@ -3,6 +3,7 @@
 #include "alerting/pg_alert_state.h"
 
 #include "alerting/intake_journal.h"
+#include "alerting/matchers.h"
 #include "pg/leader_lease.h"
 
 namespace fw::alerting {
@@ -183,6 +184,47 @@ Result<std::map<std::string, std::pair<uint64_t, Timestamp>>> PgAlertIntake::Sen
   std::map<std::string, std::pair<uint64_t, Timestamp>> out;
   for (size_t r = 0; r < rows->size(); ++r) {
     out[rows->Text(r, 0)] = {std::stoull(rows->Text(r, 1)), rows->Int(r, 2)};
+  }
+  return out;
+}
+
+Result<void> PgAlertIntake::SaveSilence(const Silence& s) {
+  std::string matchers;
+  for (const Matcher& m : s.matchers) matchers += m.ToString() + "\n";
+  std::lock_guard lock(mu_);
+  auto r = c_->Exec(
+      "INSERT INTO silences (id, matchers, starts_at, ends_at, created_by, comment) "
+      "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET "
+      "matchers = excluded.matchers, starts_at = excluded.starts_at, ends_at = excluded.ends_at, "
+      "created_by = excluded.created_by, comment = excluded.comment",
+      {s.id, matchers, Num(s.starts_at), Num(s.ends_at), s.created_by, s.comment});
+  if (!r) return Fail(r.error());
+  return {};
+}
+
+Result<std::vector<Silence>> PgAlertIntake::Silences(Timestamp now, Millis keep) {
+  std::lock_guard lock(mu_);
+  auto rows = c_->Exec(
+      "SELECT id, matchers, starts_at, ends_at, created_by, comment FROM silences "
+      "WHERE ends_at >= $1 ORDER BY id",
+      {Num(now - keep.count())});
+  if (!rows) return Fail(rows.error());
+  std::vector<Silence> out;
+  for (size_t r = 0; r < rows->size(); ++r) {
+    Silence s;
+    s.id = rows->Text(r, 0);
+    const std::string& text = rows->Text(r, 1);
+    for (size_t at = 0; at < text.size();) {
+      const size_t nl = text.find('\n', at);
+      const std::string line = text.substr(at, nl == std::string::npos ? nl : nl - at);
+      if (auto m = Matcher::Parse(line); m) s.matchers.push_back(std::move(*m));
+      at = nl == std::string::npos ? text.size() : nl + 1;
+    }
+    s.starts_at = rows->Int(r, 2);
+    s.ends_at = rows->Int(r, 3);
+    s.created_by = rows->Text(r, 4);
+    s.comment = rows->Text(r, 5);
+    if (!s.matchers.empty()) out.push_back(std::move(s));
   }
   return out;
 }

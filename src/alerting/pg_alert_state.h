@@ -73,6 +73,11 @@ class PgAlertIntake {
   // Every group's last notification no older than `max_age`.
   Result<std::map<std::string, std::pair<uint64_t, Timestamp>>> Sent(Timestamp now, Millis max_age);
 
+  // Silences, made or expired on any replica (insert or replace by id).
+  Result<void> SaveSilence(const Silence& s);
+  // Every silence that has not ended, or ended less than `keep` ago.
+  Result<std::vector<Silence>> Silences(Timestamp now, Millis keep);
+
  private:
   explicit PgAlertIntake(std::unique_ptr<pg::PgConnection> c) : c_(std::move(c)) {}
   std::unique_ptr<pg::PgConnection> c_;

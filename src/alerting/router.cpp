@@ -104,6 +104,14 @@ bool Router::ExpireSilence(const std::string& id, Timestamp now) {
   return true;
 }
 
+void Router::ReplaceSilences(std::vector<Silence> all) {
+  silences_.clear();
+  for (Silence& s : all) {
+    const std::string id = s.id;
+    silences_[id] = std::move(s);
+  }
+}
+
 std::vector<Silence> Router::Silences() const {
   std::vector<Silence> out;
   for (const auto& [id, s] : silences_) out.push_back(s);

@@ -108,6 +108,8 @@ class Router {
   Result<std::string> AddSilence(Silence s, Timestamp now);
   bool ExpireSilence(const std::string& id, Timestamp now);
   std::vector<Silence> Silences() const;
+  // Replicas: the silences all of them share, replacing this router's.
+  void ReplaceSilences(std::vector<Silence> all);
 
   // Groups told before a restart (NotificationLog): a group's first flush
   // sends nothing when its firing alerts are exactly those it last sent,

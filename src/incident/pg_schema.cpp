@@ -65,7 +65,8 @@ CREATE INDEX timeline_by_incident ON timeline(incident, seq);
 )sql",
     // 2: what replicas share besides incidents (alerting/pg_alert_state.h):
     // the notification outbox, claimed per attempt; alerts taken in by any
-    // replica, routed by the leader; which notification each group sent.
+    // replica, routed by the leader; which notification each group sent;
+    // silences (matchers one per line, as Matcher::ToString writes them).
     R"sql(
 CREATE TABLE outbox (
   id BIGSERIAL PRIMARY KEY,
@@ -91,6 +92,14 @@ CREATE TABLE notification_log (
   group_key TEXT PRIMARY KEY,
   digest TEXT NOT NULL,
   at BIGINT NOT NULL
+);
+CREATE TABLE silences (
+  id TEXT PRIMARY KEY,
+  matchers TEXT NOT NULL,
+  starts_at BIGINT NOT NULL,
+  ends_at BIGINT NOT NULL,
+  created_by TEXT NOT NULL,
+  comment TEXT NOT NULL
 );
 )sql",
 };

@@ -59,6 +59,7 @@ Result<void> Pipeline::Impl::OpenAlerting() {
     ao.notification_log.clear();
     ao.active = [this] { return leading(); };
     ao.delivery.active = ao.active;
+    ao.save_silence = [this](const alerting::Silence& s) { return shared_intake->SaveSilence(s); };
     ao.record_sent = [this](const std::string& key, uint64_t digest, Timestamp at) {
       if (auto r = shared_intake->RecordSent(key, digest, at); !r && log) {
         log->Warn("cannot record a sent notification", {{"error", r.error().message()}});

@@ -137,7 +137,8 @@ struct Pipeline::Impl {
   std::unique_ptr<pg::PgConnection> lease_conn;
   std::unique_ptr<pg::LeaderLease> lease;
   std::jthread lease_thread;
-  Result<void> OpenShared();  // outbox, intake sink; REQUIRES: store opened
+  Timestamp next_silence_sync = 0;  // the lease thread's
+  Result<void> OpenShared();        // outbox, intake sink; REQUIRES: store opened
   void StartLease();
   void StopLease();
   void LeaseTurn(int64_t& intake_cursor, Timestamp& renewed_at, Timestamp& next_renew);

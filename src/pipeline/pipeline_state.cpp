@@ -55,6 +55,7 @@ class SharedIntakeSink final : public alerting::IntakeSink {
 constexpr Millis kKeepResolved{3'600'000};       // as the file journal keeps them
 constexpr Millis kSentMaxAge{7 * 86'400'000LL};  // as the notification log keeps them
 constexpr Timestamp kIntakePoll = 200;           // ms between reads of the shared intake
+constexpr Timestamp kSilenceSync = 1000;         // ms between reads of the shared silences
 
 }  // namespace
 
@@ -124,6 +125,16 @@ void Pipeline::Impl::LeaseTurn(int64_t& intake_cursor, Timestamp& renewed_at,
     if (leader_epoch.load() > 0 && now - renewed_at > ttl * 3 / 4) {
       leader_epoch = 0;
       if (log) log->Warn("stepping down: the leader lease could not be renewed", {});
+    }
+  }
+  // Every replica keeps the shared silences, so any of them answers for
+  // them and a new leader routes with them from its first flush.
+  if (now >= next_silence_sync) {
+    next_silence_sync = now + kSilenceSync;
+    if (auto silences = shared_intake->Silences(now, kKeepResolved); silences) {
+      alerting->ReplaceSilences(std::move(*silences));
+    } else if (log) {
+      log->Warn("cannot read the shared silences", {{"error", silences.error().message()}});
     }
   }
   if (!leading()) return;

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -341,6 +342,44 @@ TEST_F(FailoverTest, MigrateStateCopiesASqliteStore) {
                            "--from", dir_ + "/nope.db"});
   EXPECT_NE(missing.exit_code, 0);
   EXPECT_NE(missing.err.find("no incident store at"), std::string::npos) << missing.err;
+}
+
+// A silence made on a follower holds on the leader, and on the next leader.
+TEST_F(FailoverTest, ASilenceMadeOnAFollowerHoldsEverywhere) {
+  Replica a = Start("a");
+  ASSERT_TRUE(e2e::PollUntil([&] { return Leading(a); }, 15'000ms, 50ms));
+  Replica b = Start("b");
+  ASSERT_TRUE(e2e::PollUntil([&] { return !State(b).is_null(); }, 15'000ms, 50ms));
+  char ends[32];
+  const std::time_t later = std::time(nullptr) + 3600;
+  std::strftime(ends, sizeof ends, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&later));
+  const httplib::Headers auth = {{"Authorization", std::string("Bearer ") + kToken}};
+  httplib::Client cb("127.0.0.1", b.port);
+  const json silence = {
+      {"matchers", {{{"name", "instance"}, {"value", "muted"}, {"isRegex", false}}}},
+      {"endsAt", ends},
+      {"comment", "maintenance"}};
+  auto made = cb.Post("/api/v2/silences", auth, silence.dump(), "application/json");
+  ASSERT_TRUE(made && made->status == 200) << (made ? made->body : "no answer");
+  const std::string id = json::parse(made->body)["silenceID"];
+  httplib::Client ca("127.0.0.1", a.port);
+  ASSERT_TRUE(e2e::PollUntil(
+      [&] {
+        auto list = ca.Get("/api/v2/silences", auth);
+        return list && list->body.find(id) != std::string::npos;
+      },
+      5'000ms, 50ms))
+      << "the leader does not know the follower's silence";
+
+  ASSERT_TRUE(Post(a, "muted"));
+  ASSERT_TRUE(Post(a, "loud"));
+  ASSERT_TRUE(e2e::PollUntil([&] { return receiver_.firing().contains("loud"); }, 20'000ms, 50ms));
+  a.process->Kill();
+  ASSERT_TRUE(e2e::PollUntil([&] { return Leading(b); }, 15'000ms, 50ms));
+  ASSERT_TRUE(Post(b, "loud-2"));
+  ASSERT_TRUE(
+      e2e::PollUntil([&] { return receiver_.firing().contains("loud-2"); }, 20'000ms, 50ms));
+  EXPECT_FALSE(receiver_.firing().contains("muted")) << "a silenced alert was notified";
 }
 
 }  // namespace

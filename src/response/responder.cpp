@@ -137,6 +137,18 @@ void Responder::Tick(Timestamp now) {
                    now);
           continue;
         }
+        if (RunbookRanBefore(inc.id)) {
+          // A run began before this responder did: on this process before a
+          // restart, or on the replica that led before a fail-over. Its
+          // gates and steps are not known here, so nothing is repeated.
+          Escalate(*cases_.back(),
+                   "a runbook already acted on this incident before this responder took it over "
+                   "(a restart or a fail-over to another replica); its actions are not repeated "
+                   "automatically: check its steps on the timeline, then resolve it or start a "
+                   "runbook with `firewatch runbook run --server`",
+                   now);
+          continue;
+        }
         Begin(*cases_.back(), inc, now);
       } else if (((*it)->phase == CasePhase::kWatching || (*it)->phase == CasePhase::kDone) &&
                  inc.state == incident::State::kTriggered) {
@@ -220,6 +232,14 @@ rca::AnalysisWindow AnalysisWindowFor(const incident::Incident& inc, Timestamp n
   window.now = now;
   window.services = inc.services;
   return window;
+}
+
+bool Responder::RunbookRanBefore(const std::string& incident_id) const {
+  auto timeline = incidents_.Timeline(incident_id);
+  if (!timeline) return false;
+  return std::ranges::any_of(*timeline, [](const incident::TimelineEntry& e) {
+    return e.kind == incident::EntryKind::kAction && e.source == report::kRunbookSource;
+  });
 }
 
 void Responder::Begin(ResponseCase& c, const incident::Incident& inc, Timestamp now) {

@@ -119,6 +119,9 @@ class Responder {
  private:
   class TimelineWriter;
   class AutoApprover;
+  // Whether the incident's timeline shows a runbook's steps (a run this
+  // responder did not start).
+  bool RunbookRanBefore(const std::string& incident_id) const;
   void Begin(ResponseCase& c, const incident::Incident& inc, Timestamp now);
   void Run(ResponseCase& c, const incident::Incident& inc, const runbook::Runbook& rb,
            const rca::Hypothesis* top, Timestamp now);

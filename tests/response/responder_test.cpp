@@ -304,6 +304,19 @@ TEST_F(ResponderTest, AnIncidentMitigatedBeforeItStartedIsHandedToPeople) {
   EXPECT_EQ(responder->cases()[0]->phase, CasePhase::kEscalated);
 }
 
+// An incident a runbook already acted on before this responder started (a
+// restart, or a fail-over to another replica mid-run) is handed to people:
+// its actions are not repeated.
+TEST_F(ResponderTest, AnIncidentARunbookActedOnBeforeIsHandedToPeople) {
+  const std::string id = Open();
+  ASSERT_TRUE(service_->RecordAction(id, "step rollback: done", "{}",
+                                     {"firewatch", std::string(report::kRunbookSource)}));
+  auto responder = Make(Ranked("db_pool_exhaustion", 0.8));
+  responder->Tick(clock_.Now());
+  EXPECT_TRUE(adapter_.calls.empty());
+  EXPECT_EQ(responder->cases()[0]->phase, CasePhase::kEscalated);
+}
+
 // A person starts a runbook by name on an open incident.
 TEST_F(ResponderTest, StartsARunbookOnRequest) {
   const std::string id = Open();

@@ -66,7 +66,8 @@ CREATE INDEX timeline_by_incident ON timeline(incident, seq);
     // 2: what replicas share besides incidents (alerting/pg_alert_state.h):
     // the notification outbox, claimed per attempt; alerts taken in by any
     // replica, routed by the leader; which notification each group sent;
-    // silences (matchers one per line, as Matcher::ToString writes them).
+    // silences (matchers one per line, as Matcher::ToString writes them);
+    // the responder's approval gates and their answers.
     R"sql(
 CREATE TABLE outbox (
   id BIGSERIAL PRIMARY KEY,
@@ -92,6 +93,13 @@ CREATE TABLE notification_log (
   group_key TEXT PRIMARY KEY,
   digest TEXT NOT NULL,
   at BIGINT NOT NULL
+);
+CREATE TABLE approvals (
+  incident TEXT NOT NULL,
+  gate TEXT NOT NULL,
+  since BIGINT NOT NULL,
+  answer BOOLEAN,
+  PRIMARY KEY (incident, gate)
 );
 CREATE TABLE silences (
   id TEXT PRIMARY KEY,

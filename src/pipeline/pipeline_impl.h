@@ -30,6 +30,7 @@
 #include "pg/leader_lease.h"
 #include "pipeline/pipeline.h"
 #include "response/approvals.h"
+#include "response/pg_approvals.h"
 #include "runbook/runbook.h"
 #include "runbook/site_actions.h"
 #include "server/self_metrics.h"
@@ -113,6 +114,7 @@ struct Pipeline::Impl {
   // (the simulator) when given, else the site's and the declared databases.
   runbook::ActionAdapter& Actions();
   rca::DbDiagnostics* Diagnostics();
+  std::unique_ptr<response::PgApprovals> shared_approvals;  // replicas: in PostgreSQL
   std::unique_ptr<response::ApprovalBook> approvals;
   std::unique_ptr<response::Responder> responder;
   std::set<std::string> resolve_proposed;

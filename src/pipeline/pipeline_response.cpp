@@ -56,7 +56,12 @@ Result<void> Pipeline::Impl::OpenResponse() {
   auto set = LoadRunbooks(settings);
   if (!set) return Fail(set.error());
   runbooks = std::move(*set);
-  approvals = std::make_unique<response::ApprovalBook>(clock);
+  if (settings.state.postgres) {
+    auto shared = response::PgApprovals::Open(settings.state.connect);
+    if (!shared) return Fail(shared.error().WithContext("state.postgres"));
+    shared_approvals = std::move(*shared);
+  }
+  approvals = std::make_unique<response::ApprovalBook>(clock, shared_approvals.get());
   BuildResponder();
   return {};
 }

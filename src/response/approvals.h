@@ -9,6 +9,7 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,9 +25,33 @@ struct WaitingGate {
   Timestamp since = 0;
 };
 
+// Gates and answers kept where replicas share them (PostgreSQL,
+// pg_approvals.h), so an answer given to any replica reaches the leader's
+// run. Same semantics as the book's own maps.
+class SharedApprovals {
+ public:
+  virtual ~SharedApprovals() = default;
+  // The answer to the gate, taken (so the gate asks afresh next time);
+  // nullopt after recording that it waits since `now`.
+  virtual Result<std::optional<bool>> Take(const std::string& incident_id, const std::string& gate,
+                                           Timestamp now) = 0;
+  virtual Result<std::vector<WaitingGate>> Waiting(const std::string& incident_id) const = 0;
+  // Answers a waiting gate; false when it no longer waits.
+  virtual Result<bool> Answer(const std::string& incident_id, const std::string& gate,
+                              bool approve) = 0;
+  virtual Result<void> Forget(const std::string& incident_id) = 0;
+};
+
+// The gate an answer is for: `gate`, or the only one waiting; the errors of
+// Decide below.
+Result<std::string> ChooseGate(const std::string& incident_id, const std::string& gate,
+                               const std::vector<std::string>& waiting);
+
 class ApprovalBook final : public runbook::Approver {
  public:
-  explicit ApprovalBook(Clock& clock) : clock_(clock) {}
+  // `shared` (optional, outlives the book): replicas' gates and answers.
+  explicit ApprovalBook(Clock& clock, SharedApprovals* shared = nullptr)
+      : clock_(clock), shared_(shared) {}
 
   runbook::ApprovalState Check(const std::string& incident_id, const std::string& gate) override;
 
@@ -41,6 +66,7 @@ class ApprovalBook final : public runbook::Approver {
  private:
   using Key = std::pair<std::string, std::string>;
   Clock& clock_;
+  SharedApprovals* shared_;
   mutable std::mutex mu_;
   std::map<Key, Timestamp> waiting_;  // gate -> since when
   std::map<Key, bool> answers_;

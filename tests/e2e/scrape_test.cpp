@@ -47,10 +47,10 @@ TEST(ScrapeE2eTest, CheckConfigListsErrorsWithPositions) {
                                 "  - job_name: a\n"
                                 "    scheme: https\n"
                                 "rule_files: [x.yml]\n"
-                                "remote_write: []\n");
+                                "remote_read: []\n");
   RunResult r = e2e::Run({FIREWATCH_BIN, "check", "config", bad});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find(bad + ":5:1: remote_write: not supported yet"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(bad + ":5:1: remote_read: not supported yet"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(bad + ":4:14: rule_files[0]: no file matches \"x.yml\""), std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find(bad + ":3:13: scrape_configs[0].scheme: https is not supported yet"),

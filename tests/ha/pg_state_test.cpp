@@ -11,6 +11,7 @@
 #include "incident/sqlite_store.h"
 #include "pg/leader_lease.h"
 #include "pg_cluster.h"
+#include "response/pg_approvals.h"
 
 namespace fw {
 namespace {
@@ -174,6 +175,36 @@ TEST_F(PgStateTest, ImportKeepsIdsTimelinesAndItems) {
   auto next = (*pg)->Create(inc, {});
   ASSERT_TRUE(next);
   EXPECT_EQ(next->id, "INC-3");
+}
+
+// Two replicas' approval books on one PostgreSQL: the gate the leader's run
+// waits at is seen and answered on the other, and the answer is taken once.
+TEST_F(PgStateTest, AnApprovalGivenToAnyReplicaReachesTheLeader) {
+  incident::PgStoreOptions o;
+  o.connect = connect_;
+  ASSERT_TRUE(incident::PgStore::Open(o));  // the schema
+  auto shared_a = response::PgApprovals::Open(connect_);
+  auto shared_b = response::PgApprovals::Open(connect_);
+  ASSERT_TRUE(shared_a && shared_b);
+  ManualClock clock(1000);
+  response::ApprovalBook leader(clock, shared_a->get()), follower(clock, shared_b->get());
+  EXPECT_EQ(leader.Check("INC-1", "rollback"), runbook::ApprovalState::kPending);
+  auto waiting = follower.Waiting();
+  ASSERT_EQ(waiting.size(), 1u);
+  EXPECT_EQ(waiting[0].gate, "rollback");
+  EXPECT_EQ(waiting[0].since, 1000);
+  EXPECT_EQ(follower.Decide("INC-1", "nope", true).error().code(), ErrorCode::kNotFound);
+  auto chosen = follower.Decide("INC-1", "", true);
+  ASSERT_TRUE(chosen) << chosen.error().ToString();
+  EXPECT_EQ(*chosen, "rollback");
+  EXPECT_EQ(follower.Decide("INC-1", "", false).error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(leader.Check("INC-1", "rollback"), runbook::ApprovalState::kGranted);
+  EXPECT_EQ(leader.Check("INC-1", "rollback"), runbook::ApprovalState::kPending);  // asks afresh
+  ASSERT_TRUE(follower.Decide("INC-1", "rollback", false));
+  EXPECT_EQ(leader.Check("INC-1", "rollback"), runbook::ApprovalState::kDenied);
+  EXPECT_EQ(leader.Check("INC-1", "verify"), runbook::ApprovalState::kPending);
+  leader.Forget("INC-1");
+  EXPECT_TRUE(follower.Waiting("INC-1").empty());
 }
 
 }  // namespace

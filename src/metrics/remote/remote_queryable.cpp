@@ -107,7 +107,7 @@ std::string FormatSelector(std::span<const LabelMatcher> matchers) {
 RemoteQueryable::RemoteQueryable(RemoteMetricsSettings settings, Logger* log)
     : settings_(std::move(settings)), log_(log) {
   const std::string& url = settings_.url;
-  const size_t slash = url.find('/', std::string("http://").size());
+  const size_t slash = url.find('/', url.find("://") + 3);
   host_ = slash == std::string::npos ? url : url.substr(0, slash);
   prefix_ = slash == std::string::npos ? "" : url.substr(slash);
 }

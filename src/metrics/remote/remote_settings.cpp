@@ -59,10 +59,9 @@ RemoteMetricsSettings ReadRemoteMetrics(YamlReader& r, const YAML::Node& root,
     return out;
   }
   r.Str(n, "remote_metrics", "url", out.url);
-  if (!out.url.starts_with("http://")) {
+  if (!out.url.starts_with("http://") && !out.url.starts_with("https://")) {
     r.Fail(YamlChild(n, "url").IsDefined() ? YamlChild(n, "url") : n, "remote_metrics.url",
-           "expected http://host:port[/prefix] of a Prometheus-compatible query API (https is "
-           "not supported yet: reach it through a local TLS-terminating proxy)");
+           "expected http(s)://host:port[/prefix] of a Prometheus-compatible query API");
     out.url.clear();
   }
   while (out.url.ends_with("/")) out.url.pop_back();
@@ -114,10 +113,9 @@ std::vector<RemoteWriteTarget> ReadRemoteWrite(YamlReader& r, const YAML::Node& 
     }
     RemoteWriteTarget t;
     r.Str(n, path, "url", t.url);
-    if (!t.url.starts_with("http://")) {
+    if (!t.url.starts_with("http://") && !t.url.starts_with("https://")) {
       r.Fail(YamlChild(n, "url").IsDefined() ? YamlChild(n, "url") : n, path + ".url",
-             "expected http://host:port/path of a remote-write receiver (https is not supported "
-             "yet: reach it through a local TLS-terminating proxy)");
+             "expected http(s)://host:port/path of a remote-write receiver");
       continue;
     }
     r.Str(n, path, "name", t.name);

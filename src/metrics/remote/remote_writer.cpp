@@ -26,7 +26,7 @@ RemoteWriter::RemoteWriter(std::vector<RemoteWriteTarget> targets, Clock& clock,
     : clock_(clock), log_(log) {
   for (RemoteWriteTarget& t : targets) {
     auto q = std::make_unique<Queue>();
-    const size_t slash = t.url.find('/', std::string("http://").size());
+    const size_t slash = t.url.find('/', t.url.find("://") + 3);
     q->host = slash == std::string::npos ? t.url : t.url.substr(0, slash);
     q->path = slash == std::string::npos ? "/" : t.url.substr(slash);
     if (t.name.empty()) t.name = t.url;

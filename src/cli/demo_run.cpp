@@ -27,6 +27,7 @@
 #include "server/http.h"
 #include "sim/builtin_scenarios.h"
 #include "sim/simulator.h"
+#include "web/console.h"
 
 namespace fw::cli {
 namespace {
@@ -167,6 +168,7 @@ Result<void> ServeAfterwards(pipeline::Pipeline& p, const DemoOptions& o, std::o
   opts.tokens.push_back({token->token, server::Role::kAdmin, "admin"});
   server::HttpServer http(opts, p.clock());
   p.RegisterApis(http);
+  web::RegisterWebConsole(http, p.incidents(), p.clock(), {.public_status = true});
   auto port = http.Start();
   if (!port) return Fail(port.error());
   if (token->generated) out << "  admin token for this run: " << token->token << "\n";

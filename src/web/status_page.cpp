@@ -1,5 +1,6 @@
 #include "web/status_page.h"
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -12,6 +13,7 @@ using incident::State;
 using nlohmann::json;
 
 constexpr Timestamp kDay = 86'400'000;
+constexpr char kWholeSystem[] = "all services";
 
 // Worse states rank higher.
 int Rank(std::string_view state) {
@@ -71,13 +73,17 @@ Result<std::string> StatusPageJson(const incident::IncidentService& svc, Timesta
   for (const Incident& i : *recent) {
     for (const std::string& s : i.services) components.emplace(s, "operational");
   }
+  // An incident that names no service touches them all; with none named at
+  // all, the whole system is the one component.
+  if (components.empty()) components.emplace(kWholeSystem, "operational");
   json open_json = json::array();
   std::string overall = "operational";
   for (const Incident& i : *still_open) {
     const std::string impact = ImpactOf(i);
-    for (const std::string& s : i.services) {
-      std::string& c = components[s];
-      if (Rank(impact) > Rank(c)) c = impact;
+    for (auto& [name, state] : components) {
+      const bool touched = i.services.empty() || std::find(i.services.begin(), i.services.end(),
+                                                           name) != i.services.end();
+      if (touched && Rank(impact) > Rank(state)) state = impact;
     }
     if (Rank(impact) > Rank(overall)) overall = impact;
     auto j = PublicIncident(svc, i);

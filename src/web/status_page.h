@@ -1,7 +1,8 @@
 #pragma once
 // The status page's data (GET /api/v1/status/page): what stakeholders may
 // see and nothing internal. Components are the services of the last 90 days'
-// incidents, each with the state its worst open incident gives it; open
+// incidents (or "all services" when none names one), each with the state its
+// worst open incident gives it (an incident naming no service touches all); open
 // incidents carry their public updates (the timeline's status_update
 // entries, written with POST /api/v1/incidents/ID/status or
 // `firewatch incident status`); history lists the last 90 days' incidents.

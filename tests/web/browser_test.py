@@ -53,9 +53,13 @@ class Console:
     def text(self, sel):
         return " ".join(e.text for e in self.css(sel))
 
-    def shot(self, name):
+    def shot(self, name, height=1000):
         if self.shots:
+            self.d.set_window_size(1280, height)
+            self.d.execute_script("window.scrollTo(0, 0)")
+            time.sleep(0.4)  # charts repaint after the resize
             self.d.save_screenshot(os.path.join(self.shots, name + ".png"))
+            self.d.set_window_size(1280, 1000)
 
     def sign_in(self, token):
         self.d.get(self.url + "/ui/login")
@@ -86,7 +90,7 @@ def responder_flow(c, s):
     c.d.get(c.url + "/ui/incidents/INC-1")
     c.wait("the Approve button", lambda: c.css("#waiting button.approve"))
     graph_is_drawn(c)
-    c.shot("incident")
+    c.shot("incident", 1500)
     c.css("#waiting button.approve")[0].click()
     c.wait("the approval on the timeline", lambda: "approved" in c.text("#timeline"))
     check("approved" in c.text("#timeline"), "approving the waiting step lands on the timeline")

@@ -73,7 +73,7 @@ function response(box, id, r, reload) {
 // Marks for a graph: the onset, when the evidence moved, and changes.
 function marks(onset, changes) {
   const m = [{ t: onset, label: "onset", color: "#c92a2a" }];
-  for (const c of changes) m.push({ t: FW.ms(c["@timestamp"]), label: c.type + " " + (c.version || ""), color: "#5c7cfa" });
+  for (const c of changes) m.push({ t: FW.ms(c["@timestamp"]), label: (c.version || c.type) + " " + (c.status || ""), color: "#5c7cfa" });
   return m;
 }
 

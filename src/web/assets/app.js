@@ -46,7 +46,22 @@ FW.api = async function (method, path, body) {
   }
   return json;
 };
-FW.get = (path) => FW.api("GET", path);
+// Reads started early (while the session loads) are handed to the first
+// FW.get of the same path.
+FW.pending = new Map();
+FW.prefetch = function (paths) {
+  for (const p of paths) {
+    const read = FW.api("GET", p);
+    read.catch(() => {});  // the page that takes it handles its failure
+    FW.pending.set(p, read);
+  }
+};
+FW.get = function (path) {
+  const early = FW.pending.get(path);
+  if (!early) return FW.api("GET", path);
+  FW.pending.delete(path);
+  return early;
+};
 FW.post = (path, body) => FW.api("POST", path, body === undefined ? {} : body);
 
 FW.loadSession = async function () {
@@ -164,9 +179,11 @@ FW.chart = function (box, matrix, marks, height) {
 };
 
 // Fetches a range query and draws it; returns the matrix.
+// marks may be a promise (read beside the query).
 FW.rangeChart = async function (box, query, start, end, step, marks) {
   const q = new URLSearchParams({ query, start: start / 1000, end: end / 1000, step: step || Math.max(1, Math.round((end - start) / 1000 / 240)) });
-  const r = await FW.get("/api/v1/query_range?" + q);
+  const [r, m] = await Promise.all([FW.get("/api/v1/query_range?" + q), marks]);
+  marks = m;
   const matrix = r.data.result || [];
   box.textContent = "";
   if (!matrix.length) {

@@ -71,7 +71,8 @@ function response(box, id, r, reload) {
 }
 
 // Marks for a graph: the onset, when the evidence moved, and changes.
-function marks(onset, changes) {
+async function marks(onset, changesRead) {
+  const changes = await changesRead;
   const m = [{ t: onset, label: "onset", color: "#c92a2a" }];
   for (const c of changes) m.push({ t: FW.ms(c["@timestamp"]), label: (c.version || c.type) + " " + (c.status || ""), color: "#5c7cfa" });
   return m;
@@ -88,7 +89,7 @@ async function evidenceBody(ev, onset, changes) {
   if (ev.language === "promql") {
     box.classList.add("chart");
     box.setAttribute("data-query", ev.query);
-    setTimeout(FW.guard(() => FW.rangeChart(box, ev.query, start, end, 0, marks(onset, changes))), 0);
+    FW.guard(() => FW.rangeChart(box, ev.query, start, end, 0, marks(onset, changes)))();
   } else if (ev.language === "insights") {
     setTimeout(FW.guard(async () => {
       const res = await FW.logsQuery(logLinesQuery(ev.query), start - WINDOW, end + WINDOW, 20);
@@ -226,11 +227,10 @@ FW.pages.incident = function (main, id) {
     if (!drawn && r.data.hypotheses) {
       drawn = true;
       const onset = FW.ms(i.created_at);
-      let changes = [];
-      try {
-        const c = await FW.get("/api/v1/changes?since=" + new Date(onset - WINDOW).toISOString() + "&until=" + new Date(onset + WINDOW).toISOString());
-        changes = (c.data || []).filter((x) => x.type === "deployment" && (x.status === "started" || x.status === "completed"));
-      } catch (e) { /* marks are optional */ }
+      // Read beside the graphs' queries; each graph marks them when both are in.
+      const changes = FW.get("/api/v1/changes?since=" + new Date(onset - WINDOW).toISOString() + "&until=" + new Date(onset + WINDOW).toISOString())
+        .then((c) => (c.data || []).filter((x) => x.type === "deployment" && (x.status === "started" || x.status === "completed")))
+        .catch(() => []);  // marks are optional
       await hypotheses(hyps, r.data, onset, changes);
     } else if (!drawn) {
       hyps.textContent = "";

@@ -26,9 +26,14 @@ function who() {
 
 async function render() {
   FW.stopPolling();
+  FW.pending.clear();
+  const [, , page, id] = location.pathname.split("/");
+  if (page === "incidents" && id) {
+    const base = "/api/v1/incidents/" + id;
+    FW.prefetch([base, base + "/response", base + "/action_items"]);
+  }
   await FW.loadSession();
   who();
-  const [, , page, id] = location.pathname.split("/");
   const main = document.getElementById("main");
   main.textContent = "";
   for (const a of document.querySelectorAll("#nav a")) a.classList.toggle("active", a.pathname === "/ui/" + page);

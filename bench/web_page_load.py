@@ -61,8 +61,7 @@ def browser_loads(url, n):
 
 def http_loads(s, n, evidence, onset):
     paths = ["/ui/incidents/INC-1"] + ["/ui/assets/" + a for a in
-             ["uplot.css", "style.css", "uplot.js", "app.js", "pages.js", "incident.js",
-              "explore.js", "main.js"]] + [
+             ["uplot.css", "style.css", "uplot.js", "console.js"]] + [
         "/ui/session", "/api/v1/incidents/INC-1", "/api/v1/incidents/INC-1/response",
         "/api/v1/incidents/INC-1/action_items",
         "/api/v1/changes?since=%d&until=%d" % ((onset - 1200e3) / 1e3, (onset + 1200e3) / 1e3)]

@@ -2,7 +2,7 @@
 // The web console's static files, compiled into the binary by
 // cmake/embed_assets.cmake (src/web/assets/* and uPlot's dist files).
 //
-// FindAsset("app.js") gives the bytes with their Content-Type, a strong
+// FindAsset("console.js") gives the bytes with their Content-Type, a strong
 // ETag (a hash of the bytes) and, for text that shrinks, a gzip copy made
 // once at first use. Thread-safe; the table lives for the whole process.
 
@@ -13,7 +13,7 @@
 namespace fw::web {
 
 struct EmbeddedAsset {
-  std::string_view name;  // file name, e.g. "app.js"
+  std::string_view name;  // file name, e.g. "console.js"
   std::string_view bytes;
 };
 

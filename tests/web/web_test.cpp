@@ -94,7 +94,7 @@ TEST_F(WebConsoleTest, ServesCompiledAssetsWithTypesEtagsGzipAndCsp) {
   auto again = c.Get("/ui/assets/uplot.js", {{"If-None-Match", etag}});
   ASSERT_TRUE(again);
   EXPECT_EQ(again->status, 304);
-  auto gz = c.Get("/ui/assets/app.js", {{"Accept-Encoding", "gzip"}});
+  auto gz = c.Get("/ui/assets/console.js", {{"Accept-Encoding", "gzip"}});
   ASSERT_TRUE(gz);
   EXPECT_EQ(gz->get_header_value("Content-Encoding"), "gzip");
   EXPECT_EQ(c.Get("/ui/assets/nope.js")->status, 404);

@@ -89,14 +89,15 @@ async function evidenceBody(ev, onset, changes) {
   if (ev.language === "promql") {
     box.classList.add("chart");
     box.setAttribute("data-query", ev.query);
-    FW.guard(() => FW.rangeChart(box, ev.query, start, end, 0, marks(onset, changes)))();
+    FW.graphs.push(FW.guard(() => FW.rangeChart(box, ev.query, start, end, 0, marks(onset, changes)))());
   } else if (ev.language === "insights") {
-    setTimeout(FW.guard(async () => {
+    // After the graphs: they are what a responder looks at first.
+    FW.afterGraphs(FW.guard(async () => {
       const res = await FW.logsQuery(logLinesQuery(ev.query), start - WINDOW, end + WINDOW, 20);
       const rows = FW.rowsOf(res);
       box.append(rows.length ? el("pre", { class: "loglines" }, rows.map((r) => (r["@timestamp"] || "") + "  " + (r["@message"] || "")).join("\n"))
         : el("p", { class: "muted" }, "no matching lines"));
-    }), 0);
+    }));
   } else if (ev.language === "sql") {
     const rows = ev.detail.split("\n").map((l) => l.split("\t"));
     box.append(FW.table(rows[0] || [], rows.slice(1)));
@@ -104,7 +105,12 @@ async function evidenceBody(ev, onset, changes) {
   return box;
 }
 
+// Work to start once every graph of the page is drawn (or has failed).
+FW.graphs = [];
+FW.afterGraphs = (fn) => setTimeout(() => Promise.all(FW.graphs).then(fn), 0);
+
 async function hypotheses(box, r, onset, changes) {
+  FW.graphs = [];
   box.textContent = "";
   if (!r || !r.hypotheses) {
     box.append(el("p", { class: "muted" }, "No analysis yet."));

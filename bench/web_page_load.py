@@ -24,6 +24,7 @@ import urllib.parse
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../tests/web"))
 import stack  # noqa: E402
 from browser_test import browser  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 READY = """
 const charts = document.querySelectorAll('#hypotheses .chart');
@@ -46,9 +47,10 @@ def browser_loads(url, n):
     times = []
     try:
         d.get(url + "/ui/login")
+        WebDriverWait(d, 30).until(lambda d: d.find_elements("css selector", "#token"))
         d.find_element("css selector", "#token").send_keys(stack.RESPONDER)
         d.find_element("css selector", "#sign-in").click()
-        time.sleep(1)
+        WebDriverWait(d, 30).until(lambda d: d.find_elements("css selector", "#incident-list a"))
         for _ in range(n):
             d.execute_cdp_cmd("Network.clearBrowserCache", {})
             d.get("about:blank")

@@ -99,8 +99,7 @@ async function evidenceBody(ev, onset, changes) {
         : el("p", { class: "muted" }, "no matching lines"));
     }));
   } else if (ev.language === "sql") {
-    const rows = ev.detail.split("\n").map((l) => l.split("\t"));
-    box.append(FW.table(rows[0] || [], rows.slice(1)));
+    box.append(FW.table(["what the database said", "asked with"], [[ev.detail, el("code", {}, ev.query)]]));
   }
   return box;
 }

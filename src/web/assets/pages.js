@@ -95,7 +95,7 @@ FW.pages.alerts = function (main) {
   const explain = async (a) => {
     const r = await FW.get("/api/v1/alerts/explain?alert=" + encodeURIComponent(JSON.stringify(a.labels)));
     explainBox.hidden = false;
-    explainBox.textContent = JSON.stringify(r.data || r, null, 2);
+    explainBox.textContent = (r.data && r.data.text) || JSON.stringify(r.data || r, null, 2);
   };
   async function load() {
     const [alerts, v2, silences] = await Promise.all([

@@ -61,6 +61,16 @@ class Console:
             self.d.save_screenshot(os.path.join(self.shots, name + ".png"))
             self.d.set_window_size(1280, 1000)
 
+    def phone_shot(self, name):
+        """A screenshot as a phone shows the page (390 x 844 CSS pixels)."""
+        if self.shots:
+            self.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+                "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+            self.d.execute_script("window.dispatchEvent(new Event('resize')); window.scrollTo(0, 0)")
+            time.sleep(0.4)
+            self.d.save_screenshot(os.path.join(self.shots, name + ".png"))
+            self.d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
     def sign_in(self, token):
         self.d.get(self.url + "/ui/login")
         self.wait("the sign-in form", lambda: self.css("#token"))
@@ -91,6 +101,7 @@ def responder_flow(c, s):
     c.wait("the Approve button", lambda: c.css("#waiting button.approve"))
     graph_is_drawn(c)
     c.shot("incident", 1500)
+    c.phone_shot("incident-phone")
     c.css("#waiting button.approve")[0].click()
     c.wait("the approval on the timeline", lambda: "approved" in c.text("#timeline"))
     check("approved" in c.text("#timeline"), "approving the waiting step lands on the timeline")

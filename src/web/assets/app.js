@@ -175,8 +175,19 @@ FW.chart = function (box, matrix, marks, height) {
     legend: { show: matrix.length <= 8 },
     hooks: { draw: [drawMarks] },
   }, data, box);
+  FW.plots.push([u, box]);
   return u;
 };
+
+// Charts follow the width of their box (a phone turned, a window resized).
+FW.plots = [];
+window.addEventListener("resize", () => {
+  FW.plots = FW.plots.filter(([, box]) => box.isConnected);
+  for (const [u, box] of FW.plots) {
+    const width = Math.max(280, box.clientWidth);
+    if (width !== u.width) u.setSize({ width, height: u.height });
+  }
+});
 
 // Fetches a range query and draws it; returns the matrix.
 // marks may be a promise (read beside the query).

@@ -41,11 +41,12 @@ function histogram(box, times, start, end) {
   }
   const xs = counts.map((_, i) => (start + i * width) / 1000);
   box.textContent = "";
-  new uPlot({
+  const u = new uPlot({
     width: Math.max(280, box.clientWidth || 600), height: 140,
     scales: { x: { time: true } }, legend: { show: false },
     series: [{}, { label: "events", stroke: FW.palette[1], fill: "rgba(25,113,194,0.3)", paths: uPlot.paths.bars({ size: [0.9] }) }],
   }, [xs, counts], box);
+  FW.plots.push([u, box]);
 }
 
 FW.pages.logs = function (main) {

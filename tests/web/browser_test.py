@@ -150,7 +150,7 @@ def viewer_is_refused(c):
 
 
 def other_pages(c):
-    for page, ready in [("explore", "#graph canvas"), ("logs", "#results table"),
+    for page, ready in [("explore", "#graph canvas"), ("logs", "#histogram canvas"),
                         ("oncall", "table")]:
         c.d.get(c.url + "/ui/" + page)
         c.wait(page, lambda: c.css(ready))

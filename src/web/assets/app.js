@@ -85,7 +85,8 @@ FW.stopPolling = function () {
 
 FW.time = (iso) => (iso ? new Date(iso).toISOString().replace("T", " ").slice(0, 19) + "Z" : "—");
 FW.clock = (iso) => (iso ? new Date(iso).toISOString().slice(11, 19) : "");
-FW.ms = (iso) => new Date(iso).getTime();
+// Logs Insights writes times as "2026-01-15 14:10:00.000", in UTC.
+FW.ms = (iso) => new Date(/^\d{4}-\d\d-\d\d \d\d:\d\d(:[\d.]+)?$/.test(iso) ? iso.replace(" ", "T") + "Z" : iso).getTime();
 
 // The server's clock (the simulated one in a drill), from PromQL's time().
 FW.serverNow = async function () {
@@ -224,5 +225,23 @@ FW.logsQuery = async function (query, start, end, limit) {
     await new Promise((ok) => setTimeout(ok, 100));
   }
   throw new Error("the logs query did not finish in 10 s");
+};
+// A Logs Insights query's commands: split on the pipes that are outside
+// quotes and /regexes/ ("filter x like /a|b/ | stats ..." is two).
+FW.splitPipes = function (query) {
+  const parts = [];
+  let cur = "", quote = "", regex = false;
+  for (let i = 0; i < query.length; i++) {
+    const c = query[i];
+    if ((quote || regex) && c === "\\") { cur += c + (query[++i] || ""); continue; }
+    if (quote) { if (c === quote) quote = ""; }
+    else if (regex) { if (c === "/") regex = false; }
+    else if (c === '"' || c === "'" || c === "`") quote = c;
+    else if (c === "/" && /(like|=~|[(,])\s*$/i.test(cur)) regex = true;
+    else if (c === "|") { parts.push(cur.trim()); cur = ""; continue; }
+    cur += c;
+  }
+  parts.push(cur.trim());
+  return parts.filter((p) => p);
 };
 FW.rowsOf = (res) => (res.results || []).map((row) => Object.fromEntries(row.map((c) => [c.field, c.value])));

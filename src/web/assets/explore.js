@@ -32,26 +32,31 @@ FW.pages.explore = function (main) {
   run();
 };
 
-// Buckets the matching events' timestamps into ~60 bars.
-function histogram(box, times, start, end) {
-  const n = 60, width = (end - start) / n, counts = new Array(n).fill(0);
-  for (const t of times) {
-    const i = Math.floor((t - start) / width);
-    if (i >= 0 && i < n) counts[i]++;
+// The histogram of matching events: the query's filters, counted per bin
+// (about 60 bins over the range) by the server.
+async function histogram(box, query, start, end) {
+  const filters = FW.splitPipes(query).filter((p) => /^filter\b/.test(p));
+  const seconds = Math.max(1, Math.round((end - start) / 1000 / 60));
+  const bin = "bin(" + seconds + "s)";
+  const res = await FW.logsQuery(filters.concat(["stats count(*) as events by " + bin]).join(" | "), start, end, 1000);
+  const counts = new Map(FW.rowsOf(res).map((r) => [Math.floor(FW.ms(r[bin]) / 1000), Number(r.events)]));
+  const xs = [], ys = [];
+  for (let t = Math.floor(start / 1000 / seconds) * seconds; t <= end / 1000; t += seconds) {
+    xs.push(t);
+    ys.push(counts.get(t) || 0);
   }
-  const xs = counts.map((_, i) => (start + i * width) / 1000);
   box.textContent = "";
   const u = new uPlot({
     width: Math.max(280, box.clientWidth || 600), height: 140,
     scales: { x: { time: true } }, legend: { show: false },
-    series: [{}, { label: "events", stroke: FW.palette[1], fill: "rgba(25,113,194,0.3)", paths: uPlot.paths.bars({ size: [0.9] }) }],
-  }, [xs, counts], box);
+    series: [{}, { label: "events", stroke: FW.palette[1], fill: "rgba(25,113,194,0.3)", points: { show: false }, paths: uPlot.paths.bars({ size: [0.9] }) }],
+  }, [xs, ys], box);
   FW.plots.push([u, box]);
 }
 
 FW.pages.logs = function (main) {
   const params = new URLSearchParams(location.search);
-  const query = el("textarea", { id: "insights", rows: 3, class: "code" },
+  const query = el("textarea", { id: "insights", rows: 5, class: "code" },
     params.get("q") || "fields @timestamp, @message\n| filter @message like /(?i)error|warn/\n| sort @timestamp desc\n| limit 200");
   const range = rangeSelect(params.get("range") || "1h");
   const hist = el("div", { id: "histogram", class: "chart" }), results = el("div", { id: "results" });
@@ -66,9 +71,7 @@ FW.pages.logs = function (main) {
     const fields = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((f) => f !== "@ptr");
     results.textContent = "";
     results.append(rows.length ? FW.table(fields, rows.map((r) => fields.map((f) => r[f] || ""))) : el("p", { class: "muted" }, "no results"));
-    const times = rows.map((r) => FW.ms(r["@timestamp"] || r["bin(1m)"] || "")).filter((t) => !isNaN(t));
-    if (times.length) histogram(hist, times, start, end);
-    else hist.textContent = "";
+    await histogram(hist, query.value, start, end);
   });
   const examples = el("p", { class: "muted" }, "Try: ",
     el("a", { href: "?q=" + encodeURIComponent("pattern @message | limit 20") }, "pattern @message"), " · ",

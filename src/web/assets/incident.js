@@ -79,7 +79,7 @@ async function marks(onset, changesRead) {
 }
 
 function logLinesQuery(q) {
-  const filter = q.split("|").filter((p) => /^\s*filter\b/.test(p)).join("|");
+  const filter = FW.splitPipes(q).filter((p) => /^filter\b/.test(p)).join(" | ");
   return (filter || "fields @message") + " | fields @timestamp, @message | sort @timestamp desc | limit 20";
 }
 

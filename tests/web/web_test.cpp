@@ -141,6 +141,30 @@ TEST_F(WebConsoleTest, SessionActsWithTheTokensRoleAndWritesNeedCsrf) {
   EXPECT_EQ(Client().Get("/api/v1/incidents", {{"Cookie", cookie}})->status, 401);
 }
 
+TEST_F(WebConsoleTest, BearerTokenWinsOverCookieAndPublicRoutesIgnoreCsrf) {
+  auto [cookie, csrf] = SignIn("resp");
+  // A bearer token is judged alone: a viewer token with a responder's cookie
+  // (and no CSRF token) is a viewer.
+  auto r = Client().Post("/api/v1/incidents/" + id_ + "/notes",
+                         {{"Authorization", "Bearer view"}, {"Cookie", cookie}}, R"({"text":"x"})",
+                         "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403);
+  auto wrong =
+      Client().Get("/api/v1/incidents", {{"Authorization", "Bearer nope"}, {"Cookie", cookie}});
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 401) << "a wrong token is never replaced by the cookie";
+  // A public write (sign-in) with a session cookie but no CSRF token works:
+  // the session only makes the caller anonymous there.
+  auto again =
+      Client().Post("/ui/login", {{"Cookie", cookie}}, R"({"token":"view"})", "application/json");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200);
+  // Logging out without the CSRF token leaves the session alone.
+  ASSERT_TRUE(Client().Post("/ui/logout", {{"Cookie", cookie}}, "", "application/json"));
+  EXPECT_EQ(Client().Get("/api/v1/incidents", {{"Cookie", cookie}})->status, 200);
+}
+
 TEST_F(WebConsoleTest, SessionsExpireOnTheClock) {
   auto [cookie, csrf] = SignIn("resp");
   EXPECT_EQ(Client().Get("/api/v1/incidents", {{"Cookie", cookie}})->status, 200);

@@ -30,6 +30,7 @@ def browser():
               "--window-size=1280,1000", "--force-device-scale-factor=1"]:
         opts.add_argument(a)
     opts.binary_location = "/usr/bin/chromium"
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
     d.set_page_load_timeout(WAIT)
     d.set_script_timeout(WAIT)
@@ -94,6 +95,13 @@ def graph_is_drawn(c):
           "series colour)" % pixels)
 
 
+def no_csp_violation(c, where):
+    """The console keeps its own Content-Security-Policy: nothing refused."""
+    refused = [e["message"] for e in c.d.get_log("browser")
+               if "Content Security Policy" in e["message"]]
+    check(not refused, where + " run under the strict CSP without a violation " + str(refused[:2]))
+
+
 def responder_flow(c, s):
     c.sign_in(stack.RESPONDER)
     c.shot("incidents")
@@ -128,6 +136,7 @@ def status_signed_out(c, status_text):
     c.wait("the status page", lambda: "Components" in c.text("#status"))
     check(status_text in c.text("#status"), "the status page, signed out, shows the public update")
     c.shot("status")
+    no_csp_violation(c, "the status page")
 
 
 def viewer_is_refused(c):
@@ -156,6 +165,7 @@ def other_pages(c):
         c.wait(page, lambda: c.css(ready))
         c.shot(page)
     check(True, "explore, logs and on-call pages render their data")
+    no_csp_violation(c, "the incident, alerts, explore, logs and on-call pages")
 
 
 def main():

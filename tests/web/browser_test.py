@@ -9,6 +9,7 @@ docs/img/ when FW_SCREENSHOTS is set.
 
 usage: browser_test.py FIREWATCH_BIN SOURCE_DIR"""
 import os
+import signal
 import sys
 import time
 
@@ -168,8 +169,16 @@ def other_pages(c):
     no_csp_violation(c, "the incident, alerts, explore, logs and on-call pages")
 
 
+def out_of_time(signum, frame):
+    raise TimeoutError("the browser test ran past its 360 s")
+
+
 def main():
     binary, source = sys.argv[1], sys.argv[2]
+    # Past this, fail through the finally below: the browser and both servers
+    # are stopped (ctest's own timeout, 400 s, would kill only this process).
+    signal.signal(signal.SIGALRM, out_of_time)
+    signal.alarm(360)
     shots = os.environ.get("FW_SCREENSHOTS")
     if shots:
         os.makedirs(shots, exist_ok=True)

@@ -3,6 +3,7 @@ and `firewatch serve` on the shipped config/firewatch.yml with three tokens
 (admin, responder, viewer), as tests/e2e/responder_test.cpp runs them.
 Used by the browser test and bench/web_page_load.py. Everything listens on
 127.0.0.1; stop() kills exactly the processes it started."""
+import ctypes
 import json
 import os
 import re
@@ -25,6 +26,11 @@ def free_port():
     return port
 
 
+def _die_with_parent():
+    """In the child: SIGTERM when the test process dies, however it dies."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, 15)  # PR_SET_PDEATHSIG, SIGTERM
+
+
 class Stack:
     def __init__(self, binary, source_dir):
         self.binary, self.source = binary, source_dir
@@ -35,7 +41,7 @@ class Stack:
         log = open(os.path.join(self.dir, name + ".log"), "w+")
         env = dict(os.environ, FIREWATCH_TOKEN=ADMIN)
         p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env,
-                             start_new_session=True)
+                             start_new_session=True, preexec_fn=_die_with_parent)
         self.procs.append(p)
         return log
 

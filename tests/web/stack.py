@@ -7,6 +7,7 @@ import ctypes
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -114,3 +115,5 @@ class Stack:
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+        if not os.environ.get("FIREWATCH_KEEP_TEST_DIRS"):
+            shutil.rmtree(self.dir, ignore_errors=True)

@@ -74,6 +74,7 @@ struct Request {
   std::string body;
   std::optional<Role> role;  // authenticated role; empty for anonymous reads
   std::string principal;     // TokenSpec::name of the caller; empty when anonymous
+  std::string remote;        // the peer's IP address, as the socket saw it
   // Requested when the client goes away or the server stops before the
   // answer: long handlers (queries) check it and give up.
   std::stop_token cancel;

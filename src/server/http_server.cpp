@@ -361,6 +361,7 @@ Response HttpServer::Impl::Dispatch(const Incoming& in, ParsedRequest& raw, std:
   }
   req.body = std::move(raw.body);
   req.cancel = raw.cancel;
+  req.remote = in.remote;
   if (caller.token) {
     req.role = caller.token->role;
     req.principal = caller.token->name;

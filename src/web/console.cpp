@@ -77,8 +77,12 @@ json SessionJson(const Session& s) {
           {"csrf", s.csrf}};
 }
 
-Response Login(server::HttpServer& http, SessionStore& sessions, const ConsoleOptions& o,
-               const Request& req) {
+Response Login(server::HttpServer& http, SessionStore& sessions, SignInLimiter& limiter,
+               const ConsoleOptions& o, const Request& req) {
+  if (!limiter.Allowed(req.remote)) {
+    return Response::ErrorJson(429, "too_many_requests",
+                               "too many failed sign-ins from this address; wait a minute");
+  }
   json body = json::parse(req.body, nullptr, false);
   if (!body.is_object() || !body.contains("token") || !body["token"].is_string() ||
       body["token"].get<std::string>().empty()) {
@@ -86,7 +90,10 @@ Response Login(server::HttpServer& http, SessionStore& sessions, const ConsoleOp
                                "body must be a JSON object with a non-empty \"token\"");
   }
   std::optional<server::TokenSpec> who = http.FindToken(body["token"].get<std::string>());
-  if (!who) return Response::ErrorJson(401, "unauthorized", "that token is not valid here");
+  if (!who) {
+    limiter.Failed(req.remote);
+    return Response::ErrorJson(401, "unauthorized", "that token is not valid here");
+  }
   auto s = sessions.Create(*who);
   if (!s) return Response::FromError(s.error());
   Response r =
@@ -146,8 +153,9 @@ std::shared_ptr<SessionStore> RegisterWebConsole(server::HttpServer& http,
     return sessions->Check(cookie, csrf, write);
   });
   RegisterPages(http);
-  http.HandlePublic("POST", "/ui/login", [&http, sessions, o](const Request& req) {
-    return Login(http, *sessions, o, req);
+  auto limiter = std::make_shared<SignInLimiter>(clock);
+  http.HandlePublic("POST", "/ui/login", [&http, sessions, limiter, o](const Request& req) {
+    return Login(http, *sessions, *limiter, o, req);
   });
   http.HandlePublic("POST", "/ui/logout",
                     [sessions, o](const Request& req) { return Logout(*sessions, o, req); });

@@ -101,6 +101,31 @@ size_t SessionStore::size() {
   return sessions_.size();
 }
 
+SignInLimiter::SignInLimiter(Clock& clock, int max_failures, Millis window)
+    : clock_(clock), max_(max_failures), window_(window) {}
+
+bool SignInLimiter::Allowed(const std::string& remote) {
+  std::lock_guard lock(mu_);
+  auto it = tries_.find(remote);
+  if (it == tries_.end()) return true;
+  if (clock_.Now() - it->second.since >= window_.count()) {
+    tries_.erase(it);
+    return true;
+  }
+  return it->second.failures < max_;
+}
+
+void SignInLimiter::Failed(const std::string& remote) {
+  std::lock_guard lock(mu_);
+  const Timestamp now = clock_.Now();
+  if (tries_.size() > 100'000) {
+    std::erase_if(tries_, [&](const auto& kv) { return now - kv.second.since >= window_.count(); });
+  }
+  Tries& t = tries_[remote];
+  if (t.failures == 0 || now - t.since >= window_.count()) t = {now, 0};
+  ++t.failures;
+}
+
 server::SessionCheck SessionStore::Check(std::string_view cookie_header, std::string_view csrf,
                                          bool write) {
   std::optional<Session> s = Find(CookieValue(cookie_header, kSessionCookie));

@@ -55,6 +55,27 @@ class SessionStore {
   std::map<std::string, Session, std::less<>> sessions_;
 };
 
+// Failed sign-ins per peer address: past `max_failures` within `window`, the
+// address may not try again until the window that started with its first
+// failure ends. Bounds guessing tokens through POST /ui/login. Thread-safe.
+class SignInLimiter {
+ public:
+  explicit SignInLimiter(Clock& clock, int max_failures = 10, Millis window = Millis(60'000));
+  bool Allowed(const std::string& remote);
+  void Failed(const std::string& remote);
+
+ private:
+  struct Tries {
+    Timestamp since = 0;
+    int failures = 0;
+  };
+  Clock& clock_;
+  const int max_;
+  const Millis window_;
+  std::mutex mu_;
+  std::map<std::string, Tries> tries_;
+};
+
 // The value of cookie `name` in a Cookie header ("a=1; b=2"), or "".
 std::string_view CookieValue(std::string_view header, std::string_view name);
 

@@ -165,6 +165,19 @@ TEST_F(WebConsoleTest, BearerTokenWinsOverCookieAndPublicRoutesIgnoreCsrf) {
   EXPECT_EQ(Client().Get("/api/v1/incidents", {{"Cookie", cookie}})->status, 200);
 }
 
+TEST_F(WebConsoleTest, GuessingTokensIsLimitedPerAddress) {
+  for (int i = 0; i < 10; ++i) {
+    auto r = Client().Post("/ui/login", R"({"token":"guess"})", "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 401);
+  }
+  auto r = Client().Post("/ui/login", R"({"token":"resp"})", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 429) << "even a right token waits once the address is over its limit";
+  clock_.Advance(std::chrono::minutes(1));
+  EXPECT_EQ(Client().Post("/ui/login", R"({"token":"resp"})", "application/json")->status, 200);
+}
+
 TEST_F(WebConsoleTest, SessionsExpireOnTheClock) {
   auto [cookie, csrf] = SignIn("resp");
   EXPECT_EQ(Client().Get("/api/v1/incidents", {{"Cookie", cookie}})->status, 200);

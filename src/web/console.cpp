@@ -1,5 +1,6 @@
 #include "web/console.h"
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "web/assets.h"
@@ -48,6 +49,20 @@ Response ServeAsset(const Request& req, std::string_view name) {
     r.body = std::string(a->bytes);
   }
   return r;
+}
+
+// A path segment percent-encoded: only unreserved characters stay.
+std::string Segment(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
+    }
+  }
+  return out;
 }
 
 Response Redirect(std::string to) {
@@ -128,7 +143,7 @@ void RegisterPages(server::HttpServer& http) {
     http.HandlePublic("GET", p, [p](const Request&) { return Redirect(std::string("/ui") + p); });
   }
   http.HandlePublic("GET", "/incidents/:id", [](const Request& req) {
-    return Redirect("/ui/incidents/" + req.path_params.at("id"));
+    return Redirect("/ui/incidents/" + Segment(req.path_params.at("id")));
   });
   http.HandlePublic("GET", "/status",
                     [](const Request& req) { return ServeAsset(req, "status.html"); });

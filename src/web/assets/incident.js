@@ -122,7 +122,8 @@ async function hypotheses(box, r, onset, changes) {
       el("div", { class: "hyp-head" }, el("strong", {}, h.category), " ", el("span", { class: "muted" }, pct + "%"),
         el("span", { class: "bar" }, el("span", { class: "fill w" + Math.min(10, Math.round(pct / 10)) }))),
       el("p", {}, h.explanation),
-      h.checks ? el("ul", { class: "checks" }, h.checks.map((c) => el("li", {}, c))) : "");
+      h.checks ? el("ul", { class: "checks" }, h.checks.map((c) => el("li", {}, c))) : "",
+      h.ruled_out_by ? el("p", { class: "muted" }, "ruled out by: " + h.ruled_out_by.join("; ")) : "");
     for (const id of h.evidence) {
       const ev = byId.get(id);
       if (!ev) continue;
@@ -133,6 +134,7 @@ async function hypotheses(box, r, onset, changes) {
     }
     box.append(item);
   }
+  if (r.gaps && r.gaps.length) box.append(el("p", { class: "muted" }, "not looked at: " + r.gaps.join("; ")));
 }
 
 function timeline(box, entries) {

@@ -29,6 +29,23 @@ function badge(text, kind) {
 }
 FW.badge = badge;
 
+// Declaring an incident by hand (responders): POST /api/v1/incidents.
+function declareForm() {
+  if (!FW.canWrite()) return "";
+  const title = el("input", { placeholder: "what is wrong", "aria-label": "title", size: 40, required: true });
+  const services = el("input", { placeholder: "services, comma separated", "aria-label": "services" });
+  const sev = el("select", { "aria-label": "severity" }, SEVERITIES.map((s) => el("option", { value: s }, s)));
+  sev.value = "P3";
+  const f = el("form", { class: "inline declare" }, title, services, sev, el("button", { type: "submit" }, "Declare incident"));
+  f.addEventListener("submit", FW.guard(async (ev) => {
+    ev.preventDefault();
+    const r = await FW.post("/api/v1/incidents", { title: title.value.trim(), severity: sev.value,
+      services: services.value.split(",").map((s) => s.trim()).filter((s) => s) });
+    FW.go("/ui/incidents/" + encodeURIComponent(r.data.id));
+  }));
+  return el("details", { class: "declare" }, el("summary", {}, "Declare an incident"), f);
+}
+
 FW.pages.incidents = function (main) {
   const filters = { status: "open", severity: "", service: "" };
   const counts = el("div", { class: "counts", id: "counts" });
@@ -47,7 +64,7 @@ FW.pages.incidents = function (main) {
       select("status", [["open", "open"], ["", "any status"]].concat(STATES.map((s) => [s, s]))),
       select("severity", [["", "any severity"]].concat(SEVERITIES.map((s) => [s, s]))),
       service),
-    list);
+    list, declareForm());
   function render() {
     const open = incidents.filter((i) => ["triggered", "acknowledged", "mitigated"].includes(i.status));
     counts.textContent = "";

@@ -19,6 +19,7 @@ import stack  # noqa: E402
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 SERIES_RGB = (0xe8, 0x59, 0x0c)  # FW.palette[0]: the first series of a chart
@@ -94,6 +95,9 @@ def graph_is_drawn(c):
     pixels = png.count_colour(canvas.screenshot_as_png, SERIES_RGB)
     check(pixels > 200, "the top evidence's graph shows its series line (%d pixels of the "
           "series colour)" % pixels)
+    control = png.count_colour(c.css("#response")[0].screenshot_as_png, SERIES_RGB)
+    check(control < pixels // 10, "the count tells a line from no line (%d such pixels in the "
+          "response panel beside it)" % control)
 
 
 def no_csp_violation(c, where):
@@ -106,6 +110,17 @@ def no_csp_violation(c, where):
 def responder_flow(c, s):
     c.sign_in(stack.RESPONDER)
     c.shot("incidents")
+    # Silence first, while the outage fires (the rollback clears its alerts
+    # within seconds of the approval at 40x).
+    c.d.get(c.url + "/ui/alerts")
+    c.wait("an alert with a Silence button", lambda: c.css("#alerts button.write"))
+    c.css("#alerts button.write")[0].click()
+    prompt = c.wait("the silence prompt", lambda: EC.alert_is_present()(c.d))
+    prompt.send_keys("1")
+    prompt.accept()
+    c.wait("the new silence", lambda: "silenced from the console" in c.text("#silences"))
+    check(True, "a silence created from an alert is listed")
+    c.shot("alerts")
     c.d.get(c.url + "/ui/incidents/INC-1")
     c.wait("the Approve button", lambda: c.css("#waiting button.approve"))
     graph_is_drawn(c)
@@ -119,15 +134,6 @@ def responder_flow(c, s):
     c.css("#status-text")[0].find_element(By.XPATH, "..").find_element(By.TAG_NAME, "button").click()
     c.wait("the status update on the timeline", lambda: status_text in c.text("#timeline"))
     check(True, "a status update posted from the incident page lands on the timeline")
-    c.d.get(c.url + "/ui/alerts")
-    c.wait("an alert with a Silence button", lambda: c.css("#alerts button.write"))
-    c.css("#alerts button.write")[0].click()
-    c.wait("the silence prompt", lambda: c.d.switch_to.alert)
-    c.d.switch_to.alert.send_keys("1")
-    c.d.switch_to.alert.accept()
-    c.wait("the new silence", lambda: "silenced from the console" in c.text("#silences"))
-    check(True, "a silence created from an alert is listed")
-    c.shot("alerts")
     return status_text
 
 

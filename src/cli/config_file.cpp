@@ -135,7 +135,7 @@ void ReadServer(YamlReader& r, const YAML::Node& root, const std::string& config
   if (!server.IsDefined() || server.IsNull()) return;
   if (!r.Keys(server, "server",
               {"listen", "tokens", "threads", "max_connections", "require_read_token",
-               "public_status", "secure_cookies"})) {
+               "public_status", "secure_cookies", "status_components"})) {
     return;
   }
   if (YamlChild(server, "require_read_token").IsDefined()) {
@@ -145,6 +145,7 @@ void ReadServer(YamlReader& r, const YAML::Node& root, const std::string& config
   }
   r.Bool(server, "server", "public_status", out.public_status);
   r.Bool(server, "server", "secure_cookies", out.secure_cookies);
+  r.StrList(server, "server", "status_components", out.status_components);
   r.Uint(server, "server", "threads", out.threads);
   if (out.threads > 1024) {
     r.Fail(YamlChild(server, "threads"), "server.threads", "expected 1 to 1024 worker threads");

@@ -176,8 +176,8 @@ std::shared_ptr<SessionStore> RegisterWebConsole(server::HttpServer& http,
                     [sessions, o](const Request& req) { return Logout(*sessions, o, req); });
   http.HandlePublic("GET", "/ui/session",
                     [sessions](const Request& req) { return WhoAmI(*sessions, req); });
-  auto status = [&incidents, &clock](const Request&) {
-    auto body = StatusPageJson(incidents, clock.Now());
+  auto status = [&incidents, &clock, components = o.status_components](const Request&) {
+    auto body = StatusPageJson(incidents, clock.Now(), components);
     if (!body) return Response::ErrorJson(503, "io", "the status page is unavailable; retry");
     return Response::Json(200, std::move(*body));
   };

@@ -13,6 +13,8 @@
 // Pages carry a strict Content-Security-Policy (no inline script or style).
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "incident/service.h"
@@ -28,6 +30,9 @@ struct ConsoleOptions {
   // Always mark the cookie Secure (behind a TLS proxy that does not send
   // X-Forwarded-Proto: https; with it, the cookie is Secure anyway).
   bool secure_cookies = false;
+  // The status page's components, listed even when no incident touched them
+  // (server.status_components); services of incidents are added.
+  std::vector<std::string> status_components;
 };
 
 // REQUIRES: http not started; http, incidents and clock outlive the server's

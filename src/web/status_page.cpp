@@ -57,7 +57,8 @@ Result<json> PublicIncident(const incident::IncidentService& svc, const Incident
 
 }  // namespace
 
-Result<std::string> StatusPageJson(const incident::IncidentService& svc, Timestamp now) {
+Result<std::string> StatusPageJson(const incident::IncidentService& svc, Timestamp now,
+                                   const std::vector<std::string>& configured) {
   incident::IncidentFilter f;
   f.created_from = now - kStatusHistoryDays * kDay;
   f.limit = 500;
@@ -70,6 +71,7 @@ Result<std::string> StatusPageJson(const incident::IncidentService& svc, Timesta
   if (!still_open) return Fail(still_open.error());
 
   std::map<std::string, std::string> components;
+  for (const std::string& c : configured) components.emplace(c, "operational");
   for (const Incident& i : *recent) {
     for (const std::string& s : i.services) components.emplace(s, "operational");
   }

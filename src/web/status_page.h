@@ -9,6 +9,7 @@
 // No ids, labels, people or other timeline entries leave the server.
 
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/error.h"
@@ -19,6 +20,8 @@ namespace fw::web {
 inline constexpr int kStatusHistoryDays = 90;
 
 // The JSON body {"status":"success","data":{...}}; fails when the store does.
-Result<std::string> StatusPageJson(const incident::IncidentService& incidents, Timestamp now);
+// components: listed whether or not an incident touched them.
+Result<std::string> StatusPageJson(const incident::IncidentService& incidents, Timestamp now,
+                                   const std::vector<std::string>& components = {});
 
 }  // namespace fw::web

@@ -12,6 +12,7 @@
 #include "incident/sqlite_store.h"
 #include "temp_dir.h"
 #include "web/console.h"
+#include "web/status_page.h"
 
 namespace fw::web {
 namespace {
@@ -37,7 +38,9 @@ class WebConsoleTest : public ::testing::Test {
     opts.tokens.push_back({"view", server::Role::kViewer, "watcher"});
     http_ = std::make_unique<server::HttpServer>(opts, clock_);
     incident::RegisterIncidentApi(*http_, *svc_, clock_);
-    sessions_ = RegisterWebConsole(*http_, *svc_, clock_, {.public_status = true});
+    ConsoleOptions console;
+    console.public_status = true;
+    sessions_ = RegisterWebConsole(*http_, *svc_, clock_, console);
     auto port = http_->Start();
     ASSERT_TRUE(port) << port.error().ToString();
     port_ = *port;
@@ -202,6 +205,12 @@ TEST_F(WebConsoleTest, StatusPageShowsPublicUpdatesOnly) {
   const json after = json::parse(Client().Get("/api/v1/status/page")->body)["data"];
   EXPECT_EQ(after["overall"], "operational");
   EXPECT_EQ(after["history"].size(), 1u);
+  auto listed = StatusPageJson(*svc_, clock_.Now(), {"payments"});
+  ASSERT_TRUE(listed);
+  const json with = json::parse(*listed)["data"]["components"];
+  ASSERT_EQ(with.size(), 2u) << with.dump();
+  EXPECT_EQ(with[1]["name"], "payments");
+  EXPECT_EQ(with[1]["state"], "operational");
   auto page = Client().Get("/status");
   ASSERT_TRUE(page);
   EXPECT_EQ(page->status, 200);

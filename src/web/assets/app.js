@@ -101,11 +101,17 @@ FW.flash = function (msg, kind) {
   box.textContent = msg;
   document.getElementById("main").prepend(box);
 };
+// Runs fn, showing its error; a read refused for want of a token (reads
+// need one on this server) sends the reader to sign in.
 FW.guard = (fn) => async (...args) => {
   try {
     await fn(...args);
   } catch (e) {
-    FW.flash(e.message);
+    if (e.status === 401 && location.pathname !== "/ui/login") {
+      FW.go("/ui/login?next=" + encodeURIComponent(location.pathname));
+    } else {
+      FW.flash(e.message);
+    }
   }
 };
 

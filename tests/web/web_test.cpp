@@ -216,6 +216,21 @@ TEST_F(WebConsoleTest, StatusPageShowsPublicUpdatesOnly) {
   EXPECT_EQ(page->status, 200);
 }
 
+TEST_F(WebConsoleTest, StatusPageIsPrivateUnlessConfiguredPublic) {
+  server::ServerOptions opts;
+  opts.allow_anonymous_read = false;
+  opts.tokens.push_back({"view", server::Role::kViewer, "watcher"});
+  server::HttpServer http(opts, clock_);
+  RegisterWebConsole(http, *svc_, clock_);  // public_status off
+  auto port = http.Start();
+  ASSERT_TRUE(port) << port.error().ToString();
+  httplib::Client c("127.0.0.1", *port);
+  EXPECT_EQ(c.Get("/api/v1/status/page")->status, 401);
+  EXPECT_EQ(c.Get("/status")->status, 200) << "the page itself holds no data";
+  c.set_bearer_token_auth("view");
+  EXPECT_EQ(c.Get("/api/v1/status/page")->status, 200);
+}
+
 TEST_F(WebConsoleTest, MalformedRequestsAreAnsweredNotCrashed) {
   for (const char* cookie : {"", "fw_session", "fw_session=", ";;;", "a=b; fw_session=x;"}) {
     auto r = Client().Get("/ui/session", {{"Cookie", cookie}});

@@ -92,8 +92,23 @@ json SessionJson(const Session& s) {
           {"csrf", s.csrf}};
 }
 
+// Sign-in is a write without a session: only this site's pages may make it.
+// A form of another site cannot send JSON (it would need CORS), and a
+// browser's Origin names the site a request comes from.
+bool FromThisSite(const Request& req) {
+  if (Header(req, "content-type").rfind("application/json", 0) != 0) return false;
+  const std::string origin = Header(req, "origin");
+  if (origin.empty()) return true;  // not a browser's cross-site request
+  const size_t scheme = origin.find("://");
+  return scheme != std::string::npos && origin.substr(scheme + 3) == Header(req, "host");
+}
+
 Response Login(server::HttpServer& http, SessionStore& sessions, SignInLimiter& limiter,
                const ConsoleOptions& o, const Request& req) {
+  if (!FromThisSite(req)) {
+    return Response::ErrorJson(403, "forbidden",
+                               "sign in from the console's own page (a JSON body, same origin)");
+  }
   if (!limiter.Allowed(req.remote)) {
     return Response::ErrorJson(429, "too_many_requests",
                                "too many failed sign-ins from this address; wait a minute");

@@ -168,6 +168,21 @@ TEST_F(WebConsoleTest, BearerTokenWinsOverCookieAndPublicRoutesIgnoreCsrf) {
   EXPECT_EQ(Client().Get("/api/v1/incidents", {{"Cookie", cookie}})->status, 200);
 }
 
+TEST_F(WebConsoleTest, SignInOnlyFromThisSite) {
+  auto form = Client().Post("/ui/login", R"({"token":"resp"})", "text/plain");
+  ASSERT_TRUE(form);
+  EXPECT_EQ(form->status, 403) << "a cross-site form can send text/plain, not JSON";
+  auto other = Client().Post("/ui/login", {{"Origin", "https://evil.example"}},
+                             R"({"token":"resp"})", "application/json");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 403);
+  const std::string self = "http://127.0.0.1:" + std::to_string(port_);
+  auto ok =
+      Client().Post("/ui/login", {{"Origin", self}}, R"({"token":"resp"})", "application/json");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200) << ok->body;
+}
+
 TEST_F(WebConsoleTest, GuessingTokensIsLimitedPerAddress) {
   for (int i = 0; i < 10; ++i) {
     auto r = Client().Post("/ui/login", R"({"token":"guess"})", "application/json");

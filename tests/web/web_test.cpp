@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <csignal>
 #include <nlohmann/json.hpp>
 
 #include "incident/api.h"
@@ -254,7 +255,14 @@ TEST_F(WebConsoleTest, MalformedRequestsAreAnsweredNotCrashed) {
     EXPECT_EQ(json::parse(r->body)["data"]["signedIn"], false);
   }
   EXPECT_EQ(Client().Post("/ui/login", R"({"token": 7})", "application/json")->status, 400);
-  EXPECT_EQ(Client().Post("/ui/login", std::string(2 << 20, 'x'), "application/json")->status, 413);
+  // Over the body limit: 413, or the connection closed while the client still
+  // sends (the server answers before reading it all). Never a crash.
+  std::signal(SIGPIPE, SIG_IGN);
+  auto big = Client().Post("/ui/login", std::string(2 << 20, 'x'), "application/json");
+  if (big) {
+    EXPECT_EQ(big->status, 413);
+  }
+  EXPECT_EQ(Client().Get("/ui/session")->status, 200) << "the server still answers";
 }
 
 TEST(CookieValueTest, FindsTheNamedCookie) {

@@ -120,6 +120,8 @@ def responder_flow(c, s):
     prompt.accept()
     c.wait("the new silence", lambda: "silenced from the console" in c.text("#silences"))
     check(True, "a silence created from an alert is listed")
+    c.wait("the alert shown as silenced", lambda: "silenced" in c.text("#alerts .badge"))
+    check(True, "the silenced alert is shown as silenced")
     c.shot("alerts")
     c.d.get(c.url + "/ui/incidents/INC-1")
     c.wait("the Approve button", lambda: c.css("#waiting button.approve"))

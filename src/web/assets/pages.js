@@ -117,16 +117,21 @@ FW.pages.alerts = function (main) {
   async function load() {
     const [alerts, v2, silences] = await Promise.all([
       FW.get("/api/v1/alerts"), FW.get("/api/v2/alerts"), FW.get("/api/v1/silences")]);
-    const silenced = new Set((v2 || []).filter((a) => a.status && a.status.state === "suppressed")
-      .map((a) => a.fingerprint));
-    const rows = alerts.data.alerts.map((a) => [
-      badge(a.state), a.labels.alertname, (a.annotations && a.annotations.summary) || "",
-      Object.entries(a.labels).filter(([k]) => k !== "alertname").map(([k, v]) => k + "=" + v).join(" "),
-      FW.time(a.activeAt),
-      el("span", {}, FW.action("Silence", () => silence(a)),
-        el("button", { type: "button", onclick: FW.guard(() => explain(a)) }, "Explain"))]);
-    for (const a of v2 || []) {
-      if (silenced.has(a.fingerprint)) rows.push([badge("silenced"), a.labels.alertname, (a.annotations || {}).summary || "", "", FW.time(a.startsAt), ""]);
+    // An alert the router holds back (silenced or inhibited) shows as such.
+    const key = (labels) => JSON.stringify(Object.entries(labels).sort());
+    const held = new Map((v2 || []).filter((a) => a.status && a.status.state === "suppressed")
+      .map((a) => [key(a.labels), a]));
+    const rows = alerts.data.alerts.map((a) => {
+      const muted = held.get(key(a.labels));
+      held.delete(key(a.labels));
+      return [badge(muted ? "silenced" : a.state), a.labels.alertname, (a.annotations && a.annotations.summary) || "",
+        Object.entries(a.labels).filter(([k]) => k !== "alertname").map(([k, v]) => k + "=" + v).join(" "),
+        FW.time(a.activeAt),
+        el("span", {}, muted ? "" : FW.action("Silence", () => silence(a)),
+          el("button", { type: "button", onclick: FW.guard(() => explain(a)) }, "Explain"))];
+    });
+    for (const a of held.values()) {
+      rows.push([badge("silenced"), a.labels.alertname, (a.annotations || {}).summary || "", "", FW.time(a.startsAt), ""]);
     }
     alertsBox.textContent = "";
     alertsBox.append(rows.length ? FW.table(["state", "alert", "summary", "labels", "since", ""], rows) : el("p", { class: "muted" }, "Nothing is firing or pending."));

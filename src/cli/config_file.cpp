@@ -137,7 +137,8 @@ void ReadServer(YamlReader& r, const YAML::Node& root, const std::string& config
   const YAML::Node server = YamlChild(root, "server");
   if (!server.IsDefined() || server.IsNull()) return;
   if (!r.Keys(server, "server",
-              {"listen", "tokens", "threads", "max_connections", "require_read_token"})) {
+              {"listen", "tokens", "threads", "max_connections", "require_read_token",
+               "public_status", "secure_cookies", "status_components"})) {
     return;
   }
   if (YamlChild(server, "require_read_token").IsDefined()) {
@@ -145,6 +146,9 @@ void ReadServer(YamlReader& r, const YAML::Node& root, const std::string& config
     r.Bool(server, "server", "require_read_token", required);
     out.require_read_token = required;
   }
+  r.Bool(server, "server", "public_status", out.public_status);
+  r.Bool(server, "server", "secure_cookies", out.secure_cookies);
+  r.StrList(server, "server", "status_components", out.status_components);
   r.Uint(server, "server", "threads", out.threads);
   if (out.threads > 1024) {
     r.Fail(YamlChild(server, "threads"), "server.threads", "expected 1 to 1024 worker threads");

@@ -38,6 +38,9 @@ struct ServerSettings {
   uint64_t max_connections = 0;  // open connections at once; 0: the server's default
   // Reads need a token; unset: only when listening beyond loopback.
   std::optional<bool> require_read_token;
+  bool public_status = false;                  // the web status page needs no token (docs/web.md)
+  bool secure_cookies = false;                 // the console's session cookie is always Secure
+  std::vector<std::string> status_components;  // the status page's components (services)
 };
 
 struct ConfigFile {

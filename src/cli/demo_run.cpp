@@ -27,6 +27,7 @@
 #include "server/http.h"
 #include "sim/builtin_scenarios.h"
 #include "sim/simulator.h"
+#include "web/console.h"
 
 namespace fw::cli {
 namespace {
@@ -167,6 +168,9 @@ Result<void> ServeAfterwards(pipeline::Pipeline& p, const DemoOptions& o, std::o
   opts.tokens.push_back({token->token, server::Role::kAdmin, "admin"});
   server::HttpServer http(opts, p.clock());
   p.RegisterApis(http);
+  web::ConsoleOptions console;
+  console.public_status = true;  // a finished run on loopback
+  web::RegisterWebConsole(http, p.incidents(), p.clock(), console);
   auto port = http.Start();
   if (!port) return Fail(port.error());
   if (token->generated) out << "  admin token for this run: " << token->token << "\n";

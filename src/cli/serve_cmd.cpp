@@ -23,6 +23,7 @@
 #include "metrics/tsdb/db.h"
 #include "pipeline/pipeline.h"
 #include "server/http.h"
+#include "web/console.h"
 
 namespace fw::cli {
 namespace {
@@ -219,6 +220,9 @@ void Serve(const ServeFlags& f, ExitStatus& status) {
   if (!opened) return ReportError(opened.error(), status);
   pipeline::Pipeline& p = **opened;
   p.RegisterApis(http);
+  web::RegisterWebConsole(
+      http, p.incidents(), clock,
+      {config.server.public_status, config.server.secure_cookies, config.server.status_components});
   http.Handle("POST", "/-/reload", server::Role::kAdmin, [&](const server::Request&) {
     auto ok = ReloadConfig(f.config, p, log);
     if (!ok) return server::Response::FromError(ok.error());

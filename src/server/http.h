@@ -74,6 +74,7 @@ struct Request {
   std::string body;
   std::optional<Role> role;  // authenticated role; empty for anonymous reads
   std::string principal;     // TokenSpec::name of the caller; empty when anonymous
+  std::string remote;        // the peer's IP address, as the socket saw it
   // Requested when the client goes away or the server stops before the
   // answer: long handlers (queries) check it and give up.
   std::stop_token cancel;
@@ -118,6 +119,16 @@ struct TokenSpec {
   // Every area by default; routes of Area::kOther need all of them.
   unsigned read_scopes = kAllReadScopes;
 };
+
+// A second credential besides bearer tokens, for the web console (src/web):
+// a session cookie. Asked only for requests without an Authorization header
+// that carry a Cookie header. `write`: the method is not GET/HEAD.
+struct SessionCheck {
+  std::optional<TokenSpec> who;  // the session's holder; empty: no session (anonymous)
+  std::string refusal;           // non-empty: answer 403 with it (a write without CSRF token)
+};
+using SessionResolver =
+    std::function<SessionCheck(std::string_view cookie, std::string_view csrf_token, bool write)>;
 
 struct ServerOptions {
   std::string bind_address = "127.0.0.1";  // secure by default
@@ -175,6 +186,11 @@ class HttpServer {
   // reads are off (the status page). It must reveal nothing internal.
   // REQUIRES: Start() not called yet (else throws std::logic_error).
   void HandlePublic(std::string method, std::string pattern, Handler handler);
+  // Installs the session resolver (at most one). REQUIRES: Start() not called yet.
+  void SetSessionResolver(SessionResolver resolver);
+  // The configured token whose secret equals `token` (compared in constant
+  // time), or nullopt: sign-in checks a token with it. REQUIRES: Start() done.
+  std::optional<TokenSpec> FindToken(std::string_view token) const;
   // GET /readyz answers 200 when ready, else 503 (public, like /healthz).
   // Ready from construction; a caller with a start-up phase clears it first.
   void SetReady(bool ready);

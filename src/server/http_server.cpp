@@ -146,6 +146,12 @@ struct HttpServer::Impl {
   // LoopOptions::admit: 401 and 403 before the body is read.
   std::optional<Response> Admit(const ParsedRequest& head, const std::string& remote);
   Response Unauthenticated(const Caller& caller, std::string_view what) const;
+  // The caller of a request: its bearer token, else its web session (kept in
+  // *session, which the Caller points into); *refusal set on a CSRF failure.
+  // is_public: the route needs no credentials (a CSRF failure is no refusal).
+  Caller WhoIs(const std::vector<std::pair<std::string, std::string>>& headers,
+               std::string_view method, bool is_public, std::optional<TokenSpec>* session,
+               std::string* refusal) const;
   Response OnParseError(const RequestParser& parser, const std::string& remote);
   void Record(const Incoming& in, const std::string& label, int status,
               std::optional<fw::Timestamp> elapsed_ms, const std::string& principal);
@@ -172,6 +178,7 @@ struct HttpServer::Impl {
                      std::unordered_map<std::string, RequestMetrics, StringHash, std::equal_to<>>>
       request_metrics;
   TokenTable tokens;
+  SessionResolver sessions;
   std::atomic<bool> ready{true};  // GET /readyz
   std::unique_ptr<HttpLoop> loop;
   bool started = false;
@@ -238,6 +245,17 @@ void HttpServer::HandlePublic(std::string method, std::string pattern, Handler h
                           /*is_public=*/true,
                           std::move(handler),
                           {}});
+}
+
+void HttpServer::SetSessionResolver(SessionResolver resolver) {
+  if (impl_->started) throw std::logic_error("HttpServer::SetSessionResolver after Start()");
+  impl_->sessions = std::move(resolver);
+}
+
+std::optional<TokenSpec> HttpServer::FindToken(std::string_view token) const {
+  const TokenSpec* spec = impl_->tokens.Find(token);
+  if (!spec) return std::nullopt;
+  return *spec;
 }
 
 void HttpServer::SetReady(bool ready) { impl_->ready = ready; }
@@ -322,14 +340,11 @@ Response HttpServer::Impl::Dispatch(const Incoming& in, ParsedRequest& raw, std:
                                     std::string* principal) {
   RouteLookup found = router.Find(in.method, in.raw_path);
   if (found.route) *label = found.route->pattern;
-  std::optional<std::string_view> authorization;
-  for (const auto& [name, value] : raw.headers) {
-    if (name == "authorization") {
-      authorization = value;
-      break;
-    }
-  }
-  const Caller caller = Identify(tokens, authorization);
+  std::optional<TokenSpec> session;
+  std::string csrf_refusal;
+  const Caller caller =
+      WhoIs(raw.headers, in.method, found.route && found.route->is_public, &session, &csrf_refusal);
+  if (!csrf_refusal.empty()) return Response::ErrorJson(403, "forbidden", csrf_refusal);
   if (caller.token) *principal = caller.token->name;
   if (auto refused = Gate(in, found, caller)) return *refused;
   const Route& route = *found.route;
@@ -346,6 +361,7 @@ Response HttpServer::Impl::Dispatch(const Incoming& in, ParsedRequest& raw, std:
   }
   req.body = std::move(raw.body);
   req.cancel = raw.cancel;
+  req.remote = in.remote;
   if (caller.token) {
     req.role = caller.token->role;
     req.principal = caller.token->name;
@@ -398,21 +414,40 @@ std::optional<Response> HttpServer::Impl::Admit(const ParsedRequest& head,
                                                 const std::string& remote) {
   const Incoming in = Describe(head, remote);
   const RouteLookup found = router.Find(in.method, in.raw_path);
-  std::optional<std::string_view> authorization;
-  for (const auto& [name, value] : head.headers) {
-    if (name == "authorization") {
-      authorization = value;
-      break;
-    }
-  }
-  const Caller caller = Identify(tokens, authorization);
-  std::optional<Response> refused = Gate(in, found, caller);
+  std::optional<TokenSpec> session;
+  std::string csrf_refusal;
+  const Caller caller = WhoIs(head.headers, in.method, found.route && found.route->is_public,
+                              &session, &csrf_refusal);
+  std::optional<Response> refused = csrf_refusal.empty()
+                                        ? Gate(in, found, caller)
+                                        : Response::ErrorJson(403, "forbidden", csrf_refusal);
   // Only refusals of the caller are answered before the body: an unknown
   // route or method is answered after it as before.
   if (!refused || (refused->status != 401 && refused->status != 403)) return std::nullopt;
   Record(in, found.route ? found.route->pattern : "none", refused->status, std::nullopt,
          caller.token ? caller.token->name : "");
   return refused;
+}
+
+Caller HttpServer::Impl::WhoIs(const std::vector<std::pair<std::string, std::string>>& headers,
+                               std::string_view method, bool is_public,
+                               std::optional<TokenSpec>* session, std::string* refusal) const {
+  std::optional<std::string_view> authorization, cookie;
+  std::string_view csrf;
+  for (const auto& [name, value] : headers) {
+    if (name == "authorization" && !authorization) authorization = value;
+    if (name == "cookie" && !cookie) cookie = value;
+    if (name == "x-csrf-token" && csrf.empty()) csrf = value;
+  }
+  if (authorization || !cookie || !sessions) return Identify(tokens, authorization);
+  SessionCheck check = sessions(*cookie, csrf, method != "GET" && method != "HEAD");
+  // A public route needs no credentials: a session failing its CSRF check
+  // there only makes the caller anonymous.
+  if (!check.refusal.empty() && is_public) return Caller{};
+  *refusal = std::move(check.refusal);
+  *session = std::move(check.who);
+  if (!*session) return Caller{};
+  return Caller{true, &**session};
 }
 
 Response HttpServer::Impl::Invoke(const Route& route, Request req) {

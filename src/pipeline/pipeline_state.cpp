@@ -204,6 +204,12 @@ void Pipeline::Impl::ResumeEscalations() {
 namespace fw::pipeline {
 
 void RegisterStateApi(server::HttpServer& http, Pipeline::Impl& p) {
+  // For a load balancer's health check (as Patroni's /primary): 200 on the
+  // replica that leads, 503 on the others; says nothing else.
+  http.HandlePublic("GET", "/leaderz", [&p](const server::Request&) {
+    return p.leading() ? server::Response::Text(200, "leader\n")
+                       : server::Response::Text(503, "follower\n");
+  });
   http.Handle("GET", "/api/v1/state", server::Role::kViewer, [&p](const server::Request&) {
     nlohmann::json body = {{"backend", p.settings.state.postgres ? "postgres" : "sqlite"},
                            {"leader", p.leading()},

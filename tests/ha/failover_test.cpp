@@ -171,6 +171,14 @@ TEST_F(FailoverTest, FollowerTakesOverLosingNothingAndSendingNothingTwice) {
   ASSERT_GT(b.port, 0);
   ASSERT_TRUE(e2e::PollUntil([&] { return !State(b).is_null(); }, 15'000ms, 50ms));
   EXPECT_FALSE(Leading(b)) << "two leaders";
+  // What a load balancer's health check sees, without a token.
+  auto leaderz = [](const Replica& r) {
+    httplib::Client c("127.0.0.1", r.port);
+    auto res = c.Get("/leaderz");
+    return res ? res->status : 0;
+  };
+  EXPECT_EQ(leaderz(a), 200);
+  EXPECT_EQ(leaderz(b), 503);
 
   // Alerts arrive at both replicas; the leader routes them all.
   std::set<std::string> acked;
@@ -204,6 +212,7 @@ TEST_F(FailoverTest, FollowerTakesOverLosingNothingAndSendingNothingTwice) {
   a.process->Kill();
   ASSERT_TRUE(e2e::PollUntil([&] { return Leading(b); }, 15'000ms, 50ms)) << State(b).dump();
   const double takeover_s = std::chrono::duration<double>(Clock::now() - killed).count();
+  EXPECT_EQ(leaderz(b), 200);
   std::this_thread::sleep_for(2s);  // alerts still arriving after the takeover
   stop = true;
   sender.join();

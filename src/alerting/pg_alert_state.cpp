@@ -9,7 +9,7 @@
 namespace fw::alerting {
 namespace {
 
-pg::Param Num(int64_t v) { return std::to_string(v); }
+using pg::Num;
 
 Result<std::unique_ptr<pg::PgConnection>> Connect(const pg::ConnectOptions& c,
                                                   const std::string& what) {

@@ -10,8 +10,8 @@
 namespace fw::incident {
 namespace {
 
-// kMigrations[i] takes the schema from version i to version i + 1.
-constexpr std::array<const char*, 2> kMigrations = {
+// kPgMigrations[i] takes the schema from version i to version i + 1.
+constexpr std::array<const char*, 2> kPgMigrations = {
     // 1: incidents, timelines, linked alerts and action items, with the
     // indexes for dedup lookups, listing by time and reading a timeline.
     R"sql(
@@ -113,11 +113,11 @@ CREATE TABLE silences (
 };
 
 // Serialises migrations of every replica starting at once.
-constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(7046, 1)";
+constexpr const char* kPgMigrationLock = "SELECT pg_advisory_xact_lock(7046, 1)";
 
 }  // namespace
 
-int PgStore::LatestSchemaVersion() { return static_cast<int>(kMigrations.size()); }
+int PgStore::LatestSchemaVersion() { return static_cast<int>(kPgMigrations.size()); }
 
 Result<std::unique_ptr<PgStore>> PgStore::Open(PgStoreOptions options) {
   auto c = pg::PgConnection::Open(options.connect);
@@ -132,7 +132,7 @@ Result<std::unique_ptr<PgStore>> PgStore::Open(PgStoreOptions options) {
 Result<void> PgStore::Migrate(int target) {
   pg::PgTx tx(*c_);
   if (auto r = tx.Begin(); !r) return r;
-  if (auto r = c_->Exec(kMigrationLock); !r) return Fail(r.error());
+  if (auto r = c_->Exec(kPgMigrationLock); !r) return Fail(r.error());
   if (auto r =
           c_->ExecScript("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
       !r) {
@@ -148,7 +148,7 @@ Result<void> PgStore::Migrate(int target) {
                     std::to_string(LatestSchemaVersion()) + "); run a newer firewatch");
   }
   for (int v = version; v < target; ++v) {
-    if (auto r = c_->ExecScript(kMigrations[v]); !r) {
+    if (auto r = c_->ExecScript(kPgMigrations[v]); !r) {
       return Fail(r.error().WithContext("migration to schema version " + std::to_string(v + 1)));
     }
   }

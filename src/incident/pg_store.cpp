@@ -19,11 +19,8 @@ using pg::PgRows;
 
 constexpr const char* kOpenStates = "('triggered', 'acknowledged', 'mitigated')";
 
-Param Opt(std::optional<int64_t> v) {
-  if (!v) return std::nullopt;
-  return std::to_string(*v);
-}
-Param Num(int64_t v) { return std::to_string(v); }
+using pg::Num;
+using pg::OptNum;
 
 // $1..$11: the columns insert and update share.
 std::vector<Param> IncidentParams(const Incident& i) {
@@ -33,14 +30,14 @@ std::vector<Param> IncidentParams(const Incident& i) {
           std::string(StateName(i.state)),
           i.group_key,
           Num(i.created_at),
-          Opt(i.acknowledged_at),
-          Opt(i.mitigated_at),
-          Opt(i.resolved_at),
-          Opt(i.closed_at),
+          OptNum(i.acknowledged_at),
+          OptNum(i.mitigated_at),
+          OptNum(i.resolved_at),
+          OptNum(i.closed_at),
           codec::RolesJson(i)};
 }
 
-Result<Incident> RowToIncident(const PgRows& rows, size_t r) {
+Result<Incident> PgRowToIncident(const PgRows& rows, size_t r) {
   Incident i;
   i.id = FormatIncidentId(rows.Int(r, 0));
   i.title = rows.Text(r, 1);
@@ -168,7 +165,7 @@ Result<std::vector<Incident>> PgStore::ReadIncidents(const std::string& where,
   if (!rows) return Fail(rows.error());
   std::vector<Incident> out;
   for (size_t r = 0; r < rows->size(); ++r) {
-    auto incident = RowToIncident(*rows, r);
+    auto incident = PgRowToIncident(*rows, r);
     if (!incident) return Fail(incident.error());
     out.push_back(std::move(*incident));
   }

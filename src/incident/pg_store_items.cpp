@@ -8,11 +8,8 @@ namespace {
 
 using pg::Param;
 
-Param Opt(std::optional<int64_t> v) {
-  if (!v) return std::nullopt;
-  return std::to_string(*v);
-}
-Param Num(int64_t v) { return std::to_string(v); }
+using pg::Num;
+using pg::OptNum;
 
 }  // namespace
 
@@ -27,7 +24,7 @@ Result<std::vector<ActionItem>> PgStore::ReadActionItems(int64_t num, const std:
   auto rows = c_->Exec(
       "SELECT num, text, owner, done, created_at, done_at FROM action_items "
       "WHERE incident = $1 AND ($2::bigint IS NULL OR num = $2::bigint) ORDER BY num",
-      {Num(num), Opt(item)});
+      {Num(num), OptNum(item)});
   if (!rows) return Fail(rows.error());
   std::vector<ActionItem> out;
   for (size_t r = 0; r < rows->size(); ++r) {
@@ -67,7 +64,7 @@ Result<std::vector<ActionItem>> PgStore::AddActionItems(const std::string& incid
         "INSERT INTO action_items (incident, num, text, owner, done, created_at, done_at) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7)",
         {Num(*num), Num(n++), a.text, a.owner, a.done ? "true" : "false", Num(a.created_at),
-         Opt(a.done_at)});
+         OptNum(a.done_at)});
     if (!r) return Fail(r.error());
     if (auto e = AppendEntries(*num, {entry(a)}); !e) return Fail(e.error());
     stored.push_back(std::move(a));
@@ -133,8 +130,8 @@ Result<void> PgStore::Import(const Incident& incident, const std::vector<Timelin
       "($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13)",
       {Num(*num), incident.title, codec::ServicesJson(incident),
        Num(static_cast<int64_t>(incident.severity)), std::string(StateName(incident.state)),
-       incident.group_key, Num(incident.created_at), Opt(incident.acknowledged_at),
-       Opt(incident.mitigated_at), Opt(incident.resolved_at), Opt(incident.closed_at),
+       incident.group_key, Num(incident.created_at), OptNum(incident.acknowledged_at),
+       OptNum(incident.mitigated_at), OptNum(incident.resolved_at), OptNum(incident.closed_at),
        codec::RolesJson(incident), Num(incident.version)});
   if (!row) return Fail(row.error());
   if (auto r = WriteAlerts(*num, incident, nullptr); !r) return Fail(r.error());
@@ -146,7 +143,7 @@ Result<void> PgStore::Import(const Incident& incident, const std::vector<Timelin
         "INSERT INTO action_items (incident, num, text, owner, done, created_at, done_at) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7)",
         {Num(*num), Num(*n), a.text, a.owner, a.done ? "true" : "false", Num(a.created_at),
-         Opt(a.done_at)});
+         OptNum(a.done_at)});
     if (!r) return Fail(r.error());
   }
   // New incidents continue after the highest number copied.

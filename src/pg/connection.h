@@ -35,6 +35,11 @@ struct ConnectOptions {
 };
 
 using Param = std::optional<std::string>;  // nullopt = SQL NULL
+inline Param Num(int64_t v) { return std::to_string(v); }
+inline Param OptNum(std::optional<int64_t> v) {
+  if (!v) return std::nullopt;
+  return std::to_string(*v);
+}
 
 struct PgRows {
   std::vector<std::vector<std::optional<std::string>>> rows;
